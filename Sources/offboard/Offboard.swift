@@ -1,0 +1,1 @@
+@main struct Offboard { static func main() {} }
