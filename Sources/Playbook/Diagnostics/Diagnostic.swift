@@ -2,7 +2,7 @@
 ///
 /// The `description` is `file:line:col: error: message`; it never contains secret values, because
 /// nothing that produces diagnostics ever resolves a secret.
-public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// How serious a diagnostic is; only errors make a playbook invalid.
     public enum Severity: String, Sendable, Hashable, Codable {
         case error, warning, note

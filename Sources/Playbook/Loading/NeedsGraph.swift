@@ -1,0 +1,121 @@
+/// The steps of a playbook as a graph of `needs` edges: cycles, transitive dependencies, and a
+/// stable topological order. Iterative throughout, so a long chain of steps cannot exhaust the stack.
+public struct NeedsGraph: Sendable {
+    /// Step ids in declaration order.
+    public let ids: [String]
+    let index: [String: Int]
+    /// For each step, the indices of the steps it needs (unknown ids are left out).
+    let prerequisites: [[Int]]
+
+    public init(steps: [Step]) {
+        ids = steps.map(\.id)
+        var index: [String: Int] = [:]
+        for (position, id) in ids.enumerated() where index[id] == nil { index[id] = position }
+        self.index = index
+        prerequisites = steps.map { step in step.needs.compactMap { index[$0.id] } }
+    }
+
+    /// Every cycle, each spelled as the ids along it with the first repeated at the end.
+    public func cycles() -> [[String]] {
+        enum Color { case white, gray, black }
+        var color = [Color](repeating: .white, count: ids.count)
+        var found: [[String]] = []
+        var seen: Set<Set<Int>> = []
+        for start in ids.indices where color[start] == .white {
+            var path: [Int] = [start]
+            var nextEdge: [Int] = [0]
+            color[start] = .gray
+            while let node = path.last {
+                let edgeIndex = nextEdge[nextEdge.count - 1]
+                guard edgeIndex < prerequisites[node].count else {
+                    color[node] = .black
+                    path.removeLast()
+                    nextEdge.removeLast()
+                    continue
+                }
+                nextEdge[nextEdge.count - 1] += 1
+                let next = prerequisites[node][edgeIndex]
+                switch color[next] {
+                case .white:
+                    color[next] = .gray
+                    path.append(next)
+                    nextEdge.append(0)
+                case .gray:
+                    let cycle = Array(path[path.lastIndex(of: next)!...])
+                    if seen.insert(Set(cycle)).inserted {
+                        found.append((cycle + [next]).map { ids[$0] })
+                    }
+                case .black:
+                    break
+                }
+            }
+        }
+        return found
+    }
+
+    /// Indices of every step that `id` waits for, directly or through others.
+    public func ancestors(of id: String) -> Set<String> {
+        guard let start = index[id] else { return [] }
+        var visited: Set<Int> = []
+        var queue = prerequisites[start]
+        while let next = queue.popLast() {
+            if visited.insert(next).inserted { queue += prerequisites[next] }
+        }
+        return Set(visited.map { ids[$0] })
+    }
+
+    /// Steps in an order where each comes after everything it needs, ties kept in declaration
+    /// order; nil when there is a cycle.
+    public func topologicalOrder() -> [String]? {
+        var remaining = prerequisites.map(\.count)
+        var dependents = [[Int]](repeating: [], count: ids.count)
+        for (node, needs) in prerequisites.enumerated() {
+            for need in needs { dependents[need].append(node) }
+        }
+        var ready = MinHeap(remaining.indices.filter { remaining[$0] == 0 })
+        var order: [String] = []
+        while let node = ready.pop() {
+            order.append(ids[node])
+            for dependent in dependents[node] {
+                remaining[dependent] -= 1
+                if remaining[dependent] == 0 { ready.push(dependent) }
+            }
+        }
+        return order.count == ids.count ? order : nil
+    }
+}
+
+/// A binary min-heap of integers, for a topological order that prefers declaration order.
+struct MinHeap {
+    private var items: [Int] = []
+
+    init(_ values: [Int]) { values.forEach { push($0) } }
+
+    mutating func push(_ value: Int) {
+        items.append(value)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child] < items[parent] else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count, items[left] < items[smallest] { smallest = left }
+            if right < items.count, items[right] < items[smallest] { smallest = right }
+            guard smallest != parent else { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}

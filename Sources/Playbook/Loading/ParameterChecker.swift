@@ -1,0 +1,164 @@
+/// Checks a step's `with:` against its handler's parameter schema: required and unknown keys,
+/// value types, expression types, and where secrets may appear.
+struct ParameterChecker {
+    var diagnostics: [Diagnostic] = []
+    let scope: TypeScope
+    let handler: String
+
+    init(scope: TypeScope, handler: String) {
+        self.scope = scope
+        self.handler = handler
+    }
+
+    mutating func checkWith(_ parameter: Parameter?, schema: ParameterSchema, stepLocation: SourceLocation) {
+        guard let parameter else {
+            if let missing = schema.fields.first(where: \.required) {
+                diagnostics.append(.error("'\(handler)' needs with: \(missing.name) (\(missing.description))", at: stepLocation))
+            }
+            return
+        }
+        check(parameter, as: .object(schema), field: nil, path: "with")
+    }
+
+    mutating func check(_ parameter: Parameter, as type: ParameterType, field: ParameterField?, path: String) {
+        switch (parameter, type) {
+        case (.template(let template), _):
+            checkTemplate(template, as: type, field: field, path: path)
+        case (_, .any):
+            return
+        case (_, .oneOf(let types)):
+            for candidate in types {
+                var trial = self
+                trial.diagnostics = []
+                trial.check(parameter, as: candidate, field: field, path: path)
+                if !trial.diagnostics.containsErrors {
+                    diagnostics += trial.diagnostics
+                    return
+                }
+            }
+            diagnostics.append(.error("\(path) expects \(type.description)", at: parameter.location))
+        case (.literal(let value, let location), _):
+            checkLiteral(value, as: type, field: field, path: path, at: location)
+        case (.list(let items, _), .list(let element)):
+            for (position, item) in items.enumerated() {
+                check(item, as: element, field: field, path: "\(path)[\(position)]")
+            }
+        case (.object(let entries, let location), .object(let schema)):
+            checkObject(entries, schema: schema, path: path, at: location)
+        case (.object(let entries, _), .map(let valueType)):
+            for entry in entries {
+                check(entry.value, as: valueType, field: field, path: "\(path).\(entry.key)")
+            }
+        case (.list, _), (.object, _):
+            diagnostics.append(.error("\(path) expects \(type.description), not \(parameter.kindDescription)", at: parameter.location))
+        }
+    }
+
+    private mutating func checkObject(_ entries: [ParameterEntry], schema: ParameterSchema, path: String, at location: SourceLocation) {
+        let names = schema.fields.map(\.name)
+        for entry in entries {
+            guard let field = schema.field(entry.key) else {
+                let place = path == "with" ? "'\(handler)'" : path
+                diagnostics.append(.error("unknown parameter '\(entry.key)' for \(place)", at: entry.keyLocation,
+                                          suggestion: Suggestion.closest(to: entry.key, in: names)))
+                continue
+            }
+            check(entry.value, as: field.type, field: field, path: path == "with" ? entry.key : "\(path).\(entry.key)")
+        }
+        let present = Set(entries.map(\.key))
+        for field in schema.fields where field.required && !present.contains(field.name) {
+            diagnostics.append(.error("missing required parameter '\(field.name)' for '\(handler)' (\(field.description))", at: location))
+        }
+        for group in schema.exactlyOneOf {
+            let given = group.filter(present.contains)
+            if given.isEmpty {
+                diagnostics.append(.error("'\(handler)' needs one of \(group.joined(separator: ", "))", at: location))
+            } else if given.count > 1 {
+                diagnostics.append(.error("'\(handler)' takes only one of \(given.joined(separator: ", "))", at: location))
+            }
+        }
+        for group in schema.atLeastOneOf where group.allSatisfy({ !present.contains($0) }) {
+            diagnostics.append(.error("'\(handler)' needs at least one of \(group.joined(separator: ", "))", at: location))
+        }
+    }
+
+    private mutating func checkLiteral(_ value: Value, as type: ParameterType, field: ParameterField?, path: String, at location: SourceLocation) {
+        let fits: Bool
+        var hint = ""
+        switch (type, value) {
+        case (_, .null):
+            diagnostics.append(.error("\(path) is null; leave it out instead", at: location))
+            return
+        case (.string, .string(let text)):
+            fits = true
+            if field?.sensitive == true, !text.isEmpty {
+                diagnostics.append(.warning("\(path) holds a credential written into the playbook; use ${secret:NAME}", at: location))
+            }
+        case (.string, .int), (.string, .number), (.string, .bool):
+            fits = false
+            hint = "; put it in quotes to make it a string"
+        case (.int, .int), (.bool, .bool):
+            fits = true
+        case (.duration, .string(let text)):
+            fits = PlaybookDuration(parsing: text) != nil
+        case (.datetime, .string(let text)):
+            fits = DateText.parseDateTime(text, defaultTimeZone: nil) != nil
+        case (.enumeration(let allowed), .string(let text)):
+            guard allowed.contains(text) else {
+                diagnostics.append(.error("\(path) must be \(type.description), not '\(text)'", at: location,
+                                          suggestion: Suggestion.closest(to: text, in: allowed)))
+                return
+            }
+            fits = true
+        default:
+            fits = false
+        }
+        if !fits {
+            diagnostics.append(.error("\(path) expects \(type.description), not \(Parameter.literal(value, location).kindDescription)\(hint)", at: location))
+        }
+    }
+
+    private mutating func checkTemplate(_ field: TemplateField, as type: ParameterType, field schemaField: ParameterField?, path: String) {
+        if !field.template.secretNames.isEmpty, schemaField?.acceptsSecrets != true {
+            diagnostics.append(.error("\(path) may not hold a secret: its value is written to the run's journal and plan; only credential parameters take ${secret:NAME}",
+                                      at: field.source.location))
+        }
+        var checker = TypeChecker(scope: scope)
+        let expressionTypes = field.template.expressions.map { checker.check($0) }
+        for problem in checker.problems {
+            diagnostics.append(.error(problem.message, at: field.source.location(at: problem.offset), suggestion: problem.suggestion))
+        }
+        guard checker.problems.isEmpty else { return }
+        if field.template.singleExpression != nil, let expressionType = expressionTypes.first {
+            if !type.accepts(expressionType: expressionType) {
+                diagnostics.append(.error("\(path) expects \(type.description), but the expression is a \(expressionType)", at: field.source.location))
+            }
+            return
+        }
+        switch type {
+        case .string, .enumeration, .duration, .datetime, .any: return
+        case .oneOf(let types) where types.contains(.string): return
+        default:
+            diagnostics.append(.error("\(path) expects \(type.description), but text with {{ … }} is a string", at: field.source.location))
+        }
+    }
+}
+
+extension Parameter {
+    var kindDescription: String {
+        switch self {
+        case .literal(let value, _):
+            switch value {
+            case .string(let text): return "the string \"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
+            case .int(let number): return "the integer \(number)"
+            case .number(let number): return "the number \(number)"
+            case .bool(let flag): return "the boolean \(flag)"
+            case .null: return "null"
+            default: return "a \(value.type)"
+            }
+        case .template: return "a template"
+        case .list: return "a list"
+        case .object: return "a mapping"
+        }
+    }
+}
