@@ -30,12 +30,13 @@ public struct PlaybookDuration: Sendable, Hashable, Comparable, Codable, CustomS
         seconds = total
     }
 
-    /// The shortest canonical spelling, for example `1h30m`; `0s` for zero.
+    /// The canonical spelling in days, hours, minutes and seconds, for example `1h30m`; `0s` for zero.
     public var description: String {
         if seconds == 0 { return "0s" }
         var remaining = abs(seconds)
         var text = seconds < 0 ? "-" : ""
-        for unit in Self.units where remaining >= unit.seconds {
+        // Weeks are accepted on input but printed as days: a deadline written 30d reads 30d.
+        for unit in Self.units.dropFirst() where remaining >= unit.seconds {
             text += "\(remaining / unit.seconds)\(unit.suffix)"
             remaining %= unit.seconds
         }

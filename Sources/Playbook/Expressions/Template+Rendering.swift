@@ -59,3 +59,8 @@ extension Value {
         }
     }
 }
+
+extension Value {
+    /// How the value reads in a sentence, dates in UTC; nil for null.
+    public var displayText: String? { interpolationText(in: .gmt) }
+}

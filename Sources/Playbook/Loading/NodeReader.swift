@@ -17,6 +17,11 @@ struct NodeReader {
             return nil
         }
         for pair in pairs where !allowed.contains(pair.name) {
+            if pair.value.scalar?.value == .null, pair.name.contains(" ") {
+                error("unknown key '\(pair.name)' in \(what); a comma inside { … } starts a new entry, so quote text that holds one",
+                      at: pair.key.location)
+                continue
+            }
             error("unknown key '\(pair.name)' in \(what)", at: pair.key.location, suggestion: Suggestion.closest(to: pair.name, in: allowed))
         }
         return pairs

@@ -1,0 +1,55 @@
+import Foundation
+import Playbook
+
+/// The code behind a step's `uses:`: declares its parameters (checked by `offboard validate`) and
+/// says what it would do in a dry run. Execution arrives with the executor.
+///
+/// A handler must be safe to call concurrently; keep configuration in immutable stored properties.
+public protocol StepHandler: Sendable {
+    /// The name a playbook writes after `uses:` (for example `postgres.revoke`).
+    var type: String { get }
+    /// One sentence on what the handler does, for `--help` and the reference.
+    var summary: String { get }
+    /// The parameters it accepts under `with:`.
+    var parameters: ParameterSchema { get }
+
+    /// What the step would do with these rendered parameters. Read-only: it may look at the real
+    /// target, never change it. Secrets arrive as references, never as values.
+    func plan(_ request: HandlerPlanRequest) async throws -> ActionPreview
+}
+
+/// What a dry run hands a handler: the step, its rendered parameters and the moment.
+public struct HandlerPlanRequest: Sendable {
+    public var stepID: String
+    /// The fan-out item's name, for a `for_each` step.
+    public var item: String?
+    /// Rendered `with:` parameters as an object; secrets appear as `${secret:NAME}` text.
+    public var parameters: [String: Value]
+    public var now: Date
+
+    public init(stepID: String, item: String? = nil, parameters: [String: Value], now: Date) {
+        self.stepID = stepID
+        self.item = item
+        self.parameters = parameters
+        self.now = now
+    }
+
+    /// A parameter as text for a description (`?` when absent, the expression when not yet known).
+    public func text(_ name: String) -> String {
+        guard let value = parameters[name] else { return "?" }
+        return value.displayText ?? "?"
+    }
+}
+
+/// A handler's own account of what a step would do.
+public struct ActionPreview: Sendable, Hashable, Codable {
+    /// One line: "disable login of role \"jryan\" and end its sessions".
+    public var summary: String
+    /// Further lines worth showing (what it read from the target, what it would change).
+    public var details: [String]
+
+    public init(_ summary: String, details: [String] = []) {
+        self.summary = summary
+        self.details = details
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Handlers
+import Playbook
+
+/// Where playbooks live and the limits the YAML loader enforces.
+struct PlaybookOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory of named playbooks (default: env OFFBOARD_WORKFLOWS, else ./Workflows).", valueName: "dir"))
+    var workflows: String?
+
+    @Option(name: .customLong("max-file-size"), help: "Largest playbook file accepted, in bytes.")
+    var maxFileSize: Int = YAMLLimits.default.maxFileBytes
+
+    @Option(name: .customLong("max-depth"), help: "Deepest nesting of YAML mappings and lists.")
+    var maxDepth: Int = YAMLLimits.default.maxDepth
+
+    @Option(name: .customLong("max-alias-nodes"), help: "Most nodes YAML aliases may stand for in total.")
+    var maxAliasNodes: Int = YAMLLimits.default.maxAliasExpansion
+
+    @Option(name: .customLong("max-nodes"), help: "Most YAML nodes in one file.")
+    var maxNodes: Int = YAMLLimits.default.maxNodes
+
+    func validate() throws {
+        for (name, value) in [("--max-file-size", maxFileSize), ("--max-depth", maxDepth), ("--max-alias-nodes", maxAliasNodes), ("--max-nodes", maxNodes)] where value < 0 {
+            throw ValidationError("\(name) must not be negative")
+        }
+    }
+
+    var workflowsDirectory: String {
+        workflows ?? ProcessInfo.processInfo.environment["OFFBOARD_WORKFLOWS"] ?? "Workflows"
+    }
+
+    var limits: YAMLLimits {
+        YAMLLimits(maxFileBytes: maxFileSize, maxDepth: maxDepth, maxAliasExpansion: maxAliasNodes, maxNodes: maxNodes)
+    }
+
+    func loader() -> PlaybookLoader {
+        PlaybookLoader(catalog: BuiltInHandlers.registry(), limits: limits, root: URL(fileURLWithPath: workflowsDirectory))
+    }
+
+    /// Finds and loads a playbook, printing diagnostics and exiting on failure.
+    func loadOrExit(_ reference: String) throws -> (Playbook, PlaybookLoader.Result) {
+        let path: String
+        do {
+            path = try PlaybookLocator(workflowsDirectory: workflowsDirectory).path(for: reference)
+        } catch {
+            Output.error("error: \(error.description)")
+            throw ExitCodes.notFound
+        }
+        let result = loader().load(path: path)
+        Output.printDiagnostics(result.diagnostics)
+        guard let playbook = result.playbook else { throw ExitCodes.invalid }
+        return (playbook, result)
+    }
+}
+
+/// Output formats for commands that print something a machine may read.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Writing to stdout and stderr.
+enum Output {
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func printDiagnostics(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { error(diagnostic.description) }
+    }
+
+    static func json(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

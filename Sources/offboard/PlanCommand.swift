@@ -1,0 +1,94 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Handlers
+import Playbook
+
+extension Offboard {
+    /// `offboard plan`: the dry run.
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Preview what a leaver run would do, to whom and when, without doing anything.",
+            discussion: """
+                Shows the steps that would run in order, when each starts (in the leaver's time zone, UTC, \
+                and relative to the leave time), the rendered parameters with secrets masked as \
+                ${secret:NAME}, what each handler would do, fan-out items, and skipped steps with reasons.
+
+                Examples:
+                  offboard plan standard-leaver --input Workflows/samples/jryan.json
+                  offboard plan immediate-leaver --set employee_id=E1 --set email=a@example.com \\
+                      --set leave_at=2026-12-04T17:30:00Z --now 2026-12-04T09:00:00Z --format json
+
+                Exit codes: 0 plan made; 1 invalid playbook, or a step would fail; 65 bad leaver record, \
+                input or --now; 66 playbook or record not found.
+                """
+        )
+
+        @Argument(help: "A playbook name in the workflows directory, or a path to a playbook file.")
+        var playbook: String
+
+        @Option(name: .long, help: ArgumentHelp("The leaver's record: a JSON (or YAML) object of input values.", valueName: "record.json"))
+        var input: String?
+
+        @Option(name: .customLong("set"), help: ArgumentHelp("Set one input (repeatable; overrides the record). Lists and objects as JSON.", valueName: "name=value"))
+        var assignments: [String] = []
+
+        @Option(help: ArgumentHelp("Plan as of this moment instead of the current time (ISO 8601 with offset).", valueName: "iso8601"))
+        var now: String?
+
+        @Option(help: "Output format.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var options: PlaybookOptions
+
+        func validate() throws {
+            for assignment in assignments where !assignment.contains("=") || assignment.hasPrefix("=") {
+                throw ValidationError("--set takes name=value, not '\(assignment)'")
+            }
+        }
+
+        func run() async throws {
+            let (playbook, _) = try options.loadOrExit(self.playbook)
+            var moment = Date()
+            if let now {
+                guard let parsed = DateText.parseDateTime(now, defaultTimeZone: nil) else {
+                    Output.error("error: --now '\(now)' is not an ISO 8601 date-time with an offset, such as 2026-12-04T09:00:00Z")
+                    throw ExitCodes.badInput
+                }
+                moment = parsed
+            }
+            let record = try readRecord()
+            let overrides = assignments.map { assignment -> (name: String, value: String) in
+                let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }
+            let inputs: BoundInputs
+            do {
+                inputs = try InputBinder.bind(playbook, record: record, overrides: overrides)
+            } catch {
+                Output.printDiagnostics(error.diagnostics)
+                throw ExitCodes.badInput
+            }
+            Output.printDiagnostics(inputs.warnings)
+            let plan = await Planner(registry: BuiltInHandlers.registry()).plan(playbook, inputs: inputs, now: moment)
+            switch format {
+            case .json: Output.json(plan)
+            case .text: print(PlanTextRenderer.render(plan), terminator: "")
+            }
+            Output.printDiagnostics(plan.problems)
+            if !plan.problems.isEmpty { throw ExitCodes.invalid }
+        }
+
+        private func readRecord() throws -> YAMLNode? {
+            guard let input else { return nil }
+            guard let data = FileManager.default.contents(atPath: input) else {
+                Output.error("error: cannot read leaver record \(input)")
+                throw ExitCodes.notFound
+            }
+            let result = YAMLComposer.compose(Array(data), file: input)
+            Output.printDiagnostics(result.diagnostics)
+            guard let root = result.root, !result.diagnostics.containsErrors else { throw ExitCodes.badInput }
+            return root
+        }
+    }
+}
