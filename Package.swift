@@ -43,7 +43,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Handlers"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook"], swiftSettings: strictSettings),
         .testTarget(
             name: "OffboardCLITests",

@@ -12,7 +12,10 @@ public struct ExpressionParser {
     private var tokens: [ExpressionLexer.Token]
     private var position = 0
     private var depth = 0
+    private var nodes = 0
     private static let maxDepth = 48
+    /// Bounds the size of one expression, so checking and evaluating it (recursive) stay shallow.
+    private static let maxNodes = 1_000
 
     /// Parses `text`, whose first character sits at `baseOffset` in the template.
     public static func parse(_ text: String, baseOffset: Int = 0) throws(ParseError) -> Expression {
@@ -146,6 +149,10 @@ public struct ExpressionParser {
 
     private mutating func parsePrimary() throws(ParseError) -> Expression {
         let token = current
+        nodes += 1
+        guard nodes <= Self.maxNodes else {
+            throw ParseError(message: "expression is too long (more than \(Self.maxNodes) values)", offset: token.offset)
+        }
         switch token.kind {
         case .int(let value):
             advance()

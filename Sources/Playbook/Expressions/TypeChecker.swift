@@ -110,8 +110,9 @@ public struct TypeChecker {
             return checkStepOutput(segments)
         default:
             let roots = ["inputs", "item", "steps", "now"]
+            let suggestion = scope.inputs[root.name] != nil ? "inputs.\(root.name)" : Suggestion.closest(to: root.name, in: roots)
             report("unknown name '\(root.name)'; expressions start with inputs., item., steps. or now", at: root.offset,
-                   suggestion: Suggestion.closest(to: root.name, in: roots))
+                   suggestion: suggestion)
             return .any
         }
     }
@@ -142,7 +143,7 @@ public struct TypeChecker {
         switch type {
         case .any, .object: return .any
         default:
-            report("\(name) is a \(type); it has no field '\(field.name)'", at: field.offset)
+            report("\(name) is \(type.withArticle); it has no field '\(field.name)'", at: field.offset)
             return .any
         }
     }
@@ -157,7 +158,7 @@ public struct TypeChecker {
             if !ValueType.string.accepts(index) { report("an object is indexed by a string, not \(index)", at: offset) }
             return .any
         default:
-            report("a \(base) cannot be indexed", at: offset)
+            report("\(base.withArticle) cannot be indexed", at: offset)
             return .any
         }
     }
@@ -180,9 +181,9 @@ public struct TypeChecker {
             switch r {
             case .any: break
             case .list(let element):
-                if !(element.accepts(l) || l.accepts(element)) { report("cannot look for a \(l) in a list of \(element)", at: lhsOffset) }
+                if !(element.accepts(l) || l.accepts(element)) { report("cannot look for \(l.withArticle) in a list of \(element)", at: lhsOffset) }
             case .string, .object:
-                if !ValueType.string.accepts(l) { report("'in' on a \(r) needs a string on the left, not \(l)", at: lhsOffset) }
+                if !ValueType.string.accepts(l) { report("'in' on \(r.withArticle) needs a string on the left, not \(l)", at: lhsOffset) }
             default:
                 report("'in' needs a list, a string or an object on the right, not \(r)", at: offset)
             }

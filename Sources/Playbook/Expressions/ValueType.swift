@@ -30,6 +30,15 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The type name with "a" or "an" in front, for messages.
+    public var withArticle: String {
+        switch self {
+        case .int, .any, .object: return "an \(description)"
+        case .list: return "a \(description)"
+        default: return "a \(description)"
+        }
+    }
+
     var isNumeric: Bool { self == .int || self == .number }
 
     /// Whether a value of type `other` may stand where `self` is expected.

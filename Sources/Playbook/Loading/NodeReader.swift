@@ -17,7 +17,7 @@ struct NodeReader {
             return nil
         }
         for pair in pairs where !allowed.contains(pair.name) {
-            if pair.value.scalar?.value == .null, pair.name.contains(" ") {
+            if pair.value.scalar?.value == .null, pair.name.contains(" ") || Suggestion.closest(to: pair.name, in: allowed) == nil {
                 error("unknown key '\(pair.name)' in \(what); a comma inside { … } starts a new entry, so quote text that holds one",
                       at: pair.key.location)
                 continue
@@ -135,7 +135,9 @@ struct NodeReader {
         switch node.content {
         case .scalar(let scalar):
             if case .string(let text) = scalar.value, Template.containsSyntax(text) {
-                return template(node, "parameter").map(Parameter.template)
+                // A template that does not parse was reported; stand in a value that fits any
+                // parameter, so the mistake is not reported again as a missing parameter.
+                return template(node, "parameter").map(Parameter.template) ?? .literal(.unknown(text), node.location)
             }
             return .literal(Value(scalar.value), node.location)
         case .sequence(let items):

@@ -56,17 +56,20 @@ struct ParameterChecker {
 
     private mutating func checkObject(_ entries: [ParameterEntry], schema: ParameterSchema, path: String, at location: SourceLocation) {
         let names = schema.fields.map(\.name)
+        var suggested: Set<String> = []
         for entry in entries {
             guard let field = schema.field(entry.key) else {
                 let place = path == "with" ? "'\(handler)'" : path
-                diagnostics.append(.error("unknown parameter '\(entry.key)' for \(place)", at: entry.keyLocation,
-                                          suggestion: Suggestion.closest(to: entry.key, in: names)))
+                let suggestion = Suggestion.closest(to: entry.key, in: names)
+                if let suggestion { suggested.insert(suggestion) }
+                diagnostics.append(.error("unknown parameter '\(entry.key)' for \(place)", at: entry.keyLocation, suggestion: suggestion))
                 continue
             }
             check(entry.value, as: field.type, field: field, path: path == "with" ? entry.key : "\(path).\(entry.key)")
         }
         let present = Set(entries.map(\.key))
-        for field in schema.fields where field.required && !present.contains(field.name) {
+        // A field a misspelt key already points to is not reported missing a second time.
+        for field in schema.fields where field.required && !present.contains(field.name) && !suggested.contains(field.name) {
             diagnostics.append(.error("missing required parameter '\(field.name)' for '\(handler)' (\(field.description))", at: location))
         }
         for group in schema.exactlyOneOf {
@@ -86,6 +89,8 @@ struct ParameterChecker {
         let fits: Bool
         var hint = ""
         switch (type, value) {
+        case (_, .unknown):
+            return
         case (_, .null):
             diagnostics.append(.error("\(path) is null; leave it out instead", at: location))
             return
@@ -114,7 +119,9 @@ struct ParameterChecker {
             fits = false
         }
         if !fits {
-            diagnostics.append(.error("\(path) expects \(type.description), not \(Parameter.literal(value, location).kindDescription)\(hint)", at: location))
+            // A credential's value is never echoed, even when it is of the wrong type.
+            let given = field?.sensitive == true ? "\(value.type.withArticle)" : Parameter.literal(value, location).kindDescription
+            diagnostics.append(.error("\(path) expects \(type.description), not \(given)\(hint)", at: location))
         }
     }
 
@@ -131,7 +138,7 @@ struct ParameterChecker {
         guard checker.problems.isEmpty else { return }
         if field.template.singleExpression != nil, let expressionType = expressionTypes.first {
             if !type.accepts(expressionType: expressionType) {
-                diagnostics.append(.error("\(path) expects \(type.description), but the expression is a \(expressionType)", at: field.source.location))
+                diagnostics.append(.error("\(path) expects \(type.description), but the expression is \(expressionType.withArticle)", at: field.source.location))
             }
             return
         }

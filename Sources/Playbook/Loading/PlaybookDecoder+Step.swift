@@ -42,7 +42,11 @@ extension PlaybookDecoder {
             case "for_each": step.forEach = reader.expression(value, "for_each")
             case "item_id": step.itemID = reader.template(value, "item_id")
             case "at": step.at = reader.expression(value, "at")
-            case "after": step.after = reader.duration(value, "after")
+            case "after":
+                // `after: <step id>` positions a step in an extending playbook; the resolver has
+                // used or reported it already.
+                if PlaybookResolver.isPosition(value) { continue }
+                step.after = reader.duration(value, "after")
             case "retry": step.retry = decodeRetry(value, base: defaults.retry)
             case "timeout": step.timeout = reader.duration(value, "timeout")
             case "deadline": step.deadline = reader.expression(value, "deadline")

@@ -48,7 +48,7 @@ struct PlaybookDecoder {
         }
         playbook.leaveTime = rootNode["leave_time"].flatMap { reader.expression($0, "leave_time") }
         playbook.timeZone = rootNode["timezone"].flatMap { reader.template($0, "timezone") }
-        if rootNode["steps"] == nil, resolved.steps.isEmpty {
+        if resolved.stepsKey == nil, resolved.steps.isEmpty {
             reader.error("missing steps: (the list of steps)", at: resolved.location)
         }
         playbook.steps = resolved.steps.compactMap { decodeStep($0, defaults: playbook.defaults) }

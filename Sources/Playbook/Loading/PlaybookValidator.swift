@@ -36,9 +36,9 @@ struct PlaybookValidator {
             }
         }
         for step in playbook.steps { checkStep(step) }
-        for cycle in graph.cycles() {
+        for cycle in graph.cycles() where cycle.count > 2 {
             let location = playbook.step(cycle[0])?.needs.first { $0.id == cycle[1] }?.location ?? playbook.step(cycle[0])?.location
-            diagnostics.append(.error("needs cycle: \(cycle.joined(separator: " → "))", at: location))
+            diagnostics.append(.error("needs cycle: \(cycle.joined(separator: " → ")) (each step needs the next)", at: location))
         }
         return diagnostics
     }
@@ -47,7 +47,7 @@ struct PlaybookValidator {
         if let leaveTime = playbook.leaveTime {
             let type = checkExpression(leaveTime, scope: TypeScope(inputs: inputTypes, stepOutputsForbiddenReason: "leave_time may only use inputs"))
             if let type, type != .datetime, type != .date, type != .any {
-                diagnostics.append(.error("leave_time must be a datetime or a date, but the expression is a \(type)", at: leaveTime.source.location))
+                diagnostics.append(.error("leave_time must be a datetime or a date, but the expression is \(type.withArticle)", at: leaveTime.source.location))
             }
         }
         if let zone = playbook.timeZone {
@@ -75,22 +75,22 @@ struct PlaybookValidator {
             switch type {
             case .list(let element): itemType = element
             case .any: itemType = .any
-            default: diagnostics.append(.error("for_each needs a list, but the expression is a \(type)", at: forEach.source.location))
+            default: diagnostics.append(.error("for_each needs a list, but the expression is \(type.withArticle)", at: forEach.source.location))
             }
             if itemType == nil { itemType = .any }
         }
         let stepScope = TypeScope(inputs: inputTypes, itemType: itemType, stepIDs: stepIDs, dependsOn: dependsOn)
         if let when = step.when, let type = checkExpression(when, scope: stepScope), !ValueType.bool.accepts(type) {
-            diagnostics.append(.error("when needs a bool, but the expression is a \(type)", at: when.source.location))
+            diagnostics.append(.error("when needs a bool, but the expression is \(type.withArticle)", at: when.source.location))
         }
         if let itemID = step.itemID {
             checkTemplate(itemID, scope: stepScope, expecting: .string, what: "item_id")
         }
         if let at = step.at, let type = checkExpression(at, scope: timingScope), ![.datetime, .date, .any].contains(type) {
-            diagnostics.append(.error("at needs a datetime (such as inputs.leave_at or now), but the expression is a \(type)", at: at.source.location))
+            diagnostics.append(.error("at needs a datetime (such as inputs.leave_at or now), but the expression is \(type.withArticle)", at: at.source.location))
         }
         if let deadline = step.deadline, let type = checkExpression(deadline, scope: timingScope), ![.duration, .datetime, .date, .any].contains(type) {
-            diagnostics.append(.error("deadline needs a duration (such as 1h or 5d) or a datetime, but the expression is a \(type)", at: deadline.source.location))
+            diagnostics.append(.error("deadline needs a duration (such as 1h or 5d) or a datetime, but the expression is \(type.withArticle)", at: deadline.source.location))
         }
         if let timeout = step.timeout, timeout.seconds <= 0 {
             diagnostics.append(.error("timeout must be longer than 0s", at: step.location))
@@ -158,7 +158,7 @@ struct PlaybookValidator {
         for expression in field.template.expressions {
             if let type = checkExpression(ExpressionField(expression: expression, source: field.source), scope: scope),
                field.template.singleExpression != nil, !expecting.accepts(type), type != .int {
-                diagnostics.append(.error("\(what) needs a \(expecting), but the expression is a \(type)", at: field.source.location))
+                diagnostics.append(.error("\(what) needs \(expecting.withArticle), but the expression is \(type.withArticle)", at: field.source.location))
             }
         }
     }

@@ -143,8 +143,7 @@ private struct ComposerState {
             let tagPointer = isMapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
             let anchorPointer = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
             if let tag = tagPointer.map({ string($0) }), tag != (isMapping ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq") {
-                fail("unsupported tag '\(shortTag(tag))'; playbooks use plain YAML without tags", at: start)
-                return
+                diagnostics.append(.error("unsupported tag '\(shortTag(tag))'; playbooks use plain YAML without tags", at: start))
             }
             if stack.count >= limits.maxDepth {
                 fail("nesting is deeper than the limit of \(limits.maxDepth) levels", at: start)
@@ -229,8 +228,8 @@ private struct ComposerState {
             }
             value = resolved
         default:
-            fail("unsupported tag '\(shortTag(tag))'; playbooks use plain YAML without tags", at: location)
-            return nil
+            diagnostics.append(.error("unsupported tag '\(shortTag(tag))'; playbooks use plain YAML without tags", at: location))
+            return .string(text)
         }
         return value
     }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing offboard needs on a Debian machine, when it is missing:
+# libyaml-dev (through pkg-config) for the CYAML system library, and Python's jsonschema for the
+# test that checks shipped playbooks against the published JSON Schema. Safe to run repeatedly.
+set -euo pipefail
+
+if [ -d /opt/swift/usr/bin ] && ! command -v swift >/dev/null 2>&1; then
+  export PATH="/opt/swift/usr/bin:$PATH"
+fi
+command -v swift >/dev/null 2>&1 || { echo "setup: a Swift 6 toolchain is needed (swift not found)" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "setup: need root to run: $*" >&2; exit 1; fi
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists yaml-0.1; then
+  echo "setup: installing libyaml-dev and pkg-config" >&2
+  apt_install pkg-config libyaml-dev
+fi
+
+if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
+  if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
+    echo "setup: installing Python jsonschema" >&2
+    python3 -m pip install --quiet jsonschema 2>/dev/null || apt_install python3-jsonschema
+  fi
+fi

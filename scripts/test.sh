@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine: installs what the tests need, builds once
+# (failing on any compiler warning from this project's own code), and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OFFBOARD_SETUP_TESTS=1
+source scripts/setup.sh
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+echo "==> swift build --build-tests" >&2
+if ! swift build --build-tests >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
+if grep -E "^$PWD/(Sources|Tests)/.*warning:" "$log" >&2; then
+  echo "test: the build has warnings in this project's code (listed above)" >&2
+  exit 1
+fi
+
+echo "==> swift test" >&2
+swift test --skip-build "$@"
