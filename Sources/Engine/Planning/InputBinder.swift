@@ -89,6 +89,7 @@ public enum InputBinder {
         }
         for input in playbook.inputs where zoneDependent.contains(input.type) { bindInput(input, timeZone: timeZone) }
 
+        diagnostics = diagnostics.sortedByLocation()
         if diagnostics.containsErrors { throw DiagnosticsError(diagnostics) }
         return BoundInputs(values: values, timeZone: timeZone, warnings: diagnostics)
     }

@@ -53,15 +53,17 @@ public struct NeedsGraph: Sendable {
         return found
     }
 
-    /// Indices of every step that `id` waits for, directly or through others.
-    public func ancestors(of id: String) -> Set<String> {
-        guard let start = index[id] else { return [] }
+    /// Whether `id` waits for `target`, directly or through other steps (a search that stops as
+    /// soon as it finds it).
+    public func waits(_ id: String, for target: String) -> Bool {
+        guard let start = index[id], let goal = index[target] else { return false }
         var visited: Set<Int> = []
-        var queue = prerequisites[start]
-        while let next = queue.popLast() {
-            if visited.insert(next).inserted { queue += prerequisites[next] }
+        var stack = prerequisites[start]
+        while let next = stack.popLast() {
+            if next == goal { return true }
+            if visited.insert(next).inserted { stack += prerequisites[next] }
         }
-        return Set(visited.map { ids[$0] })
+        return false
     }
 
     /// Steps in an order where each comes after everything it needs, ties kept in declaration

@@ -12,7 +12,6 @@ struct PlaybookValidator {
     private let graph: NeedsGraph
     private let inputTypes: [String: ValueType]
     private let stepIDs: Set<String>
-    private var ancestorsCache: [String: Set<String>] = [:]
 
     init(playbook: Playbook, catalog: any HandlerCatalog, removed: [String: SourceLocation]) {
         self.playbook = playbook
@@ -68,7 +67,7 @@ struct PlaybookValidator {
         checkNeeds(step)
         let timingScope = TypeScope(inputs: inputTypes, stepIDs: stepIDs,
                                     stepOutputsForbiddenReason: "timing may only use inputs and now, so a dry run can show when the step runs")
-        let dependsOn = dependencyCheck(for: step.id)
+        let dependsOn: (String) -> Bool = { [graph] target in graph.waits(step.id, for: target) }
         let outputScope = TypeScope(inputs: inputTypes, stepIDs: stepIDs, dependsOn: dependsOn)
         var itemType: ValueType?
         if let forEach = step.forEach, let type = checkExpression(forEach, scope: outputScope) {
@@ -136,12 +135,6 @@ struct PlaybookValidator {
         } else if let fallback = playbook.step(target), !fallback.needs.isEmpty {
             diagnostics.append(.warning("step '\(target)' runs when '\(step.id)' fails, so its needs are ignored", at: fallback.needs[0].location))
         }
-    }
-
-    private mutating func dependencyCheck(for id: String) -> (String) -> Bool {
-        if ancestorsCache[id] == nil { ancestorsCache[id] = graph.ancestors(of: id) }
-        let ancestors = ancestorsCache[id] ?? []
-        return { ancestors.contains($0) }
     }
 
     /// The expression's type, or nil after reporting its problems.

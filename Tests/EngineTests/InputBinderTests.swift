@@ -1,0 +1,83 @@
+import Engine
+import Foundation
+import Playbook
+import Testing
+
+@Suite struct InputBinderTests {
+    func errors(_ playbook: Playbook, record: String? = nil, set: [(String, String)] = []) -> [String] {
+        do {
+            _ = try InputBinder.bind(playbook, record: record.map { EngineFixtures.record($0) }, overrides: set.map { (name: $0.0, value: $0.1) })
+            return []
+        } catch {
+            return error.diagnostics.map(\.description)
+        }
+    }
+
+    @Test func bindsTheSampleRecordWithDefaults() throws {
+        let playbook = try EngineFixtures.shipped("standard-leaver")
+        let inputs = try InputBinder.bind(playbook, record: EngineFixtures.sample("jryan"), overrides: [])
+        #expect(inputs.values["immediate"] == .bool(false))
+        #expect(inputs.values["leave_at"] == .datetime(EngineFixtures.date("2026-12-04T17:30:00Z")))
+        #expect(inputs.timeZone.identifier == "Europe/London")
+        #expect(inputs.warnings.isEmpty)
+    }
+
+    @Test func everyProblemIsReportedWithItsField() throws {
+        let playbook = try EngineFixtures.shipped("standard-leaver")
+        let record = """
+            {"employee_id": 10442, "email": "not-an-email", "leave_at": "next friday",
+             "timezone": "Mars/Base", "immediate": "yes", "devices": {"a": 1}, "department": "sales"}
+            """
+        #expect(errors(playbook, record: record) == [
+            "record.json:1:1: error: missing required input 'full_name' (string): the leaver's name, for tasks",
+            "record.json:1:17: error: input 'employee_id': expected a string, got the integer 10442",
+            "record.json:1:33: error: input 'email': 'not-an-email' is not an email address",
+            "record.json:1:61: error: input 'leave_at': expected a date-time with a UTC offset such as 2026-12-04T17:30:00Z, got the string \"next friday\"",
+            "record.json:2:14: error: input 'timezone': 'Mars/Base' is not a time zone name (IANA names such as Europe/London or UTC)",
+            "record.json:2:40: error: input 'immediate': expected true or false, got the string \"yes\"",
+            "record.json:2:58: error: input 'devices': expected a list, got a mapping",
+            "record.json:2:68: warning: field 'department' is not an input of standard-leaver and is ignored",
+        ])
+    }
+
+    @Test func setOverridesTheRecordAndConvertsText() throws {
+        let playbook = try EngineFixtures.shipped("immediate-leaver")
+        let inputs = try InputBinder.bind(playbook, record: EngineFixtures.sample("mholt-immediate"), overrides: [
+            ("devices", #"[{"asset_tag": "X-1", "type": "tablet"}]"#), ("immediate", "false"), ("reason", "dismissal"),
+        ])
+        #expect(inputs.values["devices"] == .list([.object(["asset_tag": .string("X-1"), "type": .string("tablet")])]))
+        #expect(inputs.values["immediate"] == .bool(false))
+        #expect(inputs.values["reason"] == .string("dismissal"))
+    }
+
+    @Test func unknownSetNamesAndBadValuesAreErrors() throws {
+        let playbook = try EngineFixtures.shipped("immediate-leaver")
+        #expect(errors(playbook, record: nil, set: [("emial", "x@y.z"), ("reason", "bored"), ("immediate", "maybe")]) == [
+            "error: --set emial: immediate-leaver has no input 'emial'; did you mean 'email'?",
+            "error: missing required input 'employee_id' (string): HR employee number",
+            "error: missing required input 'full_name' (string): the leaver's name, for tasks",
+            "error: missing required input 'email' (email): the leaver's work email, also their identity-provider userName",
+            "error: input 'immediate' (from --set): expected true or false, got 'maybe'",
+            "error: input 'reason' (from --set): 'bored' is not one of competitor, dismissal, security-concern, other",
+            "error: missing required input 'leave_at' (datetime): when the leaver's access must end",
+        ])
+    }
+
+    @Test func aDatetimeWithoutOffsetIsReadInTheLeaversZone() throws {
+        let playbook = try EngineFixtures.shipped("immediate-leaver")
+        let inputs = try InputBinder.bind(playbook, record: EngineFixtures.sample("mholt-immediate"), overrides: [])
+        // 12:00 in Berlin in November is 11:00 UTC.
+        #expect(inputs.values["leave_at"] == .datetime(EngineFixtures.date("2026-11-23T11:00:00Z")))
+    }
+
+    @Test func requiredInputsMayNotBeNull() throws {
+        let playbook = try EngineFixtures.shipped("contractor-end")
+        let record = #"{"employee_id": "C1", "full_name": "A", "email": "a@b.co", "leave_at": "2026-12-01T00:00:00Z", "agency": null}"#
+        #expect(errors(playbook, record: record) == ["record.json:1:106: error: input 'agency' is required and may not be null"])
+    }
+
+    @Test func aRecordMustBeAnObject() throws {
+        let playbook = try EngineFixtures.shipped("base")
+        #expect(errors(playbook, record: "[1, 2]").first == "record.json:1:1: error: a leaver record is a JSON object of input names to values, not a list")
+    }
+}
