@@ -1,0 +1,53 @@
+import Foundation
+import Handlers
+import Playbook
+import Testing
+
+@Suite struct GraphExplainSchemaTests {
+    @Test func mermaidGraph() throws {
+        let outcome = try CLI.run(["graph", "immediate-leaver"])
+        #expect(outcome.status == 0)
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "flowchart TD")
+        #expect(lines.contains("    s0[\"revoke-crm-database<br/>postgres.revoke<br/>if inputs.db_role != null<br/>at now\"]"))
+        #expect(lines.contains { $0.contains("{{\"escalate-to-security<br/>http\"}}") })
+        #expect(lines.contains("    s0 -. on failure .-> s7"))
+        #expect(lines.contains("    s7{{\"escalate-to-security<br/>http\"}}"))
+        #expect(lines.contains("    s1 --> s6"))
+    }
+
+    @Test func dotGraph() throws {
+        let outcome = try CLI.run(["graph", "standard-leaver", "--format", "dot"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasPrefix("digraph \"standard-leaver\" {"))
+        #expect(outcome.stdout.contains("    \"reclaim-devices\" -> \"confirm-with-manager\";"))
+        #expect(outcome.stdout.hasSuffix("}\n"))
+    }
+
+    @Test func explainShowsWhereEachStepCameFrom() throws {
+        let outcome = try CLI.run(["explain", "acme-leaver"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("""
+            4. reclaim-devices (task)
+                 defined at Workflows/base.yaml:59
+                 overridden at Workflows/acme-leaver.yaml:18
+            """))
+        #expect(outcome.stdout.contains("     included by Workflows/acme-leaver.yaml:33"))
+        let json = try CLI.json(try CLI.run(["explain", "acme-leaver", "--format", "json"]).stdout)
+        #expect((json["files"] as? [String])?.count == 4)
+    }
+
+    @Test func thePublishedSchemaIsTheGeneratedOne() throws {
+        let outcome = try CLI.run(["schema"])
+        let committed = try String(contentsOfFile: "\(CLI.repositoryRoot)/schema/playbook.schema.json", encoding: .utf8)
+        #expect(outcome.stdout == committed, "run: offboard schema > schema/playbook.schema.json")
+    }
+
+    @Test(arguments: ["validate", "plan", "graph", "explain", "schema"])
+    func everyCommandHasHelpWithAnExample(_ command: String) throws {
+        let outcome = try CLI.run([command, "--help"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("offboard \(command)"))
+        #expect(outcome.stdout.contains("Example"))
+    }
+}
