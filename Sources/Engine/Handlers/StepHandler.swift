@@ -53,3 +53,23 @@ public struct ActionPreview: Sendable, Hashable, Codable {
         self.details = details
     }
 }
+
+extension HandlerPlanRequest {
+    /// A parameter for a sentence: quoted text, or the fallback when absent.
+    public func quoted(_ name: String, otherwise fallback: String = "?") -> String {
+        guard parameters[name] != nil else { return fallback }
+        return "\"\(text(name))\""
+    }
+
+    /// A bool parameter, or the fallback when absent.
+    public func bool(_ name: String, default fallback: Bool) -> Bool {
+        if case .bool(let flag)? = parameters[name] { return flag }
+        return fallback
+    }
+
+    /// A list parameter as text items (empty when absent).
+    public func strings(_ name: String) -> [String] {
+        guard case .list(let items)? = parameters[name] else { return [] }
+        return items.compactMap { $0.displayText }
+    }
+}
