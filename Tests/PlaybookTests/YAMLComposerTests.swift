@@ -119,6 +119,18 @@ import Testing
         #expect(diagnostic?.message.contains("flow sequence") == true)
     }
 
+    @Test func columnsInsideScalarsCountCodePointsLikeLibyaml() throws {
+        let directory = try Fixtures.temporaryDirectory(["u.yaml": """
+            playbook: u
+            version: 1
+            inputs: { name: string }
+            steps:
+              - { id: a, uses: log, with: { message: "Grüße an 👋🏽 {{ inputs.nme }}" } }
+            """])
+        let result = Fixtures.load("\(directory)/u.yaml")
+        #expect(result.diagnostics.map(\.location?.column) == [65])
+    }
+
     @Test func singleLineScalarsMapColumns() throws {
         let root = try #require(Fixtures.compose("a: \"x {{ y }}\"\nb: |\n  text\n").root)
         #expect(root["a"]?.scalar?.columnsMapOneToOne == true)

@@ -10,6 +10,8 @@ import Playbook
 /// Registering a type that is already known replaces it, so a built-in can be swapped out.
 public struct HandlerRegistry: HandlerCatalog {
     private var handlers: [String: any StepHandler] = [:]
+    /// Schemas taken once at registration: validation asks for one per step.
+    private var schemas: [String: ParameterSchema] = [:]
 
     public init(_ handlers: [any StepHandler] = []) {
         handlers.forEach { register($0) }
@@ -17,11 +19,12 @@ public struct HandlerRegistry: HandlerCatalog {
 
     public mutating func register(_ handler: any StepHandler) {
         handlers[handler.type] = handler
+        schemas[handler.type] = handler.parameters
     }
 
     public func handler(for type: String) -> (any StepHandler)? { handlers[type] }
 
-    public func parameterSchema(for type: String) -> ParameterSchema? { handlers[type]?.parameters }
+    public func parameterSchema(for type: String) -> ParameterSchema? { schemas[type] }
 
     public var handlerTypes: [String] { handlers.keys.sorted() }
 

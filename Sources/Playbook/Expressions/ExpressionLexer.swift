@@ -1,4 +1,5 @@
-/// Splits expression text into tokens; offsets count characters from the start of the template.
+/// Splits expression text into tokens. Offsets count Unicode scalars from the start of the template,
+/// as libyaml counts columns.
 struct ExpressionLexer {
     enum TokenKind: Equatable {
         case identifier(String)
@@ -22,41 +23,41 @@ struct ExpressionLexer {
 
     private static let symbols = ["==", "!=", "<=", ">=", "&&", "||", "!", "<", ">", "+", "-", "?", ":", "(", ")", "[", "]", ",", "."]
 
-    static func tokenize(_ characters: [Character], baseOffset: Int) throws(LexError) -> [Token] {
+    static func tokenize(_ characters: [Unicode.Scalar], baseOffset: Int) throws(LexError) -> [Token] {
         var tokens: [Token] = []
         var index = 0
-        func peek(_ ahead: Int = 0) -> Character? { index + ahead < characters.count ? characters[index + ahead] : nil }
+        func peek(_ ahead: Int = 0) -> Unicode.Scalar? { index + ahead < characters.count ? characters[index + ahead] : nil }
         while let character = peek() {
             let start = index
-            if character.isWhitespace {
+            if character.properties.isWhitespace {
                 index += 1
-            } else if character.isLetter || character == "_" {
-                while let next = peek(), next.isLetter || next.isNumber || next == "_"
-                    || (next == "-" && (peek(1).map { $0.isLetter || $0.isNumber } ?? false)) {
+            } else if isLetter(character) || character == "_" {
+                while let next = peek(), isLetter(next) || isDigit(next) || next == "_"
+                    || (next == "-" && (peek(1).map { isLetter($0) || isDigit($0) } ?? false)) {
                     index += 1
                 }
-                tokens.append(Token(kind: .identifier(String(characters[start..<index])), offset: baseOffset + start))
-            } else if character.isASCII, character.isNumber {
-                while let next = peek(), next.isASCII, next.isNumber { index += 1 }
+                tokens.append(Token(kind: .identifier(text(characters[start..<index])), offset: baseOffset + start))
+            } else if isDigit(character) {
+                while let next = peek(), isDigit(next) { index += 1 }
                 var isFraction = false
-                if peek() == ".", let after = peek(1), after.isASCII, after.isNumber {
+                if peek() == ".", let after = peek(1), isDigit(after) {
                     isFraction = true
                     index += 1
-                    while let next = peek(), next.isASCII, next.isNumber { index += 1 }
+                    while let next = peek(), isDigit(next) { index += 1 }
                 }
-                if !isFraction, let unit = peek(), "smhdw".contains(unit) {
-                    while let next = peek(), next.isASCII, next.isNumber || "smhdw".contains(next) { index += 1 }
-                    let text = String(characters[start..<index])
+                if !isFraction, let unit = peek(), isDurationUnit(unit) {
+                    while let next = peek(), isDigit(next) || isDurationUnit(next) { index += 1 }
+                    let text = text(characters[start..<index])
                     guard let duration = PlaybookDuration(parsing: text) else {
                         throw LexError(message: "'\(text)' is not a duration (write for example 90s, 15m, 1h30m, 5d, 2w)", offset: baseOffset + start)
                     }
                     tokens.append(Token(kind: .duration(duration), offset: baseOffset + start))
                     continue
                 }
-                if let next = peek(), next.isLetter {
+                if let next = peek(), isLetter(next) {
                     throw LexError(message: "unexpected '\(next)' after a number", offset: baseOffset + index)
                 }
-                let text = String(characters[start..<index])
+                let text = text(characters[start..<index])
                 if isFraction, let value = Double(text) {
                     tokens.append(Token(kind: .number(value), offset: baseOffset + start))
                 } else if let value = Int(text) {
@@ -66,7 +67,7 @@ struct ExpressionLexer {
                 }
             } else if character == "\"" || character == "'" {
                 index += 1
-                var text = ""
+                var text = String.UnicodeScalarView()
                 var closed = false
                 while let next = peek() {
                     index += 1
@@ -83,7 +84,7 @@ struct ExpressionLexer {
                     }
                 }
                 guard closed else { throw LexError(message: "unterminated string literal", offset: baseOffset + start) }
-                tokens.append(Token(kind: .string(text), offset: baseOffset + start))
+                tokens.append(Token(kind: .string(String(text)), offset: baseOffset + start))
             } else if let symbol = symbols.first(where: { matches($0, characters, at: index) }) {
                 index += symbol.count
                 tokens.append(Token(kind: .symbol(symbol), offset: baseOffset + start))
@@ -97,9 +98,25 @@ struct ExpressionLexer {
         return tokens
     }
 
-    private static func matches(_ symbol: String, _ characters: [Character], at index: Int) -> Bool {
+    private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") : scalar.properties.isAlphabetic
+    }
+
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar >= "0" && scalar <= "9" }
+
+    private static func isDurationUnit(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "s" || scalar == "m" || scalar == "h" || scalar == "d" || scalar == "w"
+    }
+
+    private static func text(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    private static func matches(_ symbol: String, _ characters: [Unicode.Scalar], at index: Int) -> Bool {
         var position = index
-        for character in symbol {
+        for character in symbol.unicodeScalars {
             guard position < characters.count, characters[position] == character else { return false }
             position += 1
         }

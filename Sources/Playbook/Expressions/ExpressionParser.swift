@@ -21,7 +21,7 @@ public struct ExpressionParser {
     public static func parse(_ text: String, baseOffset: Int = 0) throws(ParseError) -> Expression {
         let tokens: [ExpressionLexer.Token]
         do {
-            tokens = try ExpressionLexer.tokenize(Array(text), baseOffset: baseOffset)
+            tokens = try ExpressionLexer.tokenize(Array(text.unicodeScalars), baseOffset: baseOffset)
         } catch {
             throw ParseError(message: error.message, offset: error.offset)
         }

@@ -43,13 +43,18 @@ public struct Template: Sendable, Hashable {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> Template {
-        let characters = Array(text)
+        let characters = Array(text.unicodeScalars)
         var segments: [Segment] = []
-        var literal = ""
+        var literal = String.UnicodeScalarView()
         var index = 0
         func flush() {
-            if !literal.isEmpty { segments.append(.text(literal)) }
-            literal = ""
+            if !literal.isEmpty { segments.append(.text(String(literal))) }
+            literal = String.UnicodeScalarView()
+        }
+        func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars)
+            return String(view)
         }
         while index < characters.count {
             if hasPrefix("{{", characters, at: index) {
@@ -58,8 +63,8 @@ public struct Template: Sendable, Hashable {
                     throw ParseError(message: "'{{' is not closed by '}}'", offset: start)
                 }
                 flush()
-                let inner = String(characters[(index + 2)..<close])
-                let leading = inner.prefix { $0.isWhitespace }.count
+                let inner = string(characters[(index + 2)..<close])
+                let leading = inner.unicodeScalars.prefix { $0.properties.isWhitespace }.count
                 let trimmed = inner.trimmingWhitespace()
                 do {
                     let expression = try ExpressionParser.parse(trimmed, baseOffset: index + 2 + leading)
@@ -74,7 +79,7 @@ public struct Template: Sendable, Hashable {
                 guard let close = characters[index...].firstIndex(of: "}") else {
                     throw ParseError(message: "'${secret:' is not closed by '}'", offset: start)
                 }
-                let body = String(characters[(index + 2)..<close])
+                let body = string(characters[(index + 2)..<close])
                 guard body.hasPrefix("secret:") else {
                     throw ParseError(message: "a secret reference is written ${secret:NAME}", offset: start)
                 }
@@ -100,9 +105,9 @@ public struct Template: Sendable, Hashable {
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
-    private static func hasPrefix(_ prefix: String, _ characters: [Character], at index: Int) -> Bool {
+    private static func hasPrefix(_ prefix: String, _ characters: [Unicode.Scalar], at index: Int) -> Bool {
         var position = index
-        for character in prefix {
+        for character in prefix.unicodeScalars {
             guard position < characters.count, characters[position] == character else { return false }
             position += 1
         }
@@ -110,9 +115,9 @@ public struct Template: Sendable, Hashable {
     }
 
     /// The index of the `}}` that closes an expression, skipping braces inside string literals.
-    private static func closingBraces(_ characters: [Character], from start: Int) -> Int? {
+    private static func closingBraces(_ characters: [Unicode.Scalar], from start: Int) -> Int? {
         var index = start
-        var quote: Character?
+        var quote: Unicode.Scalar?
         while index < characters.count {
             let character = characters[index]
             if let open = quote {
@@ -131,8 +136,8 @@ public struct Template: Sendable, Hashable {
 extension String {
     func trimmingWhitespace() -> String {
         var text = Substring(self)
-        while text.first?.isWhitespace == true { text = text.dropFirst() }
-        while text.last?.isWhitespace == true { text = text.dropLast() }
+        while text.unicodeScalars.first?.properties.isWhitespace == true { text = text.dropFirst() }
+        while text.unicodeScalars.last?.properties.isWhitespace == true { text = text.dropLast() }
         return String(text)
     }
 }

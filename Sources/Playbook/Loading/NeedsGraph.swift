@@ -57,6 +57,7 @@ public struct NeedsGraph: Sendable {
     /// soon as it finds it).
     public func waits(_ id: String, for target: String) -> Bool {
         guard let start = index[id], let goal = index[target] else { return false }
+        if prerequisites[start].contains(goal) { return true }
         var visited: Set<Int> = []
         var stack = prerequisites[start]
         while let next = stack.popLast() {

@@ -118,7 +118,7 @@ private struct ComposerState {
             let end = location(event.end_mark)
             let width = end.column - start.column
             let oneToOne = start.line == end.line && !text.contains("\n")
-                && width == text.count + (style == .plain ? 0 : 2) && style != .literal && style != .folded
+                && width == text.unicodeScalars.count + (style == .plain ? 0 : 2) && style != .literal && style != .folded
             let node = YAMLNode(.scalar(YAMLScalar(text: text, style: style, value: value, columnsMapOneToOne: oneToOne)), at: start)
             register(anchor: data.anchor.map { string($0) }, node: node, size: 1)
             attach(node, size: 1)
