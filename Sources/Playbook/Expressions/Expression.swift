@@ -15,7 +15,7 @@ public struct Expression: Sendable, Hashable {
     }
 
     public var kind: Kind
-    /// Characters from the start of the template text to this expression.
+    /// UTF-8 bytes from the start of the template text to this expression.
     public var offset: Int
 
     public init(_ kind: Kind, at offset: Int) {

@@ -1,5 +1,6 @@
-/// Splits expression text into tokens. Offsets count Unicode scalars from the start of the template,
-/// as libyaml counts columns.
+/// Splits expression text into tokens. It scans UTF-8 bytes (every piece of syntax is ASCII);
+/// offsets are byte offsets from the start of the template, turned into columns only when a
+/// diagnostic is reported (`SourceText.location(at:)`).
 struct ExpressionLexer {
     enum TokenKind: Equatable {
         case identifier(String)
@@ -21,105 +22,89 @@ struct ExpressionLexer {
         var offset: Int
     }
 
-    private static let symbols = ["==", "!=", "<=", ">=", "&&", "||", "!", "<", ">", "+", "-", "?", ":", "(", ")", "[", "]", ",", "."]
+    private static let symbols: [(text: String, bytes: [UInt8])] = ["==", "!=", "<=", ">=", "&&", "||", "!", "<", ">", "+", "-", "?", ":", "(", ")", "[", "]", ",", "."]
+        .map { ($0, Array($0.utf8)) }
 
-    static func tokenize(_ characters: [Unicode.Scalar], baseOffset: Int) throws(LexError) -> [Token] {
+    static func tokenize(_ bytes: ArraySlice<UInt8>, baseOffset: Int) throws(LexError) -> [Token] {
         var tokens: [Token] = []
-        var index = 0
-        func peek(_ ahead: Int = 0) -> Unicode.Scalar? { index + ahead < characters.count ? characters[index + ahead] : nil }
-        while let character = peek() {
+        var index = bytes.startIndex
+        let origin = bytes.startIndex - baseOffset
+        func peek(_ ahead: Int = 0) -> UInt8? { index + ahead < bytes.endIndex ? bytes[index + ahead] : nil }
+        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        while let byte = peek() {
             let start = index
-            if character.properties.isWhitespace {
+            let offset = start - origin
+            if ASCII.isSpace(byte) {
                 index += 1
-            } else if isLetter(character) || character == "_" {
-                while let next = peek(), isLetter(next) || isDigit(next) || next == "_"
-                    || (next == "-" && (peek(1).map { isLetter($0) || isDigit($0) } ?? false)) {
+            } else if ASCII.isLetter(byte) || byte == UInt8(ascii: "_") {
+                while let next = peek(), ASCII.isLetter(next) || ASCII.isDigit(next) || next == UInt8(ascii: "_")
+                    || (next == UInt8(ascii: "-") && (peek(1).map { ASCII.isLetter($0) || ASCII.isDigit($0) } ?? false)) {
                     index += 1
                 }
-                tokens.append(Token(kind: .identifier(text(characters[start..<index])), offset: baseOffset + start))
-            } else if isDigit(character) {
-                while let next = peek(), isDigit(next) { index += 1 }
+                tokens.append(Token(kind: .identifier(text(start..<index)), offset: offset))
+            } else if ASCII.isDigit(byte) {
+                while let next = peek(), ASCII.isDigit(next) { index += 1 }
                 var isFraction = false
-                if peek() == ".", let after = peek(1), isDigit(after) {
+                if peek() == UInt8(ascii: "."), let after = peek(1), ASCII.isDigit(after) {
                     isFraction = true
                     index += 1
-                    while let next = peek(), isDigit(next) { index += 1 }
+                    while let next = peek(), ASCII.isDigit(next) { index += 1 }
                 }
                 if !isFraction, let unit = peek(), isDurationUnit(unit) {
-                    while let next = peek(), isDigit(next) || isDurationUnit(next) { index += 1 }
-                    let text = text(characters[start..<index])
-                    guard let duration = PlaybookDuration(parsing: text) else {
-                        throw LexError(message: "'\(text)' is not a duration (write for example 90s, 15m, 1h30m, 5d, 2w)", offset: baseOffset + start)
+                    while let next = peek(), ASCII.isDigit(next) || isDurationUnit(next) { index += 1 }
+                    let literal = text(start..<index)
+                    guard let duration = PlaybookDuration(parsing: literal) else {
+                        throw LexError(message: "'\(literal)' is not a duration (write for example 90s, 15m, 1h30m, 5d, 2w)", offset: offset)
                     }
-                    tokens.append(Token(kind: .duration(duration), offset: baseOffset + start))
+                    tokens.append(Token(kind: .duration(duration), offset: offset))
                     continue
                 }
-                if let next = peek(), isLetter(next) {
-                    throw LexError(message: "unexpected '\(next)' after a number", offset: baseOffset + index)
+                if let next = peek(), ASCII.isLetter(next) {
+                    throw LexError(message: "unexpected '\(Unicode.Scalar(next))' after a number", offset: index - origin)
                 }
-                let text = text(characters[start..<index])
-                if isFraction, let value = Double(text) {
-                    tokens.append(Token(kind: .number(value), offset: baseOffset + start))
-                } else if let value = Int(text) {
-                    tokens.append(Token(kind: .int(value), offset: baseOffset + start))
+                let literal = text(start..<index)
+                if isFraction, let value = Double(literal) {
+                    tokens.append(Token(kind: .number(value), offset: offset))
+                } else if let value = Int(literal) {
+                    tokens.append(Token(kind: .int(value), offset: offset))
                 } else {
-                    throw LexError(message: "number \(text) is out of range", offset: baseOffset + start)
+                    throw LexError(message: "number \(literal) is out of range", offset: offset)
                 }
-            } else if character == "\"" || character == "'" {
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
                 index += 1
-                var text = String.UnicodeScalarView()
+                var literal: [UInt8] = []
                 var closed = false
                 while let next = peek() {
                     index += 1
-                    if next == character { closed = true; break }
-                    if next == "\\", let escaped = peek() {
+                    if next == byte { closed = true; break }
+                    if next == UInt8(ascii: "\\"), let escaped = peek() {
                         index += 1
                         switch escaped {
-                        case "n": text.append("\n")
-                        case "t": text.append("\t")
-                        default: text.append(escaped)
+                        case UInt8(ascii: "n"): literal.append(UInt8(ascii: "\n"))
+                        case UInt8(ascii: "t"): literal.append(UInt8(ascii: "\t"))
+                        default: literal.append(escaped)
                         }
                     } else {
-                        text.append(next)
+                        literal.append(next)
                     }
                 }
-                guard closed else { throw LexError(message: "unterminated string literal", offset: baseOffset + start) }
-                tokens.append(Token(kind: .string(String(text)), offset: baseOffset + start))
-            } else if let symbol = symbols.first(where: { matches($0, characters, at: index) }) {
-                index += symbol.count
-                tokens.append(Token(kind: .symbol(symbol), offset: baseOffset + start))
-            } else if character == "=" {
-                throw LexError(message: "unexpected '='; compare with '=='", offset: baseOffset + start)
+                guard closed else { throw LexError(message: "unterminated string literal", offset: offset) }
+                tokens.append(Token(kind: .string(String(decoding: literal, as: UTF8.self)), offset: offset))
+            } else if let symbol = symbols.first(where: { bytes[index...].starts(with: $0.bytes) }) {
+                index += symbol.bytes.count
+                tokens.append(Token(kind: .symbol(symbol.text), offset: offset))
+            } else if byte == UInt8(ascii: "=") {
+                throw LexError(message: "unexpected '='; compare with '=='", offset: offset)
             } else {
-                throw LexError(message: "unexpected character '\(character)'", offset: baseOffset + start)
+                let scalar = String(decoding: bytes[index...].prefix(4), as: UTF8.self).unicodeScalars.first.map { String($0) } ?? "?"
+                throw LexError(message: "unexpected character '\(scalar)'", offset: offset)
             }
         }
-        tokens.append(Token(kind: .end, offset: baseOffset + characters.count))
+        tokens.append(Token(kind: .end, offset: index - origin))
         return tokens
     }
 
-    private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII ? (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") : scalar.properties.isAlphabetic
-    }
-
-    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar >= "0" && scalar <= "9" }
-
-    private static func isDurationUnit(_ scalar: Unicode.Scalar) -> Bool {
-        scalar == "s" || scalar == "m" || scalar == "h" || scalar == "d" || scalar == "w"
-    }
-
-    private static func text(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return String(view)
-    }
-
-    private static func matches(_ symbol: String, _ characters: [Unicode.Scalar], at index: Int) -> Bool {
-        var position = index
-        for character in symbol.unicodeScalars {
-            guard position < characters.count, characters[position] == character else { return false }
-            position += 1
-        }
-        return true
+    private static func isDurationUnit(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "s") || byte == UInt8(ascii: "m") || byte == UInt8(ascii: "h") || byte == UInt8(ascii: "d") || byte == UInt8(ascii: "w")
     }
 }

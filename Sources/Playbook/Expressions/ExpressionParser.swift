@@ -17,11 +17,15 @@ public struct ExpressionParser {
     /// Bounds the size of one expression, so checking and evaluating it (recursive) stay shallow.
     private static let maxNodes = 1_000
 
-    /// Parses `text`, whose first character sits at `baseOffset` in the template.
+    /// Parses `text`, whose first byte sits at UTF-8 offset `baseOffset` in the template.
     public static func parse(_ text: String, baseOffset: Int = 0) throws(ParseError) -> Expression {
+        try parse(Array(text.utf8)[...], baseOffset: baseOffset)
+    }
+
+    static func parse(_ bytes: ArraySlice<UInt8>, baseOffset: Int) throws(ParseError) -> Expression {
         let tokens: [ExpressionLexer.Token]
         do {
-            tokens = try ExpressionLexer.tokenize(Array(text.unicodeScalars), baseOffset: baseOffset)
+            tokens = try ExpressionLexer.tokenize(bytes, baseOffset: baseOffset)
         } catch {
             throw ParseError(message: error.message, offset: error.offset)
         }

@@ -2,6 +2,7 @@
 ///
 /// A template that is exactly one `{{ … }}` evaluates to the expression's typed value (a datetime,
 /// a list); any other template renders to text. Secrets stay references until a handler executes.
+/// Offsets are UTF-8 byte offsets into the text.
 public struct Template: Sendable, Hashable {
     /// One piece of a template.
     public enum Segment: Sendable, Hashable {
@@ -11,7 +12,7 @@ public struct Template: Sendable, Hashable {
         case secret(name: String, offset: Int)
     }
 
-    /// Why a template could not be parsed, and where (characters from the start of the text).
+    /// Why a template could not be parsed, and where (UTF-8 bytes from the start of the text).
     public struct ParseError: Error, Sendable, Hashable {
         public var message: String
         public var offset: Int
@@ -20,9 +21,32 @@ public struct Template: Sendable, Hashable {
     public var source: String
     public var segments: [Segment]
 
-    /// True when the text holds template syntax worth parsing.
+    private static let open = Array("{{".utf8), close = Array("}}".utf8), secretOpen = Array("${secret".utf8)
+
+    /// True when the text holds template syntax worth parsing (one pass over its bytes).
     public static func containsSyntax(_ text: String) -> Bool {
-        text.contains("{{") || text.contains("${secret") || text.contains("}}")
+        var previous: UInt8 = 0
+        var sawDollarBrace = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{") {
+                if previous == UInt8(ascii: "{") { return true }
+                if previous == UInt8(ascii: "$") { sawDollarBrace = true }
+            } else if byte == UInt8(ascii: "}"), previous == UInt8(ascii: "}") {
+                return true
+            }
+            previous = byte
+        }
+        return sawDollarBrace && text.contains("${secret")
+    }
+
+    /// True when the text holds `{{` (one pass over its bytes).
+    public static func containsOpeningBraces(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{"), previous == UInt8(ascii: "{") { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// The single expression when the whole text is one `{{ … }}` (surrounding spaces allowed).
@@ -43,43 +67,37 @@ public struct Template: Sendable, Hashable {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> Template {
-        let characters = Array(text.unicodeScalars)
+        let bytes = Array(text.utf8)
         var segments: [Segment] = []
-        var literal = String.UnicodeScalarView()
+        var literalStart = 0
         var index = 0
-        func flush() {
-            if !literal.isEmpty { segments.append(.text(String(literal))) }
-            literal = String.UnicodeScalarView()
+        func flush(upTo end: Int) {
+            if end > literalStart { segments.append(.text(String(decoding: bytes[literalStart..<end], as: UTF8.self))) }
         }
-        func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: scalars)
-            return String(view)
-        }
-        while index < characters.count {
-            if hasPrefix("{{", characters, at: index) {
-                let start = index
-                guard let close = closingBraces(characters, from: index + 2) else {
-                    throw ParseError(message: "'{{' is not closed by '}}'", offset: start)
+        while index < bytes.count {
+            if bytes[index...].starts(with: open) {
+                guard let closing = closingBraces(bytes, from: index + 2) else {
+                    throw ParseError(message: "'{{' is not closed by '}}'", offset: index)
                 }
-                flush()
-                let inner = string(characters[(index + 2)..<close])
-                let leading = inner.unicodeScalars.prefix { $0.properties.isWhitespace }.count
-                let trimmed = inner.trimmingWhitespace()
+                flush(upTo: index)
+                var innerStart = index + 2, innerEnd = closing
+                while innerStart < innerEnd, ASCII.isSpace(bytes[innerStart]) { innerStart += 1 }
+                while innerEnd > innerStart, ASCII.isSpace(bytes[innerEnd - 1]) { innerEnd -= 1 }
                 do {
-                    let expression = try ExpressionParser.parse(trimmed, baseOffset: index + 2 + leading)
-                    segments.append(.expression(expression, source: trimmed))
+                    let expression = try ExpressionParser.parse(bytes[innerStart..<innerEnd], baseOffset: innerStart)
+                    segments.append(.expression(expression, source: String(decoding: bytes[innerStart..<innerEnd], as: UTF8.self)))
                 } catch {
                     throw ParseError(message: error.message, offset: error.offset)
                 }
-                index = close + 2
-            } else if hasPrefix("${secret", characters, at: index) {
-                flush()
+                index = closing + 2
+                literalStart = index
+            } else if bytes[index...].starts(with: secretOpen) {
+                flush(upTo: index)
                 let start = index
-                guard let close = characters[index...].firstIndex(of: "}") else {
+                guard let closing = bytes[index...].firstIndex(of: UInt8(ascii: "}")) else {
                     throw ParseError(message: "'${secret:' is not closed by '}'", offset: start)
                 }
-                let body = string(characters[(index + 2)..<close])
+                let body = String(decoding: bytes[(index + 2)..<closing], as: UTF8.self)
                 guard body.hasPrefix("secret:") else {
                     throw ParseError(message: "a secret reference is written ${secret:NAME}", offset: start)
                 }
@@ -88,43 +106,31 @@ public struct Template: Sendable, Hashable {
                     throw ParseError(message: "'\(name)' is not a valid secret name (letters, digits and _, not starting with a digit)", offset: start + 9)
                 }
                 segments.append(.secret(name: name, offset: start))
-                index = close + 1
-            } else if hasPrefix("}}", characters, at: index) {
+                index = closing + 1
+                literalStart = index
+            } else if bytes[index...].starts(with: close) {
                 throw ParseError(message: "'}}' without an opening '{{'", offset: index)
             } else {
-                literal.append(characters[index])
                 index += 1
             }
         }
-        flush()
+        flush(upTo: bytes.count)
         return Template(source: text, segments: segments)
     }
 
-    static func isSecretName(_ name: String) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || first == "_" else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-    }
-
-    private static func hasPrefix(_ prefix: String, _ characters: [Unicode.Scalar], at index: Int) -> Bool {
-        var position = index
-        for character in prefix.unicodeScalars {
-            guard position < characters.count, characters[position] == character else { return false }
-            position += 1
-        }
-        return true
-    }
+    static func isSecretName(_ name: String) -> Bool { ASCII.isName(name, underscoreFirst: true) }
 
     /// The index of the `}}` that closes an expression, skipping braces inside string literals.
-    private static func closingBraces(_ characters: [Unicode.Scalar], from start: Int) -> Int? {
+    private static func closingBraces(_ bytes: [UInt8], from start: Int) -> Int? {
         var index = start
-        var quote: Unicode.Scalar?
-        while index < characters.count {
-            let character = characters[index]
+        var quote: UInt8?
+        while index < bytes.count {
+            let byte = bytes[index]
             if let open = quote {
-                if character == "\\" { index += 1 } else if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if hasPrefix("}}", characters, at: index) {
+                if byte == UInt8(ascii: "\\") { index += 1 } else if byte == open { quote = nil }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+            } else if bytes[index...].starts(with: close) {
                 return index
             }
             index += 1

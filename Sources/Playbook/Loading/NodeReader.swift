@@ -94,7 +94,7 @@ struct NodeReader {
             return nil
         }
         let source = SourceText(node)
-        if scalar.text.contains("{{") {
+        if Template.containsOpeningBraces(scalar.text) {
             do {
                 let template = try Template.parse(scalar.text)
                 guard let expression = template.singleExpression else {

@@ -4,8 +4,7 @@ extension PlaybookDecoder {
 
     /// A step id: a letter first (so it never reads as a duration), then letters, digits, `-` and `_`.
     static func isStepID(_ id: String) -> Bool {
-        guard let first = id.first, first.isASCII, first.isLetter, id.count <= 64 else { return false }
-        return id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        ASCII.isName(id, extra: [UInt8(ascii: "-")], maxLength: 64)
     }
 
     mutating func decodeStep(_ resolved: PlaybookResolver.ResolvedStep, defaults: StepDefaults) -> Step? {

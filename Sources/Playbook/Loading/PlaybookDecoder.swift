@@ -139,8 +139,5 @@ struct PlaybookDecoder {
         return policy
     }
 
-    static func isIdentifier(_ name: String) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-    }
+    static func isIdentifier(_ name: String) -> Bool { ASCII.isName(name) }
 }

@@ -19,10 +19,12 @@ public struct SourceText: Sendable, Hashable {
                   leadingWidth: scalar?.leadingDelimiterWidth ?? 0, mapsColumns: scalar?.columnsMapOneToOne ?? false)
     }
 
-    /// Where the character at `offset` of the text was written (the scalar's start when the text
-    /// was folded or escaped, so columns would not match).
+    /// Where the text's byte at UTF-8 offset `offset` was written: columns count code points, as
+    /// libyaml's do (the scalar's start when the text was folded or escaped, so columns would not match).
     public func location(at offset: Int) -> SourceLocation {
-        mapsColumns ? location.advanced(by: leadingWidth + offset) : location
+        guard mapsColumns else { return location }
+        let codePoints = text.utf8.prefix(max(0, offset)).reduce(0) { count, byte in byte & 0xC0 == 0x80 ? count : count + 1 }
+        return location.advanced(by: leadingWidth + codePoints)
     }
 }
 
