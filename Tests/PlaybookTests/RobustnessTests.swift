@@ -46,7 +46,7 @@ struct SplitMix64: RandomNumberGenerator {
         for iteration in 0..<400 {
             let bytes = Self.mutate(sources[iteration % sources.count], using: &generator)
             let path = "\(directory)/case.yaml"
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
             let result = Fixtures.load(path, root: directory)
             if result.playbook != nil { outcomes.valid += 1 } else { outcomes.invalid += 1 }
             #expect(result.playbook != nil || result.diagnostics.containsErrors, "iteration \(iteration) gave neither a playbook nor an error")

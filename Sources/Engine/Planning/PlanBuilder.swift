@@ -175,7 +175,9 @@ struct PlanBuilder {
     func planTime(_ date: Date) -> PlanTime {
         var relative: String?
         if let leaveTime {
-            let seconds = Int(date.timeIntervalSince(leaveTime).rounded())
+            var seconds = Int(date.timeIntervalSince(leaveTime).rounded())
+            // Beyond an hour, seconds are noise (a plan made "now" is seconds off a round time).
+            if abs(seconds) >= 3_600 { seconds = Int((Double(seconds) / 60).rounded()) * 60 }
             if seconds == 0 {
                 relative = "at the leave time"
             } else if seconds > 0 {

@@ -110,10 +110,11 @@ struct PlaybookResolver {
                 diagnostics.append(.error("include takes one file path, not \(includeNode.kindDescription)", at: includeNode.location))
                 continue
             }
-            guard case .success(let path) = reader.resolve(reference, from: source, at: includeNode.location, keyword: "include") else {
-                if case .failure(let diagnostic) = reader.resolve(reference, from: source, at: includeNode.location, keyword: "include") {
-                    diagnostics.append(diagnostic)
-                }
+            let path: PlaybookSourceReader.SourcePath
+            switch reader.resolve(reference, from: source, at: includeNode.location, keyword: "include") {
+            case .success(let resolved): path = resolved
+            case .failure(let diagnostic):
+                diagnostics.append(diagnostic)
                 continue
             }
             if let cycleStart = chain.firstIndex(where: { $0.url.path == path.url.path }) {
