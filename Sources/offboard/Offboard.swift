@@ -10,6 +10,11 @@ struct Offboard: AsyncParsableCommand {
             Playbooks are YAML files, found by path or by name in the workflows directory \
             (--workflows, env OFFBOARD_WORKFLOWS, default ./Workflows).
 
+            Examples:
+              offboard validate Workflows/
+              offboard plan standard-leaver --input Workflows/samples/jryan.json
+              offboard graph immediate-leaver --format dot
+
             Exit codes: 0 success; 1 invalid playbook or a plan with problems; 64 usage error; \
             65 invalid leaver record or input; 66 playbook or record not found.
             """,

@@ -40,8 +40,11 @@ extension Offboard {
                     throw ExitCodes.notFound
                 }
                 for file in files {
-                    if files.count > 1 || file != path, loader.isStepFragment(path: file) {
+                    if loader.isStepFragment(path: file) {
                         fragments += 1
+                        if files == [path], format == .text {
+                            Output.error("\(file): note: a list of steps for include:; it is checked through the playbooks that include it")
+                        }
                         continue
                     }
                     checked += 1

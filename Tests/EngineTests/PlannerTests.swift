@@ -36,6 +36,16 @@ import Testing
         }
     }
 
+    @Test(arguments: [("base", "jryan"), ("standard-leaver", "jryan"), ("immediate-leaver", "mholt-immediate"),
+                      ("contractor-end", "contractor-akhan"), ("acme-leaver", "jryan")])
+    func everyShippedPlaybookPlansForItsSample(_ playbook: String, _ sample: String) async throws {
+        let plan = try await plan(try EngineFixtures.shipped(playbook), EngineFixtures.sample(sample))
+        #expect(plan.problems.isEmpty, "\(plan.problems)")
+        #expect(plan.warnings.isEmpty, "\(plan.warnings)")
+        #expect(!plan.runnableSteps.isEmpty)
+        #expect(plan.runnableSteps.allSatisfy { $0.action != nil && $0.notBefore != nil })
+    }
+
     @Test func anImmediateLeaverIsActedOnNow() async throws {
         let plan = try await plan(try EngineFixtures.shipped("immediate-leaver"), EngineFixtures.sample("mholt-immediate"),
                                   now: EngineFixtures.date("2026-11-23T11:05:00Z"))

@@ -40,6 +40,12 @@ import Testing
         #expect(bb?["suggestion"] as? String == "b")
     }
 
+    @Test func aFragmentNamedAloneIsExplained() throws {
+        let outcome = try CLI.run(["validate", "Workflows/fragments/notify-dpo.yaml"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.hasPrefix("Workflows/fragments/notify-dpo.yaml: note: a list of steps for include:"))
+    }
+
     @Test func missingPathExits66() throws {
         let outcome = try CLI.run(["validate", "no/such/dir"])
         #expect(outcome.status == 66)

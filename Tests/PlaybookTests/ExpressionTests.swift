@@ -51,6 +51,13 @@ import Testing
         #expect(ternary == .datetime(Self.leave))
     }
 
+    @Test func integerOverflowIsAnErrorNotATrap() {
+        var extreme = Self.scope
+        extreme.inputs["count"] = .int(.min)
+        #expect(throws: EvaluationError(message: "integer overflow", offset: 0)) { try evaluate("-inputs.count", scope: extreme) }
+        #expect(throws: EvaluationError(message: "integer overflow", offset: 15)) { try evaluate("inputs.count - 1", scope: extreme) }
+    }
+
     @Test func nullHasNoFields() {
         #expect(throws: EvaluationError.self) { try evaluate("inputs.role.name") }
     }

@@ -44,7 +44,10 @@ public enum Evaluator {
             switch (op, value) {
             case (_, .unknown): return .unknown("")
             case (.not, .bool(let flag)): return .bool(!flag)
-            case (.negate, .int(let number)): return .int(-number)
+            case (.negate, .int(let number)):
+                let (negated, overflow) = 0.subtractingReportingOverflow(number)
+                guard !overflow else { throw EvaluationError(message: "integer overflow", offset: expression.offset) }
+                return .int(negated)
             case (.negate, .number(let number)): return .number(-number)
             case (.negate, .duration(let duration)): return .duration(PlaybookDuration(seconds: -duration.seconds))
             default: throw EvaluationError(message: "'\(op.rawValue)' cannot be applied to \(describe(value))", offset: expression.offset)
