@@ -16,8 +16,9 @@ extension Offboard {
 
                 Examples:
                   offboard plan standard-leaver --input Workflows/samples/jryan.json
-                  offboard plan immediate-leaver --set employee_id=E1 --set email=a@example.com \\
-                      --set leave_at=2026-12-04T17:30:00Z --now 2026-12-04T09:00:00Z --format json
+                  offboard plan standard-leaver --input jryan.json --set immediate=true
+                  offboard plan immediate-leaver --input mholt.json --format json
+                  offboard plan base --input jryan.json --now 2026-12-04T09:00:00Z
 
                 Exit codes: 0 plan made; 1 invalid playbook, or a step would fail; 65 bad leaver record, \
                 input or --now; 66 playbook or record not found.
