@@ -99,18 +99,14 @@ struct PlanBuilder {
     private mutating func planInstance(_ step: Step, base: PlannedStep, item: Value?, index: Int?, ready: Date) -> Entry {
         var planned = base
         let scope = scope(item: item)
-        if let index {
-            var label = String(index)
-            if let itemID = step.itemID {
-                do {
-                    label = try itemID.render(in: scope).interpolationText(in: inputs.timeZone) ?? label
-                } catch {
-                    return failed(planned, "item_id: \(error.message)", at: error.location, ready: ready)
-                }
-            } else if let text = item?.interpolationText(in: inputs.timeZone), item?.type == .string || item?.type == .int {
-                label = text
+        if let index, let item {
+            do {
+                planned.item = try FanOut.itemID(item, index: index, template: step.itemID, scope: scope)
+            } catch let failure as RunCore.StepFailure {
+                return failed(planned, failure.message, at: step.itemID?.source.location ?? step.location, ready: ready)
+            } catch {
+                return failed(planned, "\(error)", at: step.location, ready: ready)
             }
-            planned.item = label
         }
         if let when = step.when {
             do {

@@ -119,6 +119,10 @@ struct PlaybookValidator {
                                               suggestion: Suggestion.closest(to: need.id, in: stepIDs.sorted())))
                 }
             }
+            if playbook.fallbackStepIDs.contains(need.id), !playbook.fallbackStepIDs.contains(step.id) {
+                diagnostics.append(.error("'\(need.id)' runs only when another step fails (it is named by an on_failure), so no step can need it",
+                                          at: need.location))
+            }
             if !seen.insert(need.id).inserted {
                 diagnostics.append(.warning("'\(need.id)' is listed twice in needs", at: need.location))
             }

@@ -1,0 +1,251 @@
+import Foundation
+import Playbook
+
+extension RunCore {
+    /// Decides everything that can happen at `now`, until nothing changes.
+    mutating func advance(at now: Date, into decision: inout RunDecision) throws {
+        defer {
+            decision.nextWake = state.isFinished ? nil : nextWake
+            decision.state = state
+        }
+        guard state != .pending, !state.isFinished else { return }
+        if let cancel = cancelRequest {
+            try cancelEverything(reason: "run cancelled: \(cancel.reason)", into: &decision)
+            let running = order.filter { if case .running = instances[$0]?.state { return true } else { return false } }
+            if running.isEmpty {
+                try record(.runFinished(state: .cancelled), into: &decision)
+            } else {
+                decision.cancelAttempts = running
+            }
+            return
+        }
+        var changed = true
+        while changed {
+            changed = false
+            for key in order {
+                if case .waiting(let until)? = instances[key]?.state, until <= now {
+                    try record(.step(instance: key, event: .fire), into: &decision)
+                    changed = true
+                }
+            }
+            if let aborted = abortedBy {
+                changed = try cancelEverything(reason: "run aborted: \(aborted) failed", into: &decision) || changed
+            } else {
+                changed = try expandReadySteps(at: now, into: &decision) || changed
+                changed = try schedulePendingInstances(at: now, into: &decision) || changed
+            }
+            changed = try startDueAttempts(at: now, into: &decision) || changed
+        }
+        let unsettled = instances.values.contains { !$0.state.isTerminal }
+        let unexpanded = playbook.steps.contains { expansions[$0.id] == nil && (!fallbacks.contains($0.id) || triggeredFallbacks.contains($0.id)) }
+        if !unsettled, !unexpanded {
+            let failed = instances.values.contains { $0.state == .failed || $0.state == .cancelled }
+            try record(.runFinished(state: failed ? .failed : .succeeded), into: &decision)
+            return
+        }
+        let busy = instances.values.contains { record in
+            if case .running = record.state { return true }
+            return record.state.wakeTime.map { $0 <= now } ?? false
+        }
+        state = busy ? .running : .waiting
+    }
+
+    /// Cancels every instance that has not started, and records steps never reached as cancelled.
+    @discardableResult
+    private mutating func cancelEverything(reason: String, into decision: inout RunDecision) throws -> Bool {
+        var changed = false
+        for step in topologicalOrder where expansions[step] == nil && (!fallbacks.contains(step) || triggeredFallbacks.contains(step)) {
+            try record(.stepExpanded(step: step, items: nil), into: &decision)
+            changed = true
+        }
+        for key in order {
+            guard let state = instances[key]?.state, !state.isTerminal else { continue }
+            if case .running = state { continue }
+            try record(.step(instance: key, event: .cancel(reason: reason)), into: &decision)
+            changed = true
+        }
+        return changed
+    }
+
+    /// Creates the instances of steps whose needs have all finished.
+    private mutating func expandReadySteps(at now: Date, into decision: inout RunDecision) throws -> Bool {
+        var changed = false
+        for stepID in topologicalOrder where expansions[stepID] == nil {
+            guard let step = stepsByID[stepID] else { continue }
+            if fallbacks.contains(stepID), !triggeredFallbacks.contains(stepID) { continue }
+            guard needsFinished(step) else { continue }
+            changed = true
+            if blockingNeed(step) != nil || step.forEach == nil {
+                try record(.stepExpanded(step: stepID, items: nil), into: &decision)
+                continue
+            }
+            do {
+                let items = try fanOutItems(step, at: now)
+                if items.isEmpty {
+                    try record(.stepExpanded(step: stepID, items: nil), into: &decision)
+                    try record(.step(instance: InstanceKey(step: stepID), event: .skip(reason: "for_each: \(step.forEach!.text) is empty")), into: &decision)
+                } else {
+                    try record(.stepExpanded(step: stepID, items: items), into: &decision)
+                }
+            } catch let failure as StepFailure {
+                try record(.stepExpanded(step: stepID, items: nil), into: &decision)
+                try record(.step(instance: InstanceKey(step: stepID), event: .fail(message: failure.message, retryable: false, retryAt: nil)), into: &decision)
+            }
+        }
+        return changed
+    }
+
+    /// Decides each pending instance: cancelled (a need failed), skipped (`when` is false), or
+    /// scheduled at its start time.
+    private mutating func schedulePendingInstances(at now: Date, into decision: inout RunDecision) throws -> Bool {
+        var changed = false
+        for key in order where instances[key]?.state == .pending {
+            guard let step = stepsByID[key.step], needsFinished(step) else { continue }
+            changed = true
+            if let (need, state) = blockingNeed(step) {
+                try record(.step(instance: key, event: .cancel(reason: "needs \(need), which \(state == .failed ? "failed" : "was cancelled")")), into: &decision)
+                continue
+            }
+            do {
+                let scope = evaluationScope(for: key, at: now)
+                if let when = step.when {
+                    switch try evaluate(when, in: scope, what: "when") {
+                    case .bool(false):
+                        try record(.step(instance: key, event: .skip(reason: "when: \(when.text) is false")), into: &decision)
+                        continue
+                    case .bool(true): break
+                    case let other: throw StepFailure(message: "when: \(when.text) is \(other == .null ? "null" : "a \(other.type)"), not a bool")
+                    }
+                }
+                var start = now
+                if let at = step.at {
+                    switch try evaluate(at, in: scope, what: "at") {
+                    case .datetime(let date): start = date
+                    case .date(let date): start = date.startOfDay(in: timeZone)
+                    case let other: throw StepFailure(message: "at: \(at.text) is \(other == .null ? "null" : "a \(other.type)"), not a time")
+                    }
+                }
+                if let after = step.after { start = start.addingTimeInterval(TimeInterval(after.seconds)) }
+                try record(.step(instance: key, event: .schedule(notBefore: Self.milliseconds(max(start, now)))), into: &decision)
+            } catch let failure as StepFailure {
+                try record(.step(instance: key, event: .fail(message: failure.message, retryable: false, retryAt: nil)), into: &decision)
+            }
+        }
+        return changed
+    }
+
+    /// Starts due attempts, up to `maxParallel` running at once.
+    private mutating func startDueAttempts(at now: Date, into decision: inout RunDecision) throws -> Bool {
+        var running = instances.values.filter { if case .running = $0.state { return true } else { return false } }.count
+        var changed = false
+        for key in order where running < maxParallel {
+            guard let record = instances[key] else { continue }
+            switch record.state {
+            case .scheduled(let date) where date <= now: break
+            case .retrying(_, let date) where date <= now: break
+            default: continue
+            }
+            guard let step = stepsByID[key.step] else { continue }
+            changed = true
+            var parameters: [String: Value] = [:]
+            if let with = step.with {
+                do {
+                    if case .object(let fields) = try with.render(in: evaluationScope(for: key, at: now)) { parameters = fields }
+                } catch {
+                    try self.record(.step(instance: key, event: .fail(message: "with: \(error.message)", retryable: false, retryAt: nil)), into: &decision)
+                    continue
+                }
+            }
+            let attempt = record.attempts + 1
+            try self.record(.step(instance: key, event: .start(attempt: attempt)), into: &decision)
+            decision.attempts.append(AttemptRequest(instance: key, attempt: attempt, uses: step.uses, parameters: parameters,
+                                                    idempotencyKey: key.idempotencyKey(run: runID), timeout: step.timeout))
+            running += 1
+        }
+        return changed
+    }
+
+    /// True when every step `step` needs has been expanded and all its instances are terminal.
+    /// A fallback step (named by an `on_failure`) runs when triggered, whatever it lists in `needs`.
+    private func needsFinished(_ step: Step) -> Bool {
+        if fallbacks.contains(step.id) { return true }
+        return step.needs.allSatisfy { need in
+            guard let keys = expansions[need.id] else { return false }
+            return keys.allSatisfy { instances[$0]?.state.isTerminal ?? false }
+        }
+    }
+
+    /// The first need that failed or was cancelled, which stops `step` from running.
+    private func blockingNeed(_ step: Step) -> (String, StepState)? {
+        if fallbacks.contains(step.id) { return nil }
+        for need in step.needs {
+            for key in expansions[need.id] ?? [] {
+                if let state = instances[key]?.state, state == .failed || state == .cancelled { return (need.id, state) }
+            }
+        }
+        return nil
+    }
+
+    struct StepFailure: Error {
+        var message: String
+    }
+
+    func evaluationScope(for key: InstanceKey, at now: Date) -> EvaluationScope {
+        EvaluationScope(inputs: inputs, item: instances[key]?.itemValue.map(Value.init), stepOutputs: stepOutputs, now: now, timeZone: timeZone)
+    }
+
+    private func evaluate(_ field: ExpressionField, in scope: EvaluationScope, what: String) throws -> Value {
+        do {
+            return try field.evaluate(in: scope)
+        } catch {
+            throw StepFailure(message: "\(what): \(error.message)")
+        }
+    }
+
+    /// The fan-out items of a `for_each` step, named by `item_id`, the item itself when it is a
+    /// string or a number, or its position.
+    private func fanOutItems(_ step: Step, at now: Date) throws -> [FanOutItem] {
+        let forEach = step.forEach!
+        let list = try evaluate(forEach, in: EvaluationScope(inputs: inputs, stepOutputs: stepOutputs, now: now, timeZone: timeZone), what: "for_each")
+        guard case .list(let values) = list else {
+            if list == .null { return [] }
+            throw StepFailure(message: "for_each: \(forEach.text) is a \(list.type), not a list")
+        }
+        var seen: Set<String> = []
+        return try values.enumerated().map { index, value in
+            let id = try FanOut.itemID(value, index: index, template: step.itemID, scope: EvaluationScope(
+                inputs: inputs, item: value, stepOutputs: stepOutputs, now: now, timeZone: timeZone))
+            guard seen.insert(id).inserted else {
+                throw StepFailure(message: "for_each gives two items named '\(id)'; set item_id to something unique")
+            }
+            return FanOutItem(id: id, value: value.json(in: timeZone))
+        }
+    }
+}
+
+/// How fan-out items are named, shared by runs and dry runs.
+public enum FanOut {
+    /// The item's name: `item_id` rendered, else the item itself when it is text or a number, else
+    /// its position. Names never contain `/` (they are part of idempotency keys).
+    public static func itemID(_ value: Value, index: Int, template: TemplateField?, scope: EvaluationScope) throws -> String {
+        var id = String(index)
+        if let template {
+            do {
+                guard let text = try template.render(in: scope).interpolationText(in: scope.timeZone) else {
+                    throw RunCore.StepFailure(message: "item_id has no value for item \(index)")
+                }
+                id = text
+            } catch let error as RenderError {
+                throw RunCore.StepFailure(message: "item_id: \(error.message)")
+            }
+        } else if case .string(let text) = value {
+            id = text
+        } else if case .int(let number) = value {
+            id = String(number)
+        }
+        guard !id.isEmpty, id.count <= 128, !id.contains("/"), !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw RunCore.StepFailure(message: "fan-out item name '\(id)' must be 1–128 characters without '/' or control characters")
+        }
+        return id
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Playbook
+
+/// One step instance's record inside a run.
+public struct InstanceRecord: Sendable, Hashable {
+    public var key: InstanceKey
+    public var state: StepState = .pending
+    /// Attempts started, including interrupted ones.
+    public var attempts = 0
+    /// Attempts that failed (these use up the retry policy; interrupted ones do not).
+    public var failures = 0
+    /// Attempts that were cut off by a crash and run again.
+    public var interruptions = 0
+    public var output: JSONValue?
+    public var lastError: String?
+    /// Why the step was skipped or cancelled.
+    public var reason: String?
+    /// The fan-out element, for a `for_each` step.
+    public var itemValue: JSONValue?
+}
+
+/// Why a journal cannot be applied to a run.
+public struct RunTransitionError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+}
+
+/// The pure core of a run: its state and every decision about it. It never reads a clock, awaits,
+/// logs or touches a store; time comes in as an argument and work goes out as a `RunDecision`.
+///
+/// Inputs (`start`, `tick`, `attemptFinished`, `requestCancel`, `redrive`, `recover`) return the
+/// events to journal and the attempts to execute. `apply` replays a journaled event.
+public struct RunCore: Sendable {
+    public let runID: String
+    public let playbook: Playbook
+    public let inputs: [String: Value]
+    public let timeZone: TimeZone
+    /// Most attempts of this run executing at once.
+    public let maxParallel: Int
+
+    public internal(set) var state: RunState = .pending
+    public internal(set) var instances: [InstanceKey: InstanceRecord] = [:]
+    /// Instances in the order they were created.
+    public internal(set) var order: [InstanceKey] = []
+    /// Step id → its instances, for steps that were expanded.
+    var expansions: [String: [InstanceKey]] = [:]
+    var cancelRequest: (reason: String, by: String)?
+    /// Set when a step failed with `on_failure: abort`: nothing new starts.
+    var abortedBy: InstanceKey?
+    var triggeredFallbacks: Set<String> = []
+
+    let topologicalOrder: [String]
+    let fallbacks: Set<String>
+    let stepsByID: [String: Step]
+
+    public init(runID: String, playbook: Playbook, inputs: [String: Value], timeZone: TimeZone, maxParallel: Int = 8) {
+        self.runID = runID
+        self.playbook = playbook
+        self.inputs = inputs
+        self.timeZone = timeZone
+        self.maxParallel = max(1, maxParallel)
+        topologicalOrder = NeedsGraph(steps: playbook.steps).topologicalOrder() ?? playbook.steps.map(\.id)
+        fallbacks = playbook.fallbackStepIDs
+        var steps: [String: Step] = [:]
+        for step in playbook.steps { steps[step.id] = step }
+        stepsByID = steps
+    }
+
+    /// Instances in creation order.
+    public var orderedInstances: [InstanceRecord] { order.compactMap { instances[$0] } }
+
+    /// The earliest time something is due (a scheduled start, a back-off, a wait).
+    public var nextWake: Date? { instances.values.compactMap(\.state.wakeTime).min() }
+
+    /// Outputs of finished steps, as expressions see them (`steps.ID.output`).
+    var stepOutputs: [String: Value] {
+        var outputs: [String: Value] = [:]
+        for (step, keys) in expansions {
+            let records = keys.compactMap { instances[$0] }
+            if records.count == 1, records[0].key.item == nil {
+                if let output = records[0].output { outputs[step] = Value(output) }
+            } else {
+                var byItem: [String: Value] = [:]
+                for record in records { if let item = record.key.item, let output = record.output { byItem[item] = Value(output) } }
+                outputs[step] = .object(byItem)
+            }
+        }
+        return outputs
+    }
+
+    /// Applies one journaled event (a replay, or an event just decided). Illegal events throw.
+    public mutating func apply(_ event: RunEvent) throws {
+        switch event {
+        case .runStarted:
+            guard state == .pending else { throw RunTransitionError(description: "run \(runID) started twice") }
+            state = .running
+        case .stepExpanded(let step, let items):
+            guard expansions[step] == nil else { throw RunTransitionError(description: "step \(step) expanded twice") }
+            let keys: [InstanceKey]
+            if let items {
+                keys = items.map { InstanceKey(step: step, item: $0.id) }
+                for (key, item) in zip(keys, items) { instances[key] = InstanceRecord(key: key, itemValue: item.value.value) }
+            } else {
+                keys = [InstanceKey(step: step)]
+                instances[keys[0]] = InstanceRecord(key: keys[0])
+            }
+            expansions[step] = keys
+            order += keys
+        case .stepCleared(let step):
+            guard let keys = expansions[step], keys.allSatisfy({ [.failed, .cancelled].contains(instances[$0]?.state) }) else {
+                throw RunTransitionError(description: "step \(step) cannot be cleared: not all its instances failed or were cancelled")
+            }
+            for key in keys { instances[key] = nil }
+            order.removeAll { $0.step == step }
+            expansions[step] = nil
+        case .step(let key, let stepEvent):
+            try applyStepEvent(stepEvent, to: key)
+        case .cancelRequested(let reason, let by):
+            guard !state.isFinished else { throw RunTransitionError(description: "run \(runID) is already \(state.rawValue)") }
+            cancelRequest = (reason, by)
+        case .redriven(let step, _):
+            guard state == .failed else { throw RunTransitionError(description: "only a failed run can be redriven; run \(runID) is \(state.rawValue)") }
+            if let step, expansions[step] == nil, stepsByID[step] == nil {
+                throw RunTransitionError(description: "run \(runID) has no step \(step)")
+            }
+            state = .running
+            abortedBy = nil
+        case .runFinished(let finalState):
+            guard !state.isFinished, finalState.isFinished else {
+                throw RunTransitionError(description: "run \(runID) cannot finish as \(finalState.rawValue) while \(state.rawValue)")
+            }
+            state = finalState
+        }
+    }
+
+    private mutating func applyStepEvent(_ event: StepEvent, to key: InstanceKey) throws {
+        guard var record = instances[key] else { throw RunTransitionError(description: "run \(runID) has no step instance \(key)") }
+        record.state = try StepTransition.apply(event, to: record.state, attempts: record.attempts, instance: key.description)
+        switch event {
+        case .start(let attempt): record.attempts = attempt
+        case .succeed(let output): record.output = output.value
+        case .fail(let message, _, _):
+            record.failures += 1
+            record.lastError = message
+            if record.failures >= 1, case .failed = record.state, let step = stepsByID[key.step] {
+                noteFinalFailure(of: key, policy: step.onFailure)
+            }
+        case .interrupt: record.interruptions += 1
+        case .skip(let reason), .cancel(let reason): record.reason = reason
+        case .reset:
+            record.reason = nil
+            record.lastError = nil
+            record.failures = 0
+        case .schedule, .suspend, .fire: break
+        }
+        instances[key] = record
+    }
+
+    private mutating func noteFinalFailure(of key: InstanceKey, policy: FailurePolicy) {
+        switch policy {
+        case .abort: if abortedBy == nil { abortedBy = key }
+        case .continue: break
+        case .run(let fallback, _): triggeredFallbacks.insert(fallback)
+        }
+    }
+}

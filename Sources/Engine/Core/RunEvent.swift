@@ -1,0 +1,74 @@
+import Foundation
+import Playbook
+
+/// The state of a whole run.
+public enum RunState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Created, not yet started by a worker.
+    case pending
+    /// Has work to do now.
+    case running
+    /// Nothing to do until a time (a `wait`, a back-off, a step's `at`).
+    case waiting
+    case succeeded
+    case failed
+    case cancelled
+
+    public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled }
+}
+
+/// One fan-out element recorded when a `for_each` step is expanded, so a replay never
+/// re-evaluates the list.
+public struct FanOutItem: Sendable, Hashable, Codable {
+    public var id: String
+    public var value: JSONValueBox
+
+    public init(id: String, value: JSONValue) {
+        self.id = id
+        self.value = JSONValueBox(value)
+    }
+}
+
+/// Everything that happens to a run, as journaled. Replaying these in order rebuilds the run.
+public enum RunEvent: Sendable, Hashable, Codable {
+    case runStarted
+    /// A step's instances were created: one with a nil item, or one per fan-out item.
+    case stepExpanded(step: String, items: [FanOutItem]?)
+    /// A step's instances were all removed by a redrive, to be expanded again.
+    case stepCleared(step: String)
+    case step(instance: InstanceKey, event: StepEvent)
+    case cancelRequested(reason: String, by: String)
+    case redriven(step: String?, by: String)
+    case runFinished(state: RunState)
+
+    /// A short name for the journal's `type` column.
+    public var typeName: String {
+        switch self {
+        case .runStarted: return "run.started"
+        case .stepExpanded: return "step.expanded"
+        case .stepCleared: return "step.cleared"
+        case .step(_, let event): return "step.\(event.name)"
+        case .cancelRequested: return "run.cancel-requested"
+        case .redriven: return "run.redriven"
+        case .runFinished: return "run.finished"
+        }
+    }
+
+    /// The instance an event is about, if any.
+    public var instance: InstanceKey? {
+        if case .step(let instance, _) = self { return instance }
+        return nil
+    }
+}
+
+/// An event with the time it was recorded; the journal is a list of these.
+public struct JournalEntry: Sendable, Hashable, Codable {
+    public var sequence: Int
+    public var at: Date
+    public var event: RunEvent
+
+    public init(sequence: Int, at: Date, event: RunEvent) {
+        self.sequence = sequence
+        self.at = at
+        self.event = event
+    }
+}

@@ -1,0 +1,138 @@
+import Playbook
+import Foundation
+
+/// Where one step instance is in its life.
+///
+/// ```
+/// pending ─schedule─▶ scheduled ─start─▶ running ─succeed─▶ succeeded
+///    │                   │  ▲              │ ├─fail (retry left)─▶ retrying ─start─▶ running
+///    ├─skip─▶ skipped     │  └─interrupt───┘ ├─fail (no retry)──▶ failed ─reset─▶ pending
+///    └─fail─▶ failed      └─fail─▶ failed    └─suspend─▶ waiting ─fire─▶ succeeded
+/// any non-terminal state ─cancel─▶ cancelled ─reset─▶ pending
+/// ```
+public enum StepState: Sendable, Hashable, Codable {
+    /// Waiting for the steps it needs.
+    case pending
+    /// Ready; starts at `notBefore`.
+    case scheduled(notBefore: Date)
+    /// An attempt is executing.
+    case running(attempt: Int)
+    /// An attempt failed and the next one starts at `until`.
+    case retrying(attempt: Int, until: Date)
+    /// The handler asked to wait (a `wait` step) until `until`.
+    case waiting(until: Date)
+    case succeeded
+    case failed
+    case skipped
+    case cancelled
+
+    /// The state's name as stored and shown (`running`, `retrying`…).
+    public var name: String {
+        switch self {
+        case .pending: return "pending"
+        case .scheduled: return "scheduled"
+        case .running: return "running"
+        case .retrying: return "retrying"
+        case .waiting: return "waiting"
+        case .succeeded: return "succeeded"
+        case .failed: return "failed"
+        case .skipped: return "skipped"
+        case .cancelled: return "cancelled"
+        }
+    }
+
+    /// No further event changes it, except a redrive's reset of a failed or cancelled step.
+    public var isTerminal: Bool {
+        switch self {
+        case .succeeded, .failed, .skipped, .cancelled: return true
+        case .pending, .scheduled, .running, .retrying, .waiting: return false
+        }
+    }
+
+    /// Finished in a way that lets the steps that need it go ahead.
+    public var isDone: Bool { self == .succeeded || self == .skipped }
+
+    /// When this state next needs attention from the clock.
+    public var wakeTime: Date? {
+        switch self {
+        case .scheduled(let date), .retrying(_, let date), .waiting(let date): return date
+        default: return nil
+        }
+    }
+}
+
+/// What can happen to one step instance; each is journaled (inside a `RunEvent`).
+public enum StepEvent: Sendable, Hashable, Codable {
+    case schedule(notBefore: Date)
+    case skip(reason: String)
+    case start(attempt: Int)
+    case succeed(output: JSONValueBox)
+    /// An attempt failed; `retryAt` is when the next attempt starts, nil when no attempt is left.
+    case fail(message: String, retryable: Bool, retryAt: Date?)
+    /// The process running an attempt died; the attempt runs again with the same idempotency key.
+    case interrupt(at: Date)
+    case suspend(until: Date)
+    case fire
+    case cancel(reason: String)
+    /// Redrive: a failed or cancelled step goes back to pending.
+    case reset
+
+    /// The event's name, for errors and the journal.
+    public var name: String {
+        switch self {
+        case .schedule: return "schedule"
+        case .skip: return "skip"
+        case .start: return "start"
+        case .succeed: return "succeed"
+        case .fail: return "fail"
+        case .interrupt: return "interrupt"
+        case .suspend: return "suspend"
+        case .fire: return "fire"
+        case .cancel: return "cancel"
+        case .reset: return "reset"
+        }
+    }
+}
+
+/// An event that is not allowed in the step's current state.
+public struct IllegalTransition: Error, Sendable, Hashable, CustomStringConvertible {
+    public var instance: String
+    public var state: String
+    public var event: String
+
+    public var description: String { "step \(instance): '\(event)' is not allowed while \(state)" }
+}
+
+/// The one transition function of a step instance.
+public enum StepTransition {
+    /// The state after `event`, or `IllegalTransition`. `attempts` is the number of attempts started so far.
+    public static func apply(_ event: StepEvent, to state: StepState, attempts: Int, instance: String) throws(IllegalTransition) -> StepState {
+        switch (state, event) {
+        case (.pending, .schedule(let date)): return .scheduled(notBefore: date)
+        case (.pending, .skip): return .skipped
+        case (.pending, .fail(_, _, nil)), (.scheduled, .fail(_, _, nil)): return .failed
+        case (.scheduled, .start(let attempt)) where attempt == attempts + 1: return .running(attempt: attempt)
+        case (.retrying(let previous, _), .start(let attempt)) where attempt == previous + 1 && attempt == attempts + 1:
+            return .running(attempt: attempt)
+        case (.running, .succeed): return .succeeded
+        case (.running(let attempt), .fail(_, _, let retryAt?)): return .retrying(attempt: attempt, until: retryAt)
+        case (.running, .fail(_, _, nil)): return .failed
+        case (.running, .interrupt(let at)): return .scheduled(notBefore: at)
+        case (.running, .suspend(let until)): return .waiting(until: until)
+        case (.waiting, .fire): return .succeeded
+        case (.pending, .cancel), (.scheduled, .cancel), (.running, .cancel), (.retrying, .cancel), (.waiting, .cancel): return .cancelled
+        case (.failed, .reset), (.cancelled, .reset): return .pending
+        case (.pending, _), (.scheduled, _), (.running, _), (.retrying, _), (.waiting, _),
+             (.succeeded, _), (.failed, _), (.skipped, _), (.cancelled, _):
+            throw IllegalTransition(instance: instance, state: state.name, event: event.name)
+        }
+    }
+}
+
+/// A `JSONValue` inside an enum payload that must stay `Hashable` and `Codable` (a step's output).
+public struct JSONValueBox: Sendable, Hashable, Codable {
+    public var value: JSONValue
+    public init(_ value: JSONValue) { self.value = value }
+    public init(from decoder: any Decoder) throws { value = try JSONValue(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
