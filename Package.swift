@@ -14,10 +14,14 @@ let package = Package(
         .library(name: "Playbook", targets: ["Playbook"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Handlers", targets: ["Handlers"]),
+        .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3" ..< "5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(
@@ -33,18 +37,32 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "Engine", dependencies: ["Playbook"], swiftSettings: strictSettings),
-        .target(name: "Handlers", dependencies: ["Engine", "Playbook"], swiftSettings: strictSettings),
+        .target(
+            name: "Engine",
+            dependencies: ["Playbook", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SQLiteStore",
+            dependencies: ["Engine", "Playbook", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Handlers",
+            dependencies: ["Engine", "Playbook", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "offboard",
             dependencies: [
-                "Playbook", "Engine", "Handlers",
+                "Playbook", "Engine", "Handlers", "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Handlers"], exclude: ["Fixtures"], swiftSettings: strictSettings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook"], swiftSettings: strictSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore"], swiftSettings: strictSettings),
         .testTarget(
             name: "OffboardCLITests",
             dependencies: ["offboard", "Playbook", "Handlers", "Engine"],

@@ -1,10 +1,13 @@
 import Foundation
 import Playbook
 
-/// The code behind a step's `uses:`: declares its parameters (checked by `offboard validate`) and
-/// says what it would do in a dry run. Execution arrives with the executor.
+/// The code behind a step's `uses:`: declares its parameters (checked by `offboard validate`), says
+/// what it would do in a dry run, and executes attempts.
 ///
-/// A handler must be safe to call concurrently; keep configuration in immutable stored properties.
+/// Delivery is at least once: an attempt cut off by a crash runs again with the same
+/// `idempotencyKey`, so `execute` must make its effect happen at most once per key (check before
+/// acting, or use an operation that is harmless to repeat). A handler must be safe to call
+/// concurrently; keep configuration in immutable stored properties.
 public protocol StepHandler: Sendable {
     /// The name a playbook writes after `uses:` (for example `postgres.revoke`).
     var type: String { get }
@@ -16,6 +19,33 @@ public protocol StepHandler: Sendable {
     /// What the step would do with these rendered parameters. Read-only: it may look at the real
     /// target, never change it. Secrets arrive as references, never as values.
     func plan(_ request: HandlerPlanRequest) async throws -> ActionPreview
+
+    /// Executes one attempt. Throw `HandlerFailure` (retryable or not); any other error is a fatal
+    /// failure. Honour task cancellation: the run may be cancelled while an attempt runs.
+    func execute(_ context: ExecutionContext) async throws -> StepOutcome
+
+    /// An independent check that the step's effect holds (for example that a role really cannot
+    /// log in), recorded as evidence; nil when the handler has no such check.
+    func verify(_ context: ExecutionContext) async throws -> VerificationResult?
+}
+
+/// The outcome of a handler's independent check of its own effect.
+public struct VerificationResult: Sendable, Hashable, Codable {
+    public var holds: Bool
+    public var detail: String
+
+    public init(holds: Bool, detail: String) {
+        self.holds = holds
+        self.detail = detail
+    }
+}
+
+extension StepHandler {
+    public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
+        throw HandlerFailure("the '\(type)' handler cannot execute steps yet", retryable: false)
+    }
+
+    public func verify(_ context: ExecutionContext) async throws -> VerificationResult? { nil }
 }
 
 /// What a dry run hands a handler: the step, its rendered parameters and the moment.

@@ -94,3 +94,29 @@ public enum InputBinder {
         return BoundInputs(values: values, timeZone: timeZone, warnings: diagnostics)
     }
 }
+
+extension InputBinder {
+    /// The typed inputs of a stored run: its JSON inputs read back through the declarations.
+    public static func restore(_ playbook: Playbook, json: JSONValue, timeZone: TimeZone) throws(DiagnosticsError) -> [String: Value] {
+        let root = YAMLComposer.compose(Array(json.canonicalData()), file: "stored inputs").root
+        var values: [String: Value] = [:]
+        var problems: [Diagnostic] = []
+        for input in playbook.inputs {
+            guard let node = root?[input.name] else {
+                values[input.name] = .null
+                continue
+            }
+            switch InputBinding.convert(node, to: input, timeZone: timeZone) {
+            case .success(let value): values[input.name] = value
+            case .failure(let problem): problems.append(.error("stored input '\(input.name)': \(problem.message)", at: nil))
+            }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        return values
+    }
+
+    /// Inputs as the JSON object a run stores (dates in the leaver's zone, with their offset).
+    public static func json(_ inputs: BoundInputs) -> JSONValue {
+        .object(inputs.values.mapValues { $0.json(in: inputs.timeZone) })
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import Playbook
+
+/// How one attempt ended, as the core needs to hear it.
+enum AttemptResult: Sendable {
+    case succeeded(JSONValue)
+    case suspended(until: Date)
+    case failed(message: String, retryable: Bool)
+    case cancelled
+}
+
+/// Executes one attempt through its handler, with the step's timeout and cooperative cancellation.
+struct AttemptRunner: Sendable {
+    let registry: HandlerRegistry
+    let secrets: any SecretResolver
+    let clock: any EngineClock
+    let logger: Logger
+
+    func run(_ request: AttemptRequest, runID: String) async -> AttemptResult {
+        guard let handler = registry.handler(for: request.uses) else {
+            return .failed(message: "no handler '\(request.uses)' is registered in this worker", retryable: false)
+        }
+        var logger = self.logger
+        logger[metadataKey: "run"] = .string(runID)
+        logger[metadataKey: "step"] = .string(request.instance.description)
+        logger[metadataKey: "attempt"] = .stringConvertible(request.attempt)
+        let timeout = request.timeout.map { TimeInterval($0.seconds) }
+        let context = ExecutionContext(runID: runID, instance: request.instance, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
+                                       parameters: request.parameters, secrets: secrets, logger: logger, clock: clock, timeout: timeout)
+        do {
+            let outcome = try await withThrowingTaskGroup(of: StepOutcome?.self) { group in
+                group.addTask { try await handler.execute(context) }
+                if let timeout {
+                    group.addTask {
+                        try await clock.sleep(until: clock.now().addingTimeInterval(timeout))
+                        return nil
+                    }
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            switch outcome {
+            case .completed(let output)?: return .succeeded(output)
+            case .waitUntil(let date)?: return .suspended(until: date)
+            case nil: return .failed(message: "timed out after \(PlaybookDuration(seconds: Int(timeout ?? 0)))", retryable: true)
+            }
+        } catch let failure as HandlerFailure {
+            return .failed(message: failure.message, retryable: failure.retryable)
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .failed(message: "\(error)", retryable: false)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Where the executor reads the time and waits; injected so timers, leave dates and deadlines are
+/// tested without sleeping.
+public protocol EngineClock: Sendable {
+    func now() -> Date
+    /// Returns at `deadline`, or earlier when the task is cancelled.
+    func sleep(until deadline: Date) async throws
+}
+
+/// The machine's clock.
+public struct SystemClock: EngineClock {
+    public init() {}
+
+    public func now() -> Date { Date() }
+
+    public func sleep(until deadline: Date) async throws {
+        let seconds = deadline.timeIntervalSinceNow
+        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000)) }
+    }
+}
+
+/// A clock tests set by hand; `sleep` returns as soon as the clock is advanced past the deadline.
+public final class ManualClock: EngineClock, @unchecked Sendable {
+    // Safe to share: every access to `current` and `sleepers` holds `lock`.
+    private let lock = NSLock()
+    private var current: Date
+    private var sleepers: [(deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+
+    public init(_ start: Date) { current = start }
+
+    public func now() -> Date { lock.withLock { current } }
+
+    /// Moves the clock and wakes every sleeper whose deadline has come.
+    public func advance(to date: Date) {
+        let due: [CheckedContinuation<Void, Never>] = lock.withLock {
+            current = max(current, date)
+            let ready = sleepers.filter { $0.deadline <= current }
+            sleepers.removeAll { $0.deadline <= current }
+            return ready.map(\.continuation)
+        }
+        due.forEach { $0.resume() }
+    }
+
+    public func advance(by seconds: TimeInterval) { advance(to: now().addingTimeInterval(seconds)) }
+
+    public func sleep(until deadline: Date) async throws {
+        await withCheckedContinuation { continuation in
+            let resumeNow: Bool = lock.withLock {
+                if deadline <= current { return true }
+                sleepers.append((deadline, continuation))
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        try Task.checkCancellation()
+    }
+}

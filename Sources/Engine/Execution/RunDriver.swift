@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import Playbook
+
+/// Drives one run while this worker holds its lease: the imperative shell around `RunCore`.
+///
+/// It replays the journal, then loops: pass an input to the core, make the decided events durable
+/// (write-ahead, through group commit), only then start the decided attempts, and feed their
+/// results back. It returns when the run finishes, when the next thing to do is further away than
+/// `holdWindow` (the lease is released and the run's wake time is stored), or when the lease is lost.
+struct RunDriver {
+    enum Ending: Sendable, Equatable {
+        case finished(RunState)
+        case parked(RunState, wakeAt: Date?)
+        case leaseLost
+    }
+
+    private enum Input: Sendable {
+        case attempt(InstanceKey, Int, AttemptResult)
+        case wake
+    }
+
+    let runID: String
+    let context: WorkerContext
+
+    var store: any RunStore { context.store }
+    var clock: any EngineClock { context.clock }
+
+    func drive() async throws -> Ending {
+        guard let stored = try await store.loadRun(runID) else { throw DriverError("run \(runID) does not exist") }
+        let playbook = try await context.playbooks.playbook(for: stored)
+        let timeZone = TimeZone(identifier: stored.timeZone) ?? .gmt
+        let inputs = try InputBinder.restore(playbook, json: stored.inputs, timeZone: timeZone)
+        var core = RunCore(runID: runID, playbook: playbook, inputs: inputs, timeZone: timeZone, maxParallel: context.configuration.maxParallelPerRun)
+        for entry in stored.journal { try core.apply(entry.event) }
+        var sequence = stored.journal.count
+
+        let (stream, continuation) = AsyncStream<Input>.makeStream()
+        var inputsIterator = stream.makeAsyncIterator()
+        var attempts: [InstanceKey: Task<Void, Never>] = [:]
+        var timer: Task<Void, Never>?
+        defer {
+            timer?.cancel()
+            attempts.values.forEach { $0.cancel() }
+        }
+
+        var (decision, handled) = try await takeRequests(into: &core, first: core.state == .pending ? try core.start(at: clock.now()) : core.state.isFinished ? RunDecision(state: core.state) : try core.recover(at: clock.now()))
+        while true {
+            if !decision.events.isEmpty || !handled.isEmpty {
+                let now = clock.now()
+                let entries = decision.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: now, event: $0.element) }
+                let wakeAt: Date? = core.state.isFinished ? nil : (attempts.isEmpty && decision.attempts.isEmpty ? decision.nextWake : now)
+                let outcome = try await context.writer.append(JournalAppend(
+                    runID: runID, worker: context.configuration.workerID, entries: entries, state: core.state, wakeAt: wakeAt,
+                    leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled))
+                if case .leaseLost = outcome { return .leaseLost }
+                sequence += entries.count
+                context.observer?.recorded(runID: runID, entries: entries, state: core.state)
+            }
+            for request in decision.attempts {
+                let runner = context.runner, runID = self.runID
+                attempts[request.instance] = Task {
+                    let result = await runner.run(request, runID: runID)
+                    continuation.yield(.attempt(request.instance, request.attempt, result))
+                }
+            }
+            for key in decision.cancelAttempts { attempts[key]?.cancel() }
+
+            if attempts.isEmpty {
+                if core.state.isFinished {
+                    try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
+                    return .finished(core.state)
+                }
+                let now = clock.now()
+                guard let wake = core.nextWake, wake <= now.addingTimeInterval(context.configuration.holdWindow) else {
+                    try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
+                    return .parked(core.state, wakeAt: core.nextWake)
+                }
+            }
+            timer?.cancel()
+            let wakeTarget = min(core.nextWake ?? .distantFuture, clock.now().addingTimeInterval(context.configuration.requestPollInterval))
+            timer = Task { [clock] in
+                try? await clock.sleep(until: wakeTarget)
+                if !Task.isCancelled { continuation.yield(.wake) }
+            }
+            guard let input = await inputsIterator.next() else { return .parked(core.state, wakeAt: core.nextWake) }
+            let now = clock.now()
+            switch input {
+            case .attempt(let key, let attempt, let result):
+                attempts[key] = nil
+                switch result {
+                case .succeeded(let output): decision = try core.attemptSucceeded(key, attempt: attempt, output: output, at: now)
+                case .suspended(let until): decision = try core.attemptSuspended(key, attempt: attempt, until: until, at: now)
+                case .failed(let message, let retryable):
+                    decision = try core.attemptFailed(key, attempt: attempt, message: message, retryable: retryable, at: now)
+                case .cancelled: decision = try core.attemptCancelled(key, attempt: attempt, at: now)
+                }
+                handled = []
+            case .wake:
+                (decision, handled) = try await takeRequests(into: &core, first: try core.tick(at: now))
+            }
+        }
+    }
+
+    /// Applies requests made from outside (cancel, redrive); a request that no longer applies is
+    /// logged and marked handled.
+    private func takeRequests(into core: inout RunCore, first: RunDecision) async throws -> (RunDecision, [Int64]) {
+        var decision = first
+        var handled: [Int64] = []
+        for request in try await store.pendingRequests(runID: runID) {
+            handled.append(request.id)
+            do {
+                let next: RunDecision
+                switch request.kind {
+                case .cancel: next = try core.requestCancel(reason: request.reason ?? "no reason given", by: request.requestedBy, at: clock.now())
+                case .redrive: next = try core.redrive(step: request.step, by: request.requestedBy, at: clock.now())
+                }
+                decision.events += next.events
+                decision.attempts += next.attempts
+                decision.cancelAttempts += next.cancelAttempts
+                decision.nextWake = next.nextWake
+                decision.state = next.state
+            } catch {
+                context.logger.warning("request \(request.id) (\(request.kind.rawValue)) for run \(runID) does not apply: \(error)")
+            }
+        }
+        return (decision, handled)
+    }
+}
+
+/// A run that cannot be driven (missing, or its journal cannot be replayed).
+struct DriverError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Playbook
+
+/// A run to create: the pinned, resolved playbook and the leaver's bound inputs.
+public struct NewRun: Sendable {
+    public var id: String
+    /// The caller's idempotency key: starting again with the same key returns the first run.
+    public var startKey: String?
+    public var playbookName: String
+    public var playbookVersion: Int
+    public var playbookSHA256: String
+    /// The canonical resolved playbook document (what the run will execute, whatever happens to the YAML).
+    public var document: Data
+    /// Bound inputs as a JSON object.
+    public var inputs: JSONValue
+    public var timeZone: String
+    public var createdBy: String
+    public var createdAt: Date
+
+    public init(id: String, startKey: String?, playbook: Playbook, inputs: JSONValue, timeZone: String, createdBy: String, createdAt: Date) {
+        self.id = id
+        self.startKey = startKey
+        playbookName = playbook.name
+        playbookVersion = playbook.version
+        playbookSHA256 = playbook.sha256
+        document = playbook.canonicalJSON.canonicalData()
+        self.inputs = inputs
+        self.timeZone = timeZone
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+    }
+}
+
+/// A run's row: what lists and status show without replaying the journal.
+public struct RunSummary: Sendable, Hashable, Codable {
+    public var id: String
+    public var playbookName: String
+    public var playbookVersion: Int
+    public var playbookSHA256: String
+    public var state: RunState
+    public var startKey: String?
+    public var createdBy: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// When a worker should next look at the run; nil once it is finished.
+    public var wakeAt: Date?
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var journalLength: Int
+
+    public init(id: String, playbookName: String, playbookVersion: Int, playbookSHA256: String, state: RunState, startKey: String?,
+                createdBy: String, createdAt: Date, updatedAt: Date, wakeAt: Date?, leaseOwner: String?, leaseExpiresAt: Date?, journalLength: Int) {
+        self.id = id
+        self.playbookName = playbookName
+        self.playbookVersion = playbookVersion
+        self.playbookSHA256 = playbookSHA256
+        self.state = state
+        self.startKey = startKey
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.wakeAt = wakeAt
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.journalLength = journalLength
+    }
+}
+
+/// Everything stored about a run: enough to rebuild it by replay.
+public struct StoredRun: Sendable {
+    public var summary: RunSummary
+    public var document: Data
+    public var inputs: JSONValue
+    public var timeZone: String
+    public var journal: [JournalEntry]
+
+    public init(summary: RunSummary, document: Data, inputs: JSONValue, timeZone: String, journal: [JournalEntry]) {
+        self.summary = summary
+        self.document = document
+        self.inputs = inputs
+        self.timeZone = timeZone
+        self.journal = journal
+    }
+}
+
+/// New journal entries for one run, written only while `worker` holds the run's lease.
+public struct JournalAppend: Sendable {
+    public var runID: String
+    public var worker: String
+    /// Entries in order; the first one's sequence must follow the stored journal's last.
+    public var entries: [JournalEntry]
+    public var state: RunState
+    public var wakeAt: Date?
+    /// Extends the lease while appending.
+    public var leaseUntil: Date
+    /// Requests (cancel, redrive) these entries answer, marked handled in the same transaction.
+    public var handledRequests: [Int64]
+
+    public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, leaseUntil: Date, handledRequests: [Int64] = []) {
+        self.runID = runID
+        self.worker = worker
+        self.entries = entries
+        self.state = state
+        self.wakeAt = wakeAt
+        self.leaseUntil = leaseUntil
+        self.handledRequests = handledRequests
+    }
+}
+
+/// Whether an append was written.
+public enum AppendOutcome: Sendable, Hashable {
+    case appended
+    /// Another worker holds the run now (this one's lease expired); nothing was written.
+    case leaseLost(owner: String?)
+}
+
+/// A request from outside the worker that holds a run (a person cancelling or redriving it).
+public struct RunRequest: Sendable, Hashable {
+    /// What is asked.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case cancel, redrive
+    }
+
+    public var id: Int64
+    public var runID: String
+    public var kind: Kind
+    public var step: String?
+    public var reason: String?
+    public var requestedBy: String
+    public var requestedAt: Date
+
+    public init(id: Int64 = 0, runID: String, kind: Kind, step: String? = nil, reason: String? = nil, requestedBy: String, requestedAt: Date) {
+        self.id = id
+        self.runID = runID
+        self.kind = kind
+        self.step = step
+        self.reason = reason
+        self.requestedBy = requestedBy
+        self.requestedAt = requestedAt
+    }
+}
+
+/// Where runs and their journals live. The engine only talks to this protocol.
+///
+/// It is shaped for many workers on many machines: work is claimed as row leases with an expiry
+/// (a killed worker's runs are taken over once its lease lapses), every append is fenced by the
+/// lease (a worker that lost its lease cannot write), and appends for many runs go in one
+/// transaction (group commit). A PostgreSQL store implements `claimDueRuns` with
+/// `SELECT … FOR UPDATE SKIP LOCKED` and the same columns; the engine does not change.
+public protocol RunStore: Sendable {
+    /// Creates a run, or returns the existing one when `startKey` was used before (even under a race).
+    func createRun(_ run: NewRun) async throws -> (id: String, created: Bool)
+
+    /// Leases up to `limit` runs whose wake time has come and whose lease is free or expired.
+    func claimDueRuns(worker: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [String]
+
+    /// Leases one run if it is not finished and its lease is free or expired (or already ours).
+    func claimRun(_ id: String, worker: String, now: Date, leaseUntil: Date) async throws -> Bool
+
+    /// Extends the leases `worker` still holds; returns the ids it holds.
+    func renewLeases(_ ids: [String], worker: String, until: Date) async throws -> Set<String>
+
+    /// Gives a run's lease back; with `deferUntil`, no worker takes it again before then (a run
+    /// that could not be driven).
+    func release(_ id: String, worker: String, deferUntil: Date?) async throws
+
+    /// Appends journal entries for several runs in one durable transaction.
+    func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome]
+
+    func loadRun(_ id: String) async throws -> StoredRun?
+
+    func summary(of id: String) async throws -> RunSummary?
+
+    /// Runs, newest first, optionally only those in `state`.
+    func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary]
+
+    /// Records a request for the run and makes the run due now.
+    func addRequest(_ request: RunRequest) async throws
+
+    /// Requests not yet handled, oldest first.
+    func pendingRequests(runID: String) async throws -> [RunRequest]
+
+    /// The earliest wake time of a run nobody holds (for a worker deciding how long to sleep).
+    func nextWake() async throws -> Date?
+}

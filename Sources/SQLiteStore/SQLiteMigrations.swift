@@ -1,0 +1,64 @@
+import GRDB
+
+/// Named, append-only migrations; each runs in one transaction and is never edited once shipped.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: runs, journal, requests") { db in
+            try db.execute(sql: """
+                CREATE TABLE playbook_documents (
+                    sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    stored_at INTEGER NOT NULL
+                );
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    start_key TEXT UNIQUE,
+                    playbook_sha256 TEXT NOT NULL REFERENCES playbook_documents(sha256),
+                    playbook_name TEXT NOT NULL,
+                    playbook_version INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')),
+                    inputs TEXT NOT NULL,
+                    time_zone TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    wake_at INTEGER,
+                    lease_owner TEXT,
+                    lease_expires_at INTEGER,
+                    journal_length INTEGER NOT NULL DEFAULT 0 CHECK (journal_length >= 0),
+                    CHECK ((lease_owner IS NULL) = (lease_expires_at IS NULL))
+                );
+                CREATE INDEX runs_by_wake ON runs(wake_at) WHERE wake_at IS NOT NULL;
+                CREATE INDEX runs_by_state ON runs(state, created_at);
+                CREATE TABLE journal (
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    sequence INTEGER NOT NULL CHECK (sequence >= 1),
+                    at INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    instance TEXT,
+                    event TEXT NOT NULL,
+                    PRIMARY KEY (run_id, sequence)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER journal_is_append_only_update BEFORE UPDATE ON journal
+                BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                CREATE TRIGGER journal_is_append_only_delete BEFORE DELETE ON journal
+                BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                CREATE TABLE run_requests (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('cancel', 'redrive')),
+                    step TEXT,
+                    reason TEXT,
+                    requested_by TEXT NOT NULL,
+                    requested_at INTEGER NOT NULL,
+                    handled_at INTEGER
+                );
+                CREATE INDEX run_requests_open ON run_requests(run_id) WHERE handled_at IS NULL;
+                """)
+        }
+        return migrator
+    }
+}

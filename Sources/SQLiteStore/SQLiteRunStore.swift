@@ -1,0 +1,206 @@
+import Engine
+import Foundation
+import GRDB
+import Playbook
+
+/// The embedded `RunStore`: one SQLite file (GRDB), shared safely by several processes.
+///
+/// WAL mode with `synchronous = FULL`: a commit is on disk (`fdatasync`) before it returns, so a
+/// power loss never drops a journal entry whose action already ran. GRDB's WAL default,
+/// `NORMAL`, can lose the last commits on power loss, which would break the write-ahead rule.
+public final class SQLiteRunStore: RunStore {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating and migrating) the database at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO playbook_documents (sha256, name, version, document, stored_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(sha256) DO NOTHING
+                """, arguments: [run.playbookSHA256, run.playbookName, run.playbookVersion, run.document, millis(run.createdAt)])
+            try db.execute(sql: """
+                INSERT INTO runs (id, start_key, playbook_sha256, playbook_name, playbook_version, state, inputs, time_zone,
+                                  created_by, created_at, updated_at, wake_at, journal_length)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT(start_key) DO NOTHING
+                """, arguments: [run.id, run.startKey, run.playbookSHA256, run.playbookName, run.playbookVersion,
+                                 String(decoding: run.inputs.canonicalData(), as: UTF8.self), run.timeZone, run.createdBy,
+                                 millis(run.createdAt), millis(run.createdAt), millis(run.createdAt)])
+            if db.changesCount == 1 { return (run.id, true) }
+            guard let key = run.startKey, let existing = try String.fetchOne(db, sql: "SELECT id FROM runs WHERE start_key = ?", arguments: [key]) else {
+                throw StoreError("run \(run.id) already exists")
+            }
+            return (existing, false)
+        }
+    }
+
+    public func claimDueRuns(worker: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [String] {
+        try await pool.write { db in
+            try String.fetchAll(db, sql: """
+                UPDATE runs SET lease_owner = ?, lease_expires_at = ?
+                WHERE id IN (SELECT id FROM runs
+                             WHERE wake_at IS NOT NULL AND wake_at <= ? AND (lease_owner IS NULL OR lease_expires_at < ?)
+                             ORDER BY wake_at LIMIT ?)
+                RETURNING id
+                """, arguments: [worker, millis(leaseUntil), millis(now), millis(now), limit])
+        }
+    }
+
+    public func claimRun(_ id: String, worker: String, now: Date, leaseUntil: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE runs SET lease_owner = ?, lease_expires_at = ?
+                WHERE id = ? AND wake_at IS NOT NULL AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+                """, arguments: [worker, millis(leaseUntil), id, worker, millis(now)])
+            return db.changesCount == 1
+        }
+    }
+
+    public func renewLeases(_ ids: [String], worker: String, until: Date) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.write { db in
+            var held: Set<String> = []
+            for id in ids {
+                try db.execute(sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?", arguments: [millis(until), id, worker])
+                if db.changesCount == 1 { held.insert(id) }
+            }
+            return held
+        }
+    }
+
+    public func release(_ id: String, worker: String, deferUntil: Date?) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [id, worker])
+            if let deferUntil, db.changesCount == 1 {
+                try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ? AND wake_at IS NOT NULL", arguments: [millis(deferUntil), id])
+            }
+        }
+    }
+
+    public func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome] {
+        let encoder = JournalCoding.encoder()
+        let rows = try batch.map { append in try append.entries.map { ($0, try encoder.encode($0.event)) } }
+        return try await pool.write { db in
+            var outcomes: [AppendOutcome] = []
+            for (append, entries) in zip(batch, rows) {
+                let row = try Row.fetchOne(db, sql: "SELECT lease_owner, journal_length FROM runs WHERE id = ?", arguments: [append.runID])
+                guard let row else { throw StoreError("run \(append.runID) does not exist") }
+                let owner: String? = row["lease_owner"]
+                guard owner == append.worker else {
+                    outcomes.append(.leaseLost(owner: owner))
+                    continue
+                }
+                let length: Int = row["journal_length"]
+                if let first = entries.first?.0.sequence, first != length + 1 {
+                    throw StoreError("run \(append.runID): journal entry \(first) does not follow \(length)")
+                }
+                let insert = try db.cachedStatement(sql: "INSERT INTO journal (run_id, sequence, at, type, instance, event) VALUES (?, ?, ?, ?, ?, ?)")
+                for (entry, payload) in entries {
+                    try insert.execute(arguments: [append.runID, entry.sequence, millis(entry.at), entry.event.typeName,
+                                                   entry.event.instance?.description, String(decoding: payload, as: UTF8.self)])
+                }
+                let now = entries.last.map { millis($0.0.at) } ?? millis(Date())
+                try db.execute(sql: """
+                    UPDATE runs SET state = ?, wake_at = ?, updated_at = ?, journal_length = ?, lease_expires_at = ? WHERE id = ?
+                    """, arguments: [append.state.rawValue, append.wakeAt.map(millis), now, length + entries.count,
+                                     millis(append.leaseUntil), append.runID])
+                for request in append.handledRequests {
+                    try db.execute(sql: "UPDATE run_requests SET handled_at = ? WHERE id = ?", arguments: [now, request])
+                }
+                outcomes.append(.appended)
+            }
+            return outcomes
+        }
+    }
+
+    public func loadRun(_ id: String) async throws -> StoredRun? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT runs.*, playbook_documents.document FROM runs JOIN playbook_documents ON playbook_documents.sha256 = runs.playbook_sha256
+                WHERE runs.id = ?
+                """, arguments: [id]) else { return nil }
+            let decoder = JournalCoding.decoder()
+            let journal = try Row.fetchAll(db, sql: "SELECT sequence, at, event FROM journal WHERE run_id = ? ORDER BY sequence", arguments: [id])
+                .map { row in
+                    JournalEntry(sequence: row["sequence"], at: dateFromMillis(row["at"]),
+                                 event: try decoder.decode(RunEvent.self, from: Data((row["event"] as String).utf8)))
+                }
+            let inputs = try JSONDecoder().decode(JSONValue.self, from: Data((row["inputs"] as String).utf8))
+            return StoredRun(summary: Self.summary(row), document: row["document"], inputs: inputs, timeZone: row["time_zone"], journal: journal)
+        }
+    }
+
+    public func summary(of id: String) async throws -> RunSummary? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.summary) }
+    }
+
+    public func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary] {
+        try await pool.read { db in
+            let rows: [Row]
+            if let state {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE state = ? ORDER BY created_at DESC, id LIMIT ?", arguments: [state.rawValue, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?", arguments: [limit])
+            }
+            return rows.map(Self.summary)
+        }
+    }
+
+    public func addRequest(_ request: RunRequest) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO run_requests (run_id, kind, step, reason, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [request.runID, request.kind.rawValue, request.step, request.reason, request.requestedBy, millis(request.requestedAt)])
+            try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ?", arguments: [millis(request.requestedAt), request.runID])
+        }
+    }
+
+    public func pendingRequests(runID: String) async throws -> [RunRequest] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id", arguments: [runID]).map { row in
+                RunRequest(id: row["id"], runID: row["run_id"], kind: RunRequest.Kind(rawValue: row["kind"]) ?? .cancel, step: row["step"],
+                           reason: row["reason"], requestedBy: row["requested_by"], requestedAt: dateFromMillis(row["requested_at"]))
+            }
+        }
+    }
+
+    public func nextWake() async throws -> Date? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(wake_at) FROM runs WHERE wake_at IS NOT NULL AND lease_owner IS NULL").map(dateFromMillis)
+        }
+    }
+
+    static func summary(_ row: Row) -> RunSummary {
+        RunSummary(id: row["id"], playbookName: row["playbook_name"], playbookVersion: row["playbook_version"], playbookSHA256: row["playbook_sha256"],
+                   state: RunState(rawValue: row["state"]) ?? .failed, startKey: row["start_key"], createdBy: row["created_by"],
+                   createdAt: dateFromMillis(row["created_at"]), updatedAt: dateFromMillis(row["updated_at"]),
+                   wakeAt: (row["wake_at"] as Int64?).map(dateFromMillis), leaseOwner: row["lease_owner"],
+                   leaseExpiresAt: (row["lease_expires_at"] as Int64?).map(dateFromMillis), journalLength: row["journal_length"])
+    }
+}
+
+/// A store failure that is not the caller's mistake to fix by retrying.
+public struct StoreError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Times are stored as whole milliseconds since 1970 (sortable integers).
+func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+func dateFromMillis(_ value: Int64) -> Date { Date(timeIntervalSince1970: Double(value) / 1000) }
