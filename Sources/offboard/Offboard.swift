@@ -15,10 +15,16 @@ struct Offboard: AsyncParsableCommand {
               offboard plan standard-leaver --input Workflows/samples/jryan.json
               offboard graph immediate-leaver --format dot
 
-            Exit codes: 0 success; 1 invalid playbook or a plan with problems; 64 usage error; \
-            65 invalid leaver record or input; 66 playbook or record not found.
+            Runs are stored in one SQLite file: --db, env OFFBOARD_DB, else \
+            $XDG_DATA_HOME/offboard/offboard.sqlite (~/.local/share/offboard/offboard.sqlite).
+
+            Exit codes: 0 success; 1 invalid playbook, a plan with problems, or a run that failed or \
+            was cancelled; 3 a run is waiting (a worker continues it); 64 usage error; 65 invalid \
+            leaver record or input; 66 playbook, record or run not found; 69 the run database cannot be opened; \
+            75 the run is held by another worker.
             """,
-        subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self]
+        subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self,
+                      Start.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self]
     )
 }
 
@@ -27,4 +33,7 @@ enum ExitCodes {
     static let invalid = ExitCode(1)
     static let badInput = ExitCode(65)
     static let notFound = ExitCode(66)
+    static let waiting = ExitCode(3)
+    static let storeUnavailable = ExitCode(69)
+    static let busy = ExitCode(75)
 }

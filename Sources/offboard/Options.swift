@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Handlers
+import Logging
 import Playbook
 
 /// Where playbooks live and the limits the YAML loader enforces.
@@ -74,5 +75,16 @@ enum Output {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Logging for commands that execute steps: to stderr, never stdout (which carries results).
+enum Logs {
+    static func bootstrap(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
 }

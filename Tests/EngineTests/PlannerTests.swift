@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test(arguments: [("base", "jryan"), ("standard-leaver", "jryan"), ("immediate-leaver", "mholt-immediate"),
-                      ("contractor-end", "contractor-akhan"), ("acme-leaver", "jryan")])
+                      ("contractor-end", "contractor-akhan"), ("acme-leaver", "jryan"), ("quickstart-leaver", "jryan")])
     func everyShippedPlaybookPlansForItsSample(_ playbook: String, _ sample: String) async throws {
         let plan = try await plan(try EngineFixtures.shipped(playbook), EngineFixtures.sample(sample))
         #expect(plan.problems.isEmpty, "\(plan.problems)")

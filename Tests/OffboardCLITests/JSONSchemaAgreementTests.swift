@@ -60,7 +60,7 @@ import Testing
     @Test func shippedPlaybooksAndFragmentsPassTheSchemaAndTheLoader() throws {
         let workflows = "\(CLI.repositoryRoot)/Workflows"
         let files = PlaybookLocator.yamlFiles(under: workflows)
-        #expect(files.count == 7)
+        #expect(files.count == 8)
         let accepted = try schemaAccepts(try convert(files, into: try temporaryDirectory()))
         #expect(accepted == Array(repeating: true, count: files.count), "\(zip(files, accepted).filter { !$0.1 }.map(\.0))")
         let loader = PlaybookLoader(catalog: BuiltInHandlers.registry(), root: URL(fileURLWithPath: workflows))

@@ -4,7 +4,7 @@ import Testing
 
 /// Every playbook shipped in Workflows/ loads without errors or warnings.
 @Suite struct WorkflowsTests {
-    static let playbooks = ["base", "standard-leaver", "immediate-leaver", "contractor-end", "acme-leaver"]
+    static let playbooks = ["base", "standard-leaver", "immediate-leaver", "contractor-end", "acme-leaver", "quickstart-leaver"]
 
     @Test(arguments: playbooks)
     func shippedPlaybookIsValid(_ name: String) throws {

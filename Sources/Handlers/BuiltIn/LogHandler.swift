@@ -1,4 +1,5 @@
 import Engine
+import Logging
 import Playbook
 
 /// `log`: writes a message into the run's journal and log.
@@ -18,5 +19,13 @@ public struct LogHandler: StepHandler {
     public func plan(_ request: HandlerPlanRequest) async throws -> ActionPreview {
         let level = request.parameters["level"].flatMap { $0.displayText } ?? "info"
         return ActionPreview("record \(request.quoted("message")) (\(level))")
+    }
+
+    public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
+        let message = context.parameters["message"]?.displayText ?? ""
+        let level = context.parameters["level"]?.displayText ?? "info"
+        let logLevel: Logger.Level = ["notice": .notice, "warning": .warning, "error": .error][level] ?? .info
+        context.logger.log(level: logLevel, "\(message)")
+        return .completed(.object(["message": .string(message), "level": .string(level)]))
     }
 }

@@ -24,9 +24,9 @@ public enum DateText {
     }
 
     /// `2026-12-04T17:30:00Z` in UTC, or with the zone's offset (`2026-12-04T18:30:00+01:00`).
-    public static func iso8601(_ date: Date, in timeZone: TimeZone = .gmt) -> String {
+    public static func iso8601(_ date: Date, in timeZone: TimeZone = .gmt, fractionalSeconds: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = .withInternetDateTime
+        formatter.formatOptions = fractionalSeconds ? [.withInternetDateTime, .withFractionalSeconds] : .withInternetDateTime
         formatter.timeZone = timeZone
         return formatter.string(from: date)
     }

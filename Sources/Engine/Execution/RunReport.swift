@@ -1,0 +1,80 @@
+import Foundation
+import Playbook
+
+/// A run's status for people and machines: its state and every step's, rebuilt by replaying the journal.
+public struct RunReport: Sendable, Codable {
+    /// One step instance (or a step not reached yet).
+    public struct StepReport: Sendable, Codable, Hashable {
+        public var id: String
+        /// The fan-out item, or null.
+        public var item: String?
+        public var state: String
+        public var attempts: Int
+        public var interruptions: Int
+        public var reason: String?
+        public var error: String?
+        public var output: JSONValue?
+
+        enum CodingKeys: String, CodingKey { case id, item, state, attempts, interruptions, reason, error, output }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(item, forKey: .item)
+            try container.encode(state, forKey: .state)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(interruptions, forKey: .interruptions)
+            try container.encodeIfPresent(reason, forKey: .reason)
+            try container.encodeIfPresent(error, forKey: .error)
+            try container.encodeIfPresent(output, forKey: .output)
+        }
+    }
+
+    /// The pinned playbook.
+    public struct PlaybookReference: Sendable, Codable, Hashable {
+        public var name: String
+        public var version: Int
+        public var sha256: String
+    }
+
+    public var id: String
+    public var state: RunState
+    public var playbook: PlaybookReference
+    public var createdBy: String
+    public var createdAt: String
+    public var updatedAt: String
+    public var wakeAt: String?
+    public var leaseOwner: String?
+    public var steps: [StepReport]
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, playbook, steps
+        case createdBy = "created_by", createdAt = "created_at", updatedAt = "updated_at", wakeAt = "wake_at", leaseOwner = "lease_owner"
+    }
+
+    /// Replays the run's journal against its pinned playbook.
+    public static func make(_ run: StoredRun, playbook: Playbook) throws -> RunReport {
+        let timeZone = TimeZone(identifier: run.timeZone) ?? .gmt
+        var core = RunCore(runID: run.summary.id, playbook: playbook, inputs: [:], timeZone: timeZone)
+        for entry in run.journal { try core.apply(entry.event) }
+        var steps: [RunReport.StepReport] = []
+        let fallbacks = playbook.fallbackStepIDs
+        for step in playbook.steps {
+            let records = core.orderedInstances.filter { $0.key.step == step.id }
+            if records.isEmpty {
+                let state = fallbacks.contains(step.id) ? "not-triggered" : (run.summary.state.isFinished ? "not-started" : "pending")
+                steps.append(StepReport(id: step.id, item: nil, state: state, attempts: 0, interruptions: 0))
+                continue
+            }
+            for record in records {
+                steps.append(StepReport(id: step.id, item: record.key.item, state: record.state.name, attempts: record.attempts,
+                                        interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output))
+            }
+        }
+        let summary = run.summary
+        return RunReport(id: summary.id, state: summary.state,
+                         playbook: PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
+                         createdBy: summary.createdBy, createdAt: DateText.iso8601(summary.createdAt), updatedAt: DateText.iso8601(summary.updatedAt),
+                         wakeAt: summary.wakeAt.map { DateText.iso8601($0) }, leaseOwner: summary.leaseOwner, steps: steps)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Handlers
+import Playbook
+import SQLiteStore
+
+extension Offboard {
+    /// `offboard cancel`: stop a run cleanly.
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a run: nothing new starts, running steps are told to stop.",
+            discussion: """
+                The request is journaled with who made it and why. If a worker holds the run it \
+                carries the request out within a second; otherwise this command does.
+
+                Example:
+                  offboard cancel r-20261123-1f3a9c0e --reason "resignation withdrawn"
+
+                Exit codes: 0 cancelled or requested; 1 the run had already finished; 66 no such run.
+                """
+        )
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "Why the run is cancelled (recorded).")
+        var reason: String
+
+        @OptionGroup var actor: ActorOption
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await request(.cancel, run: run, step: nil, reason: reason, actor: actor, store: store)
+        }
+    }
+
+    /// `offboard retry`: redrive a failed run.
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Redrive a failed run from its failed steps, keeping what succeeded.",
+            discussion: """
+                Failed steps (or only STEP) and the steps cancelled because of them run again, with \
+                the same idempotency keys; steps that succeeded are not repeated.
+
+                Examples:
+                  offboard retry r-20261123-1f3a9c0e
+                  offboard retry r-20261123-1f3a9c0e revoke-crm-database
+
+                Exit codes: 0 redriven; 1 the run is not failed, or STEP did not fail; 66 no such run.
+                """
+        )
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Argument(help: "Only this failed step (and what was cancelled because of it).")
+        var step: String?
+
+        @OptionGroup var actor: ActorOption
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await request(.redrive, run: run, step: step, reason: nil, actor: actor, store: store)
+        }
+    }
+}
+
+/// Records a cancel or redrive request, and carries it out here when no worker holds the run.
+private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason: String?, actor: ActorOption, store: StoreOptions) async throws {
+    let database = try store.openStore()
+    let stored = try await store.loadRun(run, from: database)
+    switch kind {
+    case .cancel where stored.summary.state.isFinished:
+        Output.error("error: run \(run) already \(stored.summary.state.rawValue)")
+        throw ExitCodes.invalid
+    case .redrive where stored.summary.state != .failed:
+        Output.error("error: run \(run) is \(stored.summary.state.rawValue); only a failed run can be redriven")
+        throw ExitCodes.invalid
+    default: break
+    }
+    if kind == .redrive, let step {
+        let playbook = try await PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored)
+        let report = try RunReport.make(stored, playbook: playbook)
+        guard report.steps.contains(where: { $0.id == step && $0.state == "failed" }) else {
+            Output.error("error: step \(step) of run \(run) did not fail")
+            throw ExitCodes.invalid
+        }
+    }
+    try await database.addRequest(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: Date()))
+    let worker = Engine.Worker(store: database, registry: BuiltInHandlers.registry(), observer: LineProgress(showRunID: false))
+    guard let state = try await worker.drive(runID: run) else {
+        Output.error("\(kind == .cancel ? "cancellation" : "redrive") requested; the worker holding run \(run) carries it out")
+        return
+    }
+    Output.error("run \(run) is \(state.rawValue)")
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Handlers
+import Playbook
+import SQLiteStore
+
+extension Offboard {
+    /// `offboard status`: a run's state and every step's.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a run's state and each step's state and attempts.",
+            discussion: """
+                Examples:
+                  offboard status r-20261123-1f3a9c0e
+                  offboard status r-20261123-1f3a9c0e --format json
+
+                Exit codes: 0 shown; 66 no such run; 69 the run database cannot be opened.
+                """
+        )
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "Output format.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let database = try store.openStore()
+            let stored = try await store.loadRun(run, from: database)
+            let playbook = try await PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored)
+            let report = try RunReport.make(stored, playbook: playbook)
+            switch format {
+            case .json: Output.json(report)
+            case .text:
+                print("run \(report.id): \(report.state.rawValue)")
+                print("playbook \(report.playbook.name) v\(report.playbook.version) (sha256 \(report.playbook.sha256.prefix(12)))")
+                print("started \(report.createdAt) by \(report.createdBy); updated \(report.updatedAt)\(report.wakeAt.map { "; next due \($0)" } ?? "")")
+                for step in report.steps {
+                    let name = step.item.map { "\(step.id) [\($0)]" } ?? step.id
+                    var line = "  \(step.state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(name)"
+                    if step.attempts > 0 { line += "  attempts: \(step.attempts)" }
+                    if step.interruptions > 0 { line += " (\(step.interruptions) interrupted)" }
+                    if let reason = step.reason { line += "  \(reason)" }
+                    if let error = step.error { line += "  error: \(error)" }
+                    print(line)
+                }
+            }
+        }
+    }
+
+    /// `offboard list`: runs, newest first.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List runs, newest first.",
+            discussion: """
+                Examples:
+                  offboard list
+                  offboard list --state waiting --format json
+
+                Exit codes: 0 listed; 69 the run database cannot be opened.
+                """
+        )
+
+        @Option(help: ArgumentHelp("Only runs in this state: \(RunState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "state"))
+        var state: RunState?
+
+        @Option(help: "Most runs to show.")
+        var limit = 100
+
+        @Option(help: "Output format.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let runs = try await store.openStore().listRuns(state: state, limit: limit)
+            switch format {
+            case .json:
+                Output.json(runs.map { run in
+                    JSONValue.object(["id": .string(run.id), "state": .string(run.state.rawValue), "playbook": .string(run.playbookName),
+                                      "created_at": .string(DateText.iso8601(run.createdAt)), "created_by": .string(run.createdBy),
+                                      "wake_at": run.wakeAt.map { .string(DateText.iso8601($0)) } ?? .null])
+                })
+            case .text:
+                for run in runs {
+                    print("\(run.id)  \(run.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(run.playbookName)  \(DateText.iso8601(run.createdAt))  \(run.createdBy)")
+                }
+            }
+        }
+    }
+
+    /// `offboard history`: every journal entry of a run.
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every journal entry of a run, with its time.",
+            discussion: """
+                Examples:
+                  offboard history r-20261123-1f3a9c0e
+                  offboard history r-20261123-1f3a9c0e --format json
+
+                Exit codes: 0 shown; 66 no such run; 69 the run database cannot be opened.
+                """
+        )
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "Output format.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let stored = try await store.loadRun(run, from: try store.openStore())
+            switch format {
+            case .json: Output.json(stored.journal.map(HistoryLine.init))
+            case .text:
+                for entry in stored.journal {
+                    let text = JournalText.describe(entry, everything: true) ?? entry.event.typeName
+                    print("\(String(format: "%4d", entry.sequence))  \(DateText.iso8601(entry.at, fractionalSeconds: true))  \(entry.event.typeName.padding(toLength: 20, withPad: " ", startingAt: 0)) \(text)")
+                }
+            }
+        }
+    }
+}
+
+/// One journal entry as `history --format json` prints it.
+struct HistoryLine: Encodable {
+    var sequence: Int
+    var at: String
+    var type: String
+    var instance: String?
+    var event: RunEvent
+
+    init(_ entry: JournalEntry) {
+        sequence = entry.sequence
+        at = DateText.iso8601(entry.at, fractionalSeconds: true)
+        type = entry.event.typeName
+        instance = entry.event.instance?.description
+        event = entry.event
+    }
+}
+
+extension RunState: ExpressibleByArgument {}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Handlers
+import Playbook
+import SQLiteStore
+
+/// Where runs are stored, and who is acting.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The run database (default: env OFFBOARD_DB, else $XDG_DATA_HOME/offboard/offboard.sqlite).", valueName: "path"))
+    var db: String?
+
+    var databasePath: String {
+        if let db { return db }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["OFFBOARD_DB"], !path.isEmpty { return path }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        return (dataHome as NSString).appendingPathComponent("offboard/offboard.sqlite")
+    }
+
+    func openStore() throws -> SQLiteRunStore {
+        do {
+            return try SQLiteRunStore(path: databasePath)
+        } catch {
+            Output.error("error: cannot open the run database \(databasePath): \(error)")
+            throw ExitCodes.storeUnavailable
+        }
+    }
+
+    /// Loads a run, or exits 66 naming it.
+    func loadRun(_ id: String, from store: SQLiteRunStore) async throws -> StoredRun {
+        guard let run = try await store.loadRun(id) else {
+            Output.error("error: no run \(id) in \(databasePath)")
+            throw ExitCodes.notFound
+        }
+        return run
+    }
+}
+
+/// Who is acting (recorded with starts, cancellations and redrives).
+struct ActorOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Who is acting, for the record (default: $USER).", valueName: "name"))
+    var by: String?
+
+    var name: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName }
+}
+
+/// A leaver's record: `--input` and `--set`, bound to a playbook's inputs.
+struct LeaverInputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The leaver's record: a JSON (or YAML) object of input values.", valueName: "record.json"))
+    var input: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set one input (repeatable; overrides the record). Lists and objects as JSON.", valueName: "name=value"))
+    var assignments: [String] = []
+
+    func validate() throws {
+        for assignment in assignments where !assignment.contains("=") || assignment.hasPrefix("=") {
+            throw ValidationError("--set takes name=value, not '\(assignment)'")
+        }
+    }
+
+    /// Binds the record and assignments, printing diagnostics and exiting 65/66 on bad input.
+    func bind(to playbook: Playbook) throws -> BoundInputs {
+        var record: YAMLNode?
+        if let input {
+            guard let data = FileManager.default.contents(atPath: input) else {
+                Output.error("error: cannot read leaver record \(input)")
+                throw ExitCodes.notFound
+            }
+            let result = YAMLComposer.compose(Array(data), file: input)
+            Output.printDiagnostics(result.diagnostics)
+            guard let root = result.root, !result.diagnostics.containsErrors else { throw ExitCodes.badInput }
+            record = root
+        }
+        let overrides = assignments.map { assignment -> (name: String, value: String) in
+            let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+        do {
+            let inputs = try InputBinder.bind(playbook, record: record, overrides: overrides)
+            Output.printDiagnostics(inputs.warnings)
+            return inputs
+        } catch {
+            Output.printDiagnostics(error.diagnostics)
+            throw ExitCodes.badInput
+        }
+    }
+}

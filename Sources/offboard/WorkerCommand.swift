@@ -1,0 +1,55 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Handlers
+import Logging
+
+
+extension Offboard {
+    /// `offboard worker`: drives every runnable run.
+    struct Worker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drive every runnable run: start due steps, fire timers, resume after a crash.",
+            discussion: """
+                Several workers may share one database: each claims runs with a lease, so no step \
+                attempt runs twice at once, and a killed worker's runs are taken over when its lease \
+                expires. A step that was running when a worker died runs again with the same \
+                idempotency key.
+
+                Examples:
+                  offboard worker                 # runs until stopped (SIGINT or SIGTERM)
+                  offboard worker --until-idle    # exits when no run is due and none is in progress
+
+                Exit codes: 0 stopped or idle; 69 the run database cannot be opened.
+                """
+        )
+
+        @Flag(help: "Exit when no run is due now and none is being driven.")
+        var untilIdle = false
+
+        @Option(help: "Runs driven at once.")
+        var concurrency = 32
+
+        @Option(help: ArgumentHelp("How long a claim on a run lasts without renewal, in seconds.", valueName: "seconds"))
+        var lease: Double = 30
+
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+            guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        }
+
+        func run() async throws {
+            Logs.bootstrap(level: .info)
+            let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
+            let worker = Engine.Worker(store: try store.openStore(), registry: BuiltInHandlers.registry(), configuration: configuration,
+                                       observer: LineProgress(showRunID: true))
+            let task = Task { try await worker.run(untilIdle: untilIdle) }
+            let signals = SignalWatcher { task.cancel() }
+            defer { signals.stop() }
+            let report = try await task.value
+            Output.error("worker \(configuration.workerID): drove \(report.runsDriven) run(s), \(report.finished.count) finished")
+        }
+    }
+}
