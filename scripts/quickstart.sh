@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start: set up, build, then validate the shipped playbooks and preview a standard leaver
-# run for the sample record Workflows/samples/jryan.json. Nothing is executed against any system.
+# Quick start: set up, build, validate the shipped playbooks, preview a standard leaver run, then
+# run a real leaver run (quickstart-leaver) on the embedded SQLite store, against a local demo
+# access system in $OFFBOARD_DEMO_DIR (default /tmp/offboard-demo). No other system is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,3 +15,9 @@ echo "==> offboard validate Workflows/" >&2
 
 echo "==> offboard plan standard-leaver --input Workflows/samples/jryan.json" >&2
 "$bin" plan standard-leaver --input Workflows/samples/jryan.json
+
+echo "==> offboard run quickstart-leaver --input Workflows/samples/jryan.json" >&2
+run_id="$("$bin" run quickstart-leaver --input Workflows/samples/jryan.json)"
+
+echo "==> offboard status $run_id" >&2
+"$bin" status "$run_id"

@@ -24,6 +24,9 @@ public final class SQLiteRunStore: RunStore {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB's WAL set-up puts the writer connection on synchronous = NORMAL after
+        // prepareDatabase has run; the journal's promise needs FULL on the connection that writes.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteMigrations.migrator.migrate(pool)
     }
 

@@ -1,0 +1,97 @@
+import Engine
+import Foundation
+import GRDB
+import Playbook
+@testable import SQLiteStore
+import Testing
+
+/// The embedded store on real SQLite files.
+@Suite struct SQLiteRunStoreTests {
+    static func temporaryDatabase() -> String {
+        NSTemporaryDirectory() + "offboard-store-\(UUID().uuidString)/runs.sqlite"
+    }
+
+    static func newRun(_ id: String, key: String? = nil, at date: Date = Date()) throws -> NewRun {
+        let playbook = try EngineFixtures.playbook("playbook: p\nversion: 1\nsteps:\n  - { id: a, uses: log, with: { message: m } }\n")
+        return NewRun(id: id, startKey: key, playbook: playbook, inputs: .object([:]), timeZone: "UTC", createdBy: "test", createdAt: date)
+    }
+
+    @Test func commitsAreDurableWALWithSynchronousFull() throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let (mode, synchronous) = try store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(mode == "wal")
+        #expect(synchronous == 2, "2 is FULL")
+        let writerSynchronous = try store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(writerSynchronous == 2)
+    }
+
+    @Test func startingTwiceWithOneKeyUnderARaceGivesOneRun() async throws {
+        let path = Self.temporaryDatabase()
+        let stores = try (0..<4).map { _ in try SQLiteRunStore(path: path) }
+        let results = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+            for index in 0..<20 {
+                let store = stores[index % stores.count]
+                group.addTask { try await store.createRun(try Self.newRun("r-\(index)", key: "hr-4711")) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(results.map(\.0)).count == 1)
+        #expect(results.filter(\.1).count == 1)
+        #expect(try await stores[0].listRuns(state: nil, limit: 100).count == 1)
+    }
+
+    @Test func appendsAreFencedByTheLease() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        _ = try await store.createRun(try Self.newRun("r-1", at: now))
+        #expect(try await store.claimDueRuns(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["r-1"])
+        #expect(try await store.claimDueRuns(worker: "w2", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10).isEmpty)
+        let entry = JournalEntry(sequence: 1, at: now, event: .runStarted)
+        let stale = JournalAppend(runID: "r-1", worker: "w2", entries: [entry], state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30))
+        #expect(try await store.append([stale]) == [.leaseLost(owner: "w1")])
+        // w1's lease expires; w2 takes over; w1 can no longer write.
+        let later = now.addingTimeInterval(31)
+        #expect(try await store.claimDueRuns(worker: "w2", now: later, leaseUntil: later.addingTimeInterval(30), limit: 10) == ["r-1"])
+        var mine = stale
+        mine.worker = "w1"
+        #expect(try await store.append([mine]) == [.leaseLost(owner: "w2")])
+        #expect(try await store.append([stale]) == [.appended])
+        #expect(try await store.loadRun("r-1")?.journal.map(\.event) == [.runStarted])
+    }
+
+    @Test func theJournalIsAppendOnlyInTheSchema() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        _ = try await store.createRun(try Self.newRun("r-1", at: now))
+        _ = try await store.claimRun("r-1", worker: "w", now: now, leaseUntil: now.addingTimeInterval(30))
+        _ = try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted)],
+                                                  state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30))])
+        #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "UPDATE journal SET type = 'x'") } }
+        #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "DELETE FROM journal") } }
+        // A sequence that does not follow is refused.
+        let gap = JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 5, at: now, event: .runFinished(state: .failed))],
+                                state: .failed, wakeAt: nil, leaseUntil: now)
+        await #expect(throws: (any Error).self) { try await store.append([gap]) }
+    }
+
+    @Test func onlyDueRunsAreClaimedAndFinishedRunsNever() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        _ = try await store.createRun(try Self.newRun("due", at: now))
+        _ = try await store.createRun(try Self.newRun("later", at: now))
+        _ = try await store.claimRun("later", worker: "w", now: now, leaseUntil: now.addingTimeInterval(30))
+        _ = try await store.append([JournalAppend(runID: "later", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted)],
+                                                  state: .waiting, wakeAt: now.addingTimeInterval(3_600), leaseUntil: now)])
+        try await store.release("later", worker: "w", deferUntil: nil)
+        #expect(try await store.claimDueRuns(worker: "x", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["due"])
+        #expect(try await store.nextWake() == now.addingTimeInterval(3_600).roundedToMilliseconds)
+        // An hour on, "later" is due and x's lease on "due" has long expired: both are taken over.
+        #expect(try await store.claimDueRuns(worker: "y", now: now.addingTimeInterval(3_601), leaseUntil: now.addingTimeInterval(4_000), limit: 10) == ["due", "later"])
+    }
+}
+
+extension Date {
+    var roundedToMilliseconds: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
+}
