@@ -122,6 +122,9 @@ public final class SQLiteRunStore: RunStore {
                     UPDATE runs SET state = ?, wake_at = ?, updated_at = ?, journal_length = ?, lease_expires_at = ? WHERE id = ?
                     """, arguments: [append.state.rawValue, append.wakeAt.map(millis), now, length + entries.count,
                                      millis(append.leaseUntil), append.runID])
+                if append.releaseLease {
+                    try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", arguments: [append.runID])
+                }
                 for request in append.handledRequests {
                     try db.execute(sql: "UPDATE run_requests SET handled_at = ? WHERE id = ?", arguments: [now, request])
                 }

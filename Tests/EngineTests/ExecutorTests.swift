@@ -172,7 +172,7 @@ import Testing
         let id = try await setup.start()
         #expect(try await setup.worker().drive(runID: id) == .failed)
         #expect(try await setup.report(id).steps.map(\.state) == ["succeeded", "failed", "cancelled"])
-        FileManager.default.createFile(atPath: "\(setup.directory)/fixed", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(setup.directory)/fixed", contents: nil)
         try await setup.store.addRequest(RunRequest(runID: id, kind: .redrive, requestedBy: "ops", requestedAt: Date()))
         #expect(try await setup.worker().drive(runID: id) == .succeeded)
         #expect(setup.lines("first") == ["\(id)/first"])

@@ -20,12 +20,14 @@ public struct SystemClock: EngineClock {
     }
 }
 
-/// A clock tests set by hand; `sleep` returns as soon as the clock is advanced past the deadline.
+/// A clock tests set by hand; `sleep` returns as soon as the clock is advanced past the deadline
+/// or the sleeping task is cancelled.
 public final class ManualClock: EngineClock, @unchecked Sendable {
-    // Safe to share: every access to `current` and `sleepers` holds `lock`.
+    // Safe to share: every access to `current`, `sleepers` and `nextTicket` holds `lock`.
     private let lock = NSLock()
     private var current: Date
-    private var sleepers: [(deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextTicket = 0
+    private var sleepers: [Int: (deadline: Date, continuation: CheckedContinuation<Void, Never>)] = [:]
 
     public init(_ start: Date) { current = start }
 
@@ -35,9 +37,9 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
     public func advance(to date: Date) {
         let due: [CheckedContinuation<Void, Never>] = lock.withLock {
             current = max(current, date)
-            let ready = sleepers.filter { $0.deadline <= current }
-            sleepers.removeAll { $0.deadline <= current }
-            return ready.map(\.continuation)
+            let ready = sleepers.filter { $0.value.deadline <= current }
+            ready.keys.forEach { sleepers[$0] = nil }
+            return ready.values.map(\.continuation)
         }
         due.forEach { $0.resume() }
     }
@@ -45,13 +47,21 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
     public func advance(by seconds: TimeInterval) { advance(to: now().addingTimeInterval(seconds)) }
 
     public func sleep(until deadline: Date) async throws {
-        await withCheckedContinuation { continuation in
-            let resumeNow: Bool = lock.withLock {
-                if deadline <= current { return true }
-                sleepers.append((deadline, continuation))
-                return false
+        let ticket: Int = lock.withLock {
+            nextTicket += 1
+            return nextTicket
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow: Bool = lock.withLock {
+                    if deadline <= current || Task.isCancelled { return true }
+                    sleepers[ticket] = (deadline, continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            lock.withLock { sleepers.removeValue(forKey: ticket) }?.continuation.resume()
         }
         try Task.checkCancellation()
     }

@@ -49,13 +49,17 @@ struct RunDriver {
             if !decision.events.isEmpty || !handled.isEmpty {
                 let now = clock.now()
                 let entries = decision.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: now, event: $0.element) }
-                let wakeAt: Date? = core.state.isFinished ? nil : (attempts.isEmpty && decision.attempts.isEmpty ? decision.nextWake : now)
+                let idle = attempts.isEmpty && decision.attempts.isEmpty
+                let wakeAt: Date? = core.state.isFinished ? nil : (idle ? decision.nextWake : now)
+                // A finished run gives its lease back in the same transaction as its last entries.
+                let finishing = core.state.isFinished && idle
                 let outcome = try await context.writer.append(JournalAppend(
                     runID: runID, worker: context.configuration.workerID, entries: entries, state: core.state, wakeAt: wakeAt,
-                    leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled))
+                    leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing))
                 if case .leaseLost = outcome { return .leaseLost }
                 sequence += entries.count
                 context.observer?.recorded(runID: runID, entries: entries, state: core.state)
+                if finishing { return .finished(core.state) }
             }
             for request in decision.attempts {
                 let runner = context.runner, runID = self.runID

@@ -87,14 +87,19 @@ public struct Worker: Sendable {
         try await withThrowingTaskGroup(of: Event.self) { group in
             var driving = 0
             var polling = false
+            var pollTick = true
             while !Task.isCancelled {
                 var claimed: [String] = []
-                if driving < configuration.concurrency {
+                // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
+                // tick), so claims share commits instead of costing one each.
+                let free = configuration.concurrency - driving
+                if free > 0, driving == 0 || pollTick || free >= max(1, configuration.concurrency / 4) {
                     let now = context.clock.now()
                     claimed = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
                                                                    leaseUntil: now.addingTimeInterval(configuration.leaseDuration),
-                                                                   limit: configuration.concurrency - driving)
+                                                                   limit: free)
                 }
+                pollTick = false
                 for id in claimed {
                     driving += 1
                     report.runsDriven += 1
@@ -110,9 +115,9 @@ public struct Worker: Sendable {
                     }
                 }
                 if driving == 0, claimed.isEmpty, untilIdle { break }
-                if !polling, claimed.isEmpty {
+                if !polling {
                     polling = true
-                    let wake = try? await context.store.nextWake()
+                    let wake = driving == 0 ? try? await context.store.nextWake() : nil
                     group.addTask { [context] in
                         let target = min(wake ?? .distantFuture, context.clock.now().addingTimeInterval(configuration.pollInterval))
                         try? await context.clock.sleep(until: target)
@@ -121,7 +126,9 @@ public struct Worker: Sendable {
                 }
                 guard let event = try await group.next() else { break }
                 switch event {
-                case .poll: polling = false
+                case .poll:
+                    polling = false
+                    pollTick = true
                 case .driven(let id, let ending):
                     driving -= 1
                     await active.remove(id)

@@ -95,8 +95,11 @@ public struct JournalAppend: Sendable {
     public var leaseUntil: Date
     /// Requests (cancel, redrive) these entries answer, marked handled in the same transaction.
     public var handledRequests: [Int64]
+    /// Gives the lease back in the same transaction (the run finished or is parked).
+    public var releaseLease: Bool
 
-    public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, leaseUntil: Date, handledRequests: [Int64] = []) {
+    public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, leaseUntil: Date,
+                handledRequests: [Int64] = [], releaseLease: Bool = false) {
         self.runID = runID
         self.worker = worker
         self.entries = entries
@@ -104,6 +107,7 @@ public struct JournalAppend: Sendable {
         self.wakeAt = wakeAt
         self.leaseUntil = leaseUntil
         self.handledRequests = handledRequests
+        self.releaseLease = releaseLease
     }
 }
 
