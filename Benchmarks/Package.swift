@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
 // Benchmarks live in their own package so that building or testing offboard never compiles them.
-// Run from this directory: swift package benchmark (see README.md here).
+// Run from this directory: swift package benchmark, or swift run -c release executor-throughput
+// (see README.md here).
 import PackageDescription
 
 let package = Package(
@@ -9,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(name: "offboard", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -20,6 +23,20 @@ let package = Package(
             ],
             path: "Benchmarks/PlaybookValidation",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // A plain executable: it measures a ratio (executor vs raw commits) in one process, which the
+        // benchmark framework's per-iteration model does not express. See README.md here.
+        .executableTarget(
+            name: "executor-throughput",
+            dependencies: [
+                .product(name: "Engine", package: "offboard"),
+                .product(name: "Handlers", package: "offboard"),
+                .product(name: "Playbook", package: "offboard"),
+                .product(name: "SQLiteStore", package: "offboard"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/ExecutorThroughput"
         ),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing offboard needs on a Debian machine, when it is missing:
-# libyaml-dev (through pkg-config) for the CYAML system library, and Python's jsonschema for the
+# libyaml-dev (through pkg-config) for the CYAML system library, libsqlite3-dev for GRDB, and Python's jsonschema for the
 # test that checks shipped playbooks against the published JSON Schema. Safe to run repeatedly.
 set -euo pipefail
 
@@ -23,6 +23,12 @@ apt_install() {
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists yaml-0.1; then
   echo "setup: installing libyaml-dev and pkg-config" >&2
   apt_install pkg-config libyaml-dev
+fi
+
+# GRDB (the embedded run store) links the system SQLite through a system-library target.
+if ! pkg-config --exists sqlite3; then
+  echo "setup: installing libsqlite3-dev" >&2
+  apt_install libsqlite3-dev
 fi
 
 if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then

@@ -15,7 +15,7 @@ extension Offboard {
                 carries the request out within a second; otherwise this command does.
 
                 Example:
-                  offboard cancel r-20261123-1f3a9c0e --reason "resignation withdrawn"
+                  offboard cancel r-20261123-1f3a9c0e4b2d --reason "resignation withdrawn"
 
                 Exit codes: 0 cancelled or requested; 1 the run had already finished; 66 no such run.
                 """
@@ -44,8 +44,8 @@ extension Offboard {
                 the same idempotency keys; steps that succeeded are not repeated.
 
                 Examples:
-                  offboard retry r-20261123-1f3a9c0e
-                  offboard retry r-20261123-1f3a9c0e revoke-crm-database
+                  offboard retry r-20261123-1f3a9c0e4b2d
+                  offboard retry r-20261123-1f3a9c0e4b2d revoke-crm-database
 
                 Exit codes: 0 redriven; 1 the run is not failed, or STEP did not fail; 66 no such run.
                 """

@@ -12,8 +12,8 @@ extension Offboard {
             abstract: "Show a run's state and each step's state and attempts.",
             discussion: """
                 Examples:
-                  offboard status r-20261123-1f3a9c0e
-                  offboard status r-20261123-1f3a9c0e --format json
+                  offboard status r-20261123-1f3a9c0e4b2d
+                  offboard status r-20261123-1f3a9c0e4b2d --format json
 
                 Exit codes: 0 shown; 66 no such run; 69 the run database cannot be opened.
                 """
@@ -98,8 +98,8 @@ extension Offboard {
             abstract: "Show every journal entry of a run, with its time.",
             discussion: """
                 Examples:
-                  offboard history r-20261123-1f3a9c0e
-                  offboard history r-20261123-1f3a9c0e --format json
+                  offboard history r-20261123-1f3a9c0e4b2d
+                  offboard history r-20261123-1f3a9c0e4b2d --format json
 
                 Exit codes: 0 shown; 66 no such run; 69 the run database cannot be opened.
                 """

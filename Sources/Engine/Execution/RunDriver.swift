@@ -87,7 +87,7 @@ struct RunDriver {
                 try? await clock.sleep(until: wakeTarget)
                 if !Task.isCancelled { continuation.yield(.wake) }
             }
-            guard let input = await inputsIterator.next() else { return .parked(core.state, wakeAt: core.nextWake) }
+            guard let input = await inputsIterator.next() else { return await stop(attempts: attempts, state: core.state, wakeAt: core.nextWake) }
             let now = clock.now()
             switch input {
             case .attempt(let key, let attempt, let result):
@@ -104,6 +104,18 @@ struct RunDriver {
                 (decision, handled) = try await takeRequests(into: &core, first: try core.tick(at: now))
             }
         }
+    }
+
+    /// The worker is shutting down: cancels the attempts in flight, waits until they have ended (a
+    /// `command` child's process group is dead), and gives the lease back. Their results are not
+    /// journaled, so the next worker finds them interrupted and runs them again with the same key.
+    private func stop(attempts: [InstanceKey: Task<Void, Never>], state: RunState, wakeAt: Date?) async -> Ending {
+        attempts.values.forEach { $0.cancel() }
+        for attempt in attempts.values { await attempt.value }
+        let store = self.store, runID = self.runID, worker = context.configuration.workerID
+        // A fresh task: this one is cancelled, and the store may refuse work from a cancelled task.
+        await Task { try? await store.release(runID, worker: worker, deferUntil: nil) }.value
+        return .parked(state, wakeAt: wakeAt)
     }
 
     /// Applies requests made from outside (cancel, redrive); a request that no longer applies is

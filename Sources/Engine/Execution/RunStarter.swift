@@ -20,12 +20,13 @@ public struct RunStarter: Sendable {
         return try await store.createRun(run)
     }
 
-    /// `r-20261123-1f3a9c0e`: sortable by day, random within it.
+    /// `r-20261123-1f3a9c0e4b2d`: sortable by day, 48 random bits within it (bulk starts of many
+    /// thousands a day stay clear of collisions).
     static func newRunID(at date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
         let day = String(format: "%04d%02d%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        return "r-\(day)-\(String(format: "%08x", UInt32.random(in: 0...UInt32.max)))"
+        return "r-\(day)-\(String(format: "%012llx", UInt64.random(in: 0...0xFFFF_FFFF_FFFF)))"
     }
 }
