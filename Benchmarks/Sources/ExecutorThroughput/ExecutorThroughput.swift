@@ -130,6 +130,11 @@ extension Duration {
 /// Peak resident set size of this process so far.
 func peakResidentMiB() -> Double {
     var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
+    #else
     getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+    return Double(usage.ru_maxrss) / 1024 / 1024  // bytes on macOS
+    #endif
 }
