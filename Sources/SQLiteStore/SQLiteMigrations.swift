@@ -2,6 +2,24 @@ import GRDB
 
 /// Named, append-only migrations; each runs in one transaction and is never edited once shipped.
 enum SQLiteMigrations {
+    /// Applies the migrations not applied yet. Several processes may open a new file at once:
+    /// GRDB reads the applied list before taking the write lock, so a process can lose the race and
+    /// fail on a table the winner just created. Each migration is one transaction, so the loser's
+    /// attempt rolled back entirely; it reads the list again and finds nothing left to do.
+    static func migrate(_ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                return try migrator.migrate(pool)
+            } catch let error as DatabaseError where attempt < 5 {
+                attempt += 1
+                let completed = (try? pool.read { try migrator.hasCompletedMigrations($0) }) ?? false
+                if completed { return }
+                if error.resultCode != .SQLITE_ERROR && error.resultCode != .SQLITE_BUSY { throw error }
+            }
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: runs, journal, requests") { db in

@@ -27,7 +27,7 @@ public final class SQLiteRunStore: RunStore {
         // GRDB's WAL set-up puts the writer connection on synchronous = NORMAL after
         // prepareDatabase has run; the journal's promise needs FULL on the connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try SQLiteMigrations.migrator.migrate(pool)
+        try SQLiteMigrations.migrate(pool)
     }
 
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {

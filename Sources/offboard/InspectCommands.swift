@@ -133,6 +133,8 @@ struct HistoryLine: Encodable {
     var at: String
     var type: String
     var instance: String?
+    /// The entry as `history` prints it in text.
+    var text: String
     var event: RunEvent
 
     init(_ entry: JournalEntry) {
@@ -140,6 +142,7 @@ struct HistoryLine: Encodable {
         at = DateText.iso8601(entry.at, fractionalSeconds: true)
         type = entry.event.typeName
         instance = entry.event.instance?.description
+        text = JournalText.describe(entry, everything: true) ?? entry.event.typeName
         event = entry.event
     }
 }

@@ -73,6 +73,10 @@ enum Output {
     static func json(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(DateText.iso8601(date, fractionalSeconds: true))
+        }
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         print(String(decoding: data, as: UTF8.self))
     }

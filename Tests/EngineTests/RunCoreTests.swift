@@ -213,8 +213,9 @@ import Testing
         let redrive = try run.redrive(step: nil, by: "ops", at: Self.t0)
         #expect(started(redrive) == ["a"])
         #expect(redrive.attempts[0].idempotencyKey == "r1/a")
+        #expect(redrive.attempts[0].attempt == 2, "a redriven step continues its attempt numbering")
         #expect(run.instances[InstanceKey(step: "slow")]?.attempts == 1)
-        let next = try run.attemptSucceeded(InstanceKey(step: "a"), attempt: 1, output: .null, at: Self.t0)
+        let next = try run.attemptSucceeded(InstanceKey(step: "a"), attempt: 2, output: .null, at: Self.t0)
         #expect(started(next) == ["later"])
     }
 

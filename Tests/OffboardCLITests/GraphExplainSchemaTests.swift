@@ -43,7 +43,7 @@ import Testing
         #expect(outcome.stdout == committed, "run: offboard schema > schema/playbook.schema.json")
     }
 
-    @Test(arguments: ["validate", "plan", "graph", "explain", "schema"])
+    @Test(arguments: ["validate", "plan", "graph", "explain", "schema", "start", "run", "worker", "status", "list", "history", "cancel", "retry"])
     func everyCommandHasHelpWithAnExample(_ command: String) throws {
         let outcome = try CLI.run([command, "--help"])
         #expect(outcome.status == 0)

@@ -43,6 +43,9 @@ public struct RunCore: Sendable {
     public internal(set) var order: [InstanceKey] = []
     /// Step id → its instances, for steps that were expanded.
     var expansions: [String: [InstanceKey]] = [:]
+    /// Attempt and interruption counts of instances a redrive cleared: a re-expanded instance
+    /// continues the numbering, so attempt numbers stay unique per idempotency key.
+    var clearedCounts: [InstanceKey: (attempts: Int, interruptions: Int)] = [:]
     var cancelRequest: (reason: String, by: String)?
     /// Set when a step failed with `on_failure: abort`: nothing new starts.
     var abortedBy: InstanceKey?
@@ -98,10 +101,10 @@ public struct RunCore: Sendable {
             let keys: [InstanceKey]
             if let items {
                 keys = items.map { InstanceKey(step: step, item: $0.id) }
-                for (key, item) in zip(keys, items) { instances[key] = InstanceRecord(key: key, itemValue: item.value.value) }
+                for (key, item) in zip(keys, items) { instances[key] = freshRecord(key, itemValue: item.value.value) }
             } else {
                 keys = [InstanceKey(step: step)]
-                instances[keys[0]] = InstanceRecord(key: keys[0])
+                instances[keys[0]] = freshRecord(keys[0], itemValue: nil)
             }
             expansions[step] = keys
             order += keys
@@ -109,7 +112,10 @@ public struct RunCore: Sendable {
             guard let keys = expansions[step], keys.allSatisfy({ [.failed, .cancelled].contains(instances[$0]?.state) }) else {
                 throw RunTransitionError(description: "step \(step) cannot be cleared: not all its instances failed or were cancelled")
             }
-            for key in keys { instances[key] = nil }
+            for key in keys {
+                if let record = instances[key] { clearedCounts[key] = (record.attempts, record.interruptions) }
+                instances[key] = nil
+            }
             order.removeAll { $0.step == step }
             expansions[step] = nil
         case .step(let key, let stepEvent):
@@ -130,6 +136,16 @@ public struct RunCore: Sendable {
             }
             state = finalState
         }
+    }
+
+    /// A new instance record, continuing the counts of a cleared instance with the same key.
+    private func freshRecord(_ key: InstanceKey, itemValue: JSONValue?) -> InstanceRecord {
+        var record = InstanceRecord(key: key, itemValue: itemValue)
+        if let counts = clearedCounts[key] {
+            record.attempts = counts.attempts
+            record.interruptions = counts.interruptions
+        }
+        return record
     }
 
     private mutating func applyStepEvent(_ event: StepEvent, to key: InstanceKey) throws {
