@@ -158,4 +158,27 @@ import Testing
         let both = try CLI.run(["worker", "--until-idle", "--db", "\(scratch.directory)/flag.sqlite"])
         #expect(both.stderr.contains("drove 1 run(s), 1 finished"), "\(both.stderr)")
     }
+
+    @Test func theQuickStartRunRevokesAccessOnceEvenWhenRepeated() throws {
+        let scratch = try Scratch()
+        let environment = scratch.environment.merging(["OFFBOARD_DEMO_DIR": "\(scratch.directory)/demo"]) { $1 }
+        let arguments = ["run", "quickstart-leaver", "--input", "Workflows/samples/jryan.json", "--key", "hr-4711"]
+        let first = try CLI.run(arguments, environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try CLI.json(try scratch.offboard(["status", id, "--format", "json"]).stdout)
+        #expect(status["state"] as? String == "succeeded")
+        let steps = try #require(status["steps"] as? [[String: Any]])
+        #expect(steps.map { "\($0["id"]!)/\($0["item"] as? String ?? "-")" }
+                == ["record-start/-", "revoke-crm-access/-", "revoke-single-sign-on/-", "open-device-tickets/LT-20931",
+                    "open-device-tickets/PH-5512", "record-end/-"])
+        let sso = try #require(steps.first { $0["id"] as? String == "revoke-single-sign-on" }?["output"] as? [String: Any])
+        #expect(sso["state"] as? String == "revoked")
+        #expect(sso["user"] as? String == "jryan@example.com")
+
+        let again = try CLI.run(arguments, environment: environment)
+        #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id)
+        let log = try String(contentsOfFile: "\(scratch.directory)/demo/revocations.log", encoding: .utf8)
+        #expect(log.split(separator: "\n").sorted() == ["\(id)/revoke-crm-access crm jryan", "\(id)/revoke-single-sign-on sso jryan@example.com"])
+    }
 }
