@@ -36,4 +36,13 @@ if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
     echo "setup: installing Python jsonschema" >&2
     python3 -m pip install --quiet jsonschema 2>/dev/null || apt_install python3-jsonschema
   fi
+  # Real servers for the handler tests (scripts/test-servers.sh): PostgreSQL, and a venv for scim2-server.
+  if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+    echo "setup: installing postgresql" >&2
+    apt_install postgresql
+  fi
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+    echo "setup: installing python3-venv" >&2
+    apt_install python3-venv
+  fi
 fi

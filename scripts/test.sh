@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs what the tests need, builds once
-# (failing on any compiler warning from this project's own code), and runs every test.
+# (failing on any compiler warning from this project's own code), starts a throwaway PostgreSQL
+# cluster and SCIM server on loopback, runs every test, and stops the servers (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFBOARD_SETUP_TESTS=1
@@ -17,6 +18,13 @@ if grep -E "^$PWD/(Sources|Tests)/.*warning:" "$log" >&2; then
   echo "test: the build has warnings in this project's code (listed above)" >&2
   exit 1
 fi
+
+echo "==> starting the test servers (PostgreSQL, SCIM)" >&2
+servers="$(mktemp -d /tmp/offboard-test-servers.XXXXXX)"
+trap 'scripts/test-servers.sh stop "$servers"; rm -f "$log"' EXIT
+trap 'exit 130' INT TERM
+scripts/test-servers.sh start "$servers" >/dev/null
+source "$servers/env"
 
 echo "==> swift test" >&2
 swift test --skip-build "$@"

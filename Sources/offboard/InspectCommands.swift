@@ -46,6 +46,7 @@ extension Offboard {
                     if let reason = step.reason { line += "  \(reason)" }
                     if let error = step.error { line += "  error: \(error)" }
                     print(line)
+                    if let verification = step.verification { print("                 verified: \(verification.detail)") }
                 }
             }
         }

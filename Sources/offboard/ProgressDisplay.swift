@@ -23,6 +23,7 @@ enum JournalText {
                 return everything ? "\(name) is due now" : nil
             case .skip(let reason): return "\(name) skipped: \(reason)"
             case .start(let attempt): return "\(name) started\(attempt > 1 ? " (attempt \(attempt))" : "")"
+            case .succeed(_, let verification?): return "\(name) succeeded; verified: \(verification.detail)"
             case .succeed: return "\(name) succeeded"
             case .fail(let message, _, let retryAt):
                 return "\(name) failed: \(message)" + (retryAt.map { "; retrying at \(DateText.iso8601($0))" } ?? "")

@@ -18,10 +18,11 @@ extension RunCore {
     }
 
     /// The handler finished an attempt successfully.
-    public mutating func attemptSucceeded(_ key: InstanceKey, attempt: Int, output: JSONValue, at now: Date) throws -> RunDecision {
+    public mutating func attemptSucceeded(_ key: InstanceKey, attempt: Int, output: JSONValue, verification: VerificationResult? = nil,
+                                          at now: Date) throws -> RunDecision {
         try requireRunning(key, attempt: attempt)
         var decision = RunDecision()
-        try record(.step(instance: key, event: .succeed(output: JSONValueBox(output))), into: &decision)
+        try record(.step(instance: key, event: .succeed(output: JSONValueBox(output), verification: verification)), into: &decision)
         try advance(at: now, into: &decision)
         return decision
     }

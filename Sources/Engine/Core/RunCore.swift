@@ -12,6 +12,8 @@ public struct InstanceRecord: Sendable, Hashable {
     /// Attempts that were cut off by a crash and run again.
     public var interruptions = 0
     public var output: JSONValue?
+    /// The handler's check that the effect holds, made after the attempt that succeeded.
+    public var verification: VerificationResult?
     public var lastError: String?
     /// Why the step was skipped or cancelled.
     public var reason: String?
@@ -153,7 +155,9 @@ public struct RunCore: Sendable {
         record.state = try StepTransition.apply(event, to: record.state, attempts: record.attempts, instance: key.description)
         switch event {
         case .start(let attempt): record.attempts = attempt
-        case .succeed(let output): record.output = output.value
+        case .succeed(let output, let verification):
+            record.output = output.value
+            record.verification = verification
         case .fail(let message, _, _):
             record.failures += 1
             record.lastError = message

@@ -66,7 +66,8 @@ public enum StepEvent: Sendable, Hashable, Codable {
     case schedule(notBefore: Date)
     case skip(reason: String)
     case start(attempt: Int)
-    case succeed(output: JSONValueBox)
+    /// Done; `verification` is the handler's independent check that the effect holds, when it has one.
+    case succeed(output: JSONValueBox, verification: VerificationResult? = nil)
     /// An attempt failed; `retryAt` is when the next attempt starts, nil when no attempt is left.
     case fail(message: String, retryable: Bool, retryAt: Date?)
     /// The process running an attempt died; the attempt runs again with the same idempotency key.

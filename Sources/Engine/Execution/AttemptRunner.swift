@@ -4,7 +4,7 @@ import Playbook
 
 /// How one attempt ended, as the core needs to hear it.
 enum AttemptResult: Sendable {
-    case succeeded(JSONValue)
+    case succeeded(JSONValue, VerificationResult?)
     case suspended(until: Date)
     case failed(message: String, retryable: Bool)
     case cancelled
@@ -29,8 +29,14 @@ struct AttemptRunner: Sendable {
         let context = ExecutionContext(runID: runID, instance: request.instance, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
                                        parameters: request.parameters, secrets: secrets, logger: logger, clock: clock, timeout: timeout)
         do {
-            let outcome = try await withThrowingTaskGroup(of: StepOutcome?.self) { group in
-                group.addTask { try await handler.execute(context) }
+            // The timeout covers the handler's work and its verification together.
+            let result = try await withThrowingTaskGroup(of: AttemptResult?.self) { group in
+                group.addTask {
+                    switch try await handler.execute(context) {
+                    case .completed(let output): return try await verified(output, handler: handler, context: context)
+                    case .waitUntil(let date): return .suspended(until: date)
+                    }
+                }
                 if let timeout {
                     group.addTask {
                         try await clock.sleep(until: clock.now().addingTimeInterval(timeout))
@@ -41,11 +47,7 @@ struct AttemptRunner: Sendable {
                 group.cancelAll()
                 return first
             }
-            switch outcome {
-            case .completed(let output)?: return .succeeded(output)
-            case .waitUntil(let date)?: return .suspended(until: date)
-            case nil: return .failed(message: "timed out after \(PlaybookDuration(seconds: Int(timeout ?? 0)))", retryable: true)
-            }
+            return result ?? .failed(message: "timed out after \(PlaybookDuration(seconds: Int(timeout ?? 0)))", retryable: true)
         } catch let failure as HandlerFailure {
             return .failed(message: failure.message, retryable: failure.retryable)
         } catch is CancellationError {
@@ -53,5 +55,16 @@ struct AttemptRunner: Sendable {
         } catch {
             return .failed(message: "\(error)", retryable: false)
         }
+    }
+
+    /// Asks the handler to check independently that what it did holds. A check that fails makes the
+    /// attempt fail (retryable: the step runs again, idempotently, and is checked again).
+    private func verified(_ output: JSONValue, handler: any StepHandler, context: ExecutionContext) async throws -> AttemptResult {
+        guard let verification = try await handler.verify(context) else { return .succeeded(output, nil) }
+        guard verification.holds else {
+            context.logger.warning("verification failed: \(verification.detail)")
+            return .failed(message: "verification failed: \(verification.detail)", retryable: true)
+        }
+        return .succeeded(output, verification)
     }
 }

@@ -93,7 +93,8 @@ struct RunDriver {
             case .attempt(let key, let attempt, let result):
                 attempts[key] = nil
                 switch result {
-                case .succeeded(let output): decision = try core.attemptSucceeded(key, attempt: attempt, output: output, at: now)
+                case .succeeded(let output, let verification):
+                    decision = try core.attemptSucceeded(key, attempt: attempt, output: output, verification: verification, at: now)
                 case .suspended(let until): decision = try core.attemptSuspended(key, attempt: attempt, until: until, at: now)
                 case .failed(let message, let retryable):
                     decision = try core.attemptFailed(key, attempt: attempt, message: message, retryable: retryable, at: now)

@@ -14,8 +14,10 @@ public struct RunReport: Sendable, Codable {
         public var reason: String?
         public var error: String?
         public var output: JSONValue?
+        /// The handler's independent check that the effect holds (`{holds, detail}`), when it made one.
+        public var verification: VerificationResult?
 
-        enum CodingKeys: String, CodingKey { case id, item, state, attempts, interruptions, reason, error, output }
+        enum CodingKeys: String, CodingKey { case id, item, state, attempts, interruptions, reason, error, output, verification }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -27,6 +29,7 @@ public struct RunReport: Sendable, Codable {
             try container.encodeIfPresent(reason, forKey: .reason)
             try container.encodeIfPresent(error, forKey: .error)
             try container.encodeIfPresent(output, forKey: .output)
+            try container.encodeIfPresent(verification, forKey: .verification)
         }
     }
 
@@ -68,7 +71,8 @@ public struct RunReport: Sendable, Codable {
             }
             for record in records {
                 steps.append(StepReport(id: step.id, item: record.key.item, state: record.state.name, attempts: record.attempts,
-                                        interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output))
+                                        interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output,
+                                        verification: record.verification))
             }
         }
         let summary = run.summary

@@ -1,0 +1,161 @@
+import Engine
+import Foundation
+import Logging
+import Playbook
+import PostgresNIO
+
+/// What the catalogue says about a role.
+struct PostgresRoleState: Sendable, Hashable {
+    var name: String
+    var canLogin: Bool
+    /// Roles it is a member of, sorted.
+    var memberships: [String]
+    /// Its open sessions (backends), other than ours.
+    var sessions: Int
+}
+
+/// The `with:` of a `postgres.revoke` step, read for execution.
+struct PostgresRevokeParameters: Sendable {
+    enum Memberships: Sendable, Hashable { case all, none, only([String]) }
+
+    let connection: String
+    let role: String
+    let terminateSessions: Bool
+    let memberships: Memberships
+    let reassignOwnedTo: String?
+    let succeedIfMissing: Bool
+
+    init(_ context: ExecutionContext) throws(HandlerFailure) {
+        guard let connectionValue = context.parameters["connection"], let url = try context.secrets.reveal(connectionValue) else {
+            throw HandlerFailure("connection is missing", retryable: false)
+        }
+        guard let role = context.parameters["role"]?.displayText, !role.isEmpty else { throw HandlerFailure("role is missing", retryable: false) }
+        connection = url
+        self.role = role
+        if case .bool(let value)? = context.parameters["terminate_sessions"] { terminateSessions = value } else { terminateSessions = true }
+        switch context.parameters["revoke_memberships"] {
+        case .string("none")?: memberships = .none
+        case .list(let roles)?: memberships = .only(roles.compactMap(\.displayText))
+        default: memberships = .all
+        }
+        reassignOwnedTo = context.parameters["reassign_owned_to"]?.displayText
+        succeedIfMissing = context.parameters["if_missing"]?.displayText == "succeed"
+    }
+
+    /// The memberships of `state` this step revokes.
+    func revocable(in state: PostgresRoleState) -> [String] {
+        switch memberships {
+        case .all: return state.memberships
+        case .none: return []
+        case .only(let roles): return state.memberships.filter(roles.contains)
+        }
+    }
+}
+
+/// Catalogue reads and the revocation itself; every value is a bound parameter and every
+/// identifier is quoted.
+enum PostgresRoleCatalog {
+    static func state(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> PostgresRoleState? {
+        var found: (String, Bool)?
+        for try await row in try await connection.query("SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = \(role)", logger: logger)
+            .decode((String, Bool).self) { found = row }
+        guard let (name, canLogin) = found else { return nil }
+        var memberships: [String] = []
+        for try await group in try await connection.query("""
+            SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+            WHERE u.rolname = \(role) ORDER BY 1
+            """, logger: logger).decode(String.self) { memberships.append(group) }
+        return PostgresRoleState(name: name, canLogin: canLogin, memberships: memberships,
+                                 sessions: try await sessions(of: role, on: connection, logger: logger))
+    }
+
+    static func sessions(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var count = 0
+        for try await value in try await connection.query(
+            "SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = \(role) AND pid <> pg_backend_pid()", logger: logger).decode(Int64.self) {
+            count = Int(value)
+        }
+        return count
+    }
+
+    /// Ends the role's sessions; returns how many the server agreed to end.
+    static func terminateSessions(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var ended = 0
+        for try await value in try await connection.query("""
+            SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+                                        WHERE usename = \(role) AND pid <> pg_backend_pid()) t WHERE ended
+            """, logger: logger).decode(Int64.self) { ended = Int(value) }
+        return ended
+    }
+
+    static func run(_ sql: String, on connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+    }
+}
+
+extension PostgresRevokeHandler {
+    public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
+        let parameters = try PostgresRevokeParameters(context)
+        let target = try PostgresTarget(url: parameters.connection)
+        let connection = try await target.connect(logger: context.logger)
+        defer { Task { try? await connection.close() } }
+        let logger = context.logger
+        do {
+            guard let state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: logger) else {
+                guard parameters.succeedIfMissing else {
+                    throw HandlerFailure("role \(parameters.role) does not exist on \(target.label)", retryable: false)
+                }
+                return .completed(.object(["role": .string(parameters.role), "state": "absent"]))
+            }
+            let role = try PostgresIdentifier.quoted(state.name)
+            // Login first, so nothing revoked below can be used by a session opened meanwhile.
+            if state.canLogin { try await PostgresRoleCatalog.run("ALTER ROLE \(role) NOLOGIN", on: connection, logger: logger) }
+            let revoked = parameters.revocable(in: state)
+            for group in revoked {
+                try await PostgresRoleCatalog.run("REVOKE \(try PostgresIdentifier.quoted(group)) FROM \(role)", on: connection, logger: logger)
+            }
+            if let heir = parameters.reassignOwnedTo {
+                try await PostgresRoleCatalog.run("REASSIGN OWNED BY \(role) TO \(try PostgresIdentifier.quoted(heir))", on: connection, logger: logger)
+            }
+            let ended = parameters.terminateSessions ? try await PostgresRoleCatalog.terminateSessions(of: state.name, on: connection, logger: logger) : 0
+            var output: [String: JSONValue] = [
+                "role": .string(state.name), "state": "disabled", "could_log_in": .bool(state.canLogin),
+                "memberships_revoked": .array(revoked.map { .string($0) }), "sessions_ended": .int(ended),
+            ]
+            if let heir = parameters.reassignOwnedTo { output["owned_reassigned_to"] = .string(heir) }
+            return .completed(.object(output))
+        } catch {
+            throw PostgresTarget.failure(error, doing: "revoke role \(parameters.role) on \(target.label)")
+        }
+    }
+
+    /// Checks, on a fresh connection, that the role cannot log in, holds none of the revoked
+    /// memberships and has no session left (sessions end asynchronously: up to 5 s).
+    public func verify(_ context: ExecutionContext) async throws -> VerificationResult? {
+        let parameters = try PostgresRevokeParameters(context)
+        let target = try PostgresTarget(url: parameters.connection)
+        let connection = try await target.connect(logger: context.logger)
+        defer { Task { try? await connection.close() } }
+        do {
+            var state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
+            for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
+                try await Task.sleep(nanoseconds: 100_000_000)
+                state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
+            }
+            guard let state else { return VerificationResult(holds: true, detail: "role \(parameters.role) does not exist on \(target.label)") }
+            var problems: [String] = []
+            if state.canLogin { problems.append("can still log in") }
+            let kept = parameters.revocable(in: state)
+            if !kept.isEmpty { problems.append("is still a member of \(kept.joined(separator: ", "))") }
+            if parameters.terminateSessions, state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
+            if problems.isEmpty {
+                return VerificationResult(holds: true, detail: "role \(state.name) on \(target.label): cannot log in, "
+                                          + "\(parameters.memberships == .none ? "memberships not in scope" : "no revoked membership left"), "
+                                          + "\(state.sessions) open session(s)")
+            }
+            return VerificationResult(holds: false, detail: "role \(state.name) on \(target.label) " + problems.joined(separator: "; "))
+        } catch {
+            throw PostgresTarget.failure(error, doing: "check role \(parameters.role) on \(target.label)")
+        }
+    }
+}

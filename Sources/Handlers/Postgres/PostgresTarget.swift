@@ -1,0 +1,99 @@
+import Engine
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// A PostgreSQL server reached from a connection URL
+/// (`postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|require|verify-full`).
+///
+/// The URL usually comes from a secret: nothing here ever puts the password in a message.
+struct PostgresTarget: Sendable {
+    let host: String
+    let port: Int
+    let username: String
+    let password: String?
+    let database: String
+    let sslMode: String
+
+    /// Parses the URL; the error names what is wrong, never the URL itself.
+    init(url text: String) throws(HandlerFailure) {
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+              ["postgres", "postgresql"].contains(scheme.lowercased()) else {
+            throw HandlerFailure("connection is not a postgres:// URL", retryable: false)
+        }
+        guard let host = components.host, !host.isEmpty else { throw HandlerFailure("connection URL has no host", retryable: false) }
+        guard let user = components.user, !user.isEmpty else { throw HandlerFailure("connection URL has no user", retryable: false) }
+        self.host = host
+        port = components.port ?? 5432
+        username = user.removingPercentEncoding ?? user
+        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        database = path.isEmpty ? username : path
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        guard ["disable", "prefer", "require", "verify-ca", "verify-full"].contains(mode) else {
+            throw HandlerFailure("connection URL: sslmode must be disable, prefer, require, verify-ca or verify-full, not '\(mode)'", retryable: false)
+        }
+        sslMode = mode
+    }
+
+    /// `user@host:port/database`: how messages name the target.
+    var label: String { "\(username)@\(host):\(port)/\(database)" }
+
+    /// Opens a connection; failures to reach the server are retryable, refused logins are not.
+    func connect(logger: Logger) async throws -> PostgresConnection {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch sslMode {
+            case "disable": tls = .disable
+            case "verify-ca", "verify-full":
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                if sslMode == "verify-ca" { configuration.certificateVerification = .noHostnameVerification }
+                tls = .require(try NIOSSLContext(configuration: configuration))
+            default:
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                let context = try NIOSSLContext(configuration: configuration)
+                tls = sslMode == "require" ? .require(context) : .prefer(context)
+            }
+        } catch {
+            throw HandlerFailure("cannot set up TLS for \(label)", retryable: false)
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                             database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch {
+            throw Self.failure(error, doing: "connect to \(label)")
+        }
+    }
+
+    /// A handler failure for a PostgreSQL error: the server's SQLSTATE and message (which never
+    /// contain the password), retryable when the server was unreachable or went away.
+    static func failure(_ error: any Error, doing action: String) -> HandlerFailure {
+        if let failure = error as? HandlerFailure { return failure }
+        guard let error = error as? PSQLError else { return HandlerFailure("cannot \(action): \(type(of: error))", retryable: true) }
+        if let info = error.serverInfo {
+            let state = info[.sqlState] ?? "?"
+            let message = info[.message] ?? "server error"
+            // 08xxx connection, 40xxx rollback (serialization, deadlock), 53xxx resources, 57P0x shutdown.
+            let retryable = ["08", "40", "53", "57"].contains(String(state.prefix(2))) && state != "57014"
+            return HandlerFailure("cannot \(action): \(message) (SQLSTATE \(state))", retryable: retryable)
+        }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .queryCancelled:
+            return HandlerFailure("cannot \(action): the server is unreachable or closed the connection", retryable: true)
+        default:
+            return HandlerFailure("cannot \(action): \(error.code)", retryable: true)
+        }
+    }
+}
+
+/// PostgreSQL identifier quoting: `x"y` becomes `"x""y"`, so any role name is a name, never SQL.
+enum PostgresIdentifier {
+    static func quoted(_ name: String) throws(HandlerFailure) -> String {
+        guard !name.isEmpty, !name.utf8.contains(0) else { throw HandlerFailure("role name is empty or contains a NUL byte", retryable: false) }
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

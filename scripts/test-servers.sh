@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Starts and stops the real servers the tests use, on loopback, in a throwaway directory:
+#   a PostgreSQL cluster (Debian `postgresql`, run as the `postgres` user) and
+#   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required).
+#
+#   scripts/test-servers.sh start DIR   # writes DIR/env (export lines) and prints it; DIR must be new or empty
+#   scripts/test-servers.sh stop DIR    # stops both by PID and removes DIR
+#
+# The tests read OFFBOARD_TEST_PG_URL (a superuser URL), OFFBOARD_TEST_PG_HOST/PORT and
+# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN from that environment.
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "test-servers: need root to run: $*" >&2; exit 1; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+pg_bin() {
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$bin" ] || { echo "test-servers: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
+  echo "$bin"
+}
+
+as_postgres() { as_root runuser -u postgres -- "$@"; }
+
+start() {
+  local dir="$1"
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  local bin; bin="$(pg_bin)"
+  local pg_port; pg_port="$(free_port)"
+  local password; password="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+
+  # PostgreSQL: a fresh cluster owned by `postgres`, TCP on 127.0.0.1 only, passwords required over TCP.
+  mkdir -p "$dir/pg"
+  as_root chown postgres:postgres "$dir/pg"
+  printf '%s\n' "$password" > "$dir/pg-password"
+  as_root chown postgres:postgres "$dir/pg-password"
+  as_postgres "$bin/initdb" -D "$dir/pg/data" -U postgres --pwfile="$dir/pg-password" \
+    --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$dir/pg-initdb.log" 2>&1 ||
+    { cat "$dir/pg-initdb.log" >&2; exit 1; }
+  as_postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
+    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
+    { cat "$dir/pg/server.log" >&2; exit 1; }
+
+  # SCIM: scim2-server from PyPI in a venv cached under $XDG_CACHE_HOME (created on first use).
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/offboard/scim-venv"
+  if [ ! -x "$venv/bin/scim2-server" ]; then
+    echo "test-servers: installing scim2-server into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet 'scim2-server>=0.8,<0.9' >&2
+  fi
+  local scim_port; scim_port="$(free_port)"
+  local token; token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+  # setsid: its own session, so a terminal's Ctrl-C does not reach it before `stop` does.
+  setsid "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$scim_port" --bearer-token "$token" \
+    >"$dir/scim.log" 2>&1 < /dev/null &
+  echo $! > "$dir/scim.pid"
+  local url="http://127.0.0.1:$scim_port"
+  for _ in $(seq 1 100); do
+    if python3 - "$url/v2/ServiceProviderConfig" <<'EOF' 2>/dev/null; then break; fi
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=1).read()
+EOF
+    kill -0 "$(cat "$dir/scim.pid")" 2>/dev/null || { cat "$dir/scim.log" >&2; exit 1; }
+    sleep 0.1
+  done
+
+  cat > "$dir/env" <<EOF
+export OFFBOARD_TEST_PG_HOST=127.0.0.1
+export OFFBOARD_TEST_PG_PORT=$pg_port
+export OFFBOARD_TEST_PG_URL=postgres://postgres:$password@127.0.0.1:$pg_port/postgres
+export OFFBOARD_TEST_SCIM_URL=$url/v2
+export OFFBOARD_TEST_SCIM_TOKEN=$token
+EOF
+  cat "$dir/env"
+}
+
+stop() {
+  local dir="$1"
+  [ -d "$dir" ] || return 0
+  if [ -f "$dir/scim.pid" ]; then
+    kill -TERM "$(cat "$dir/scim.pid")" 2>/dev/null || true
+  fi
+  if [ -f "$dir/pg/data/postmaster.pid" ]; then
+    as_postgres "$(pg_bin)/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  as_root rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start "${2:?directory}" ;;
+  stop) stop "${2:?directory}" ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 64 ;;
+esac
