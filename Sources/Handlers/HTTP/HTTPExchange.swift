@@ -1,0 +1,79 @@
+import AsyncHTTPClient
+import Engine
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP request and its answer, for the handlers that speak HTTP (scim, http). Transport
+/// failures become retryable `HandlerFailure`s that name the method and URL, never a header.
+struct HTTPExchange: Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(String, String)]
+        var body: Data
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+
+        var json: Any? { body.isEmpty ? nil : try? JSONSerialization.jsonObject(with: body) }
+
+        /// `Retry-After` in seconds (delta form, or an HTTP date), when given.
+        var retryAfter: TimeInterval? {
+            guard let value = header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+            if let seconds = TimeInterval(value) { return max(0, seconds) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+            return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+        }
+
+        /// The body as text for an error message, cut short.
+        var snippet: String {
+            let text = String(decoding: body.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+            return body.count > 300 ? text + "…" : text
+        }
+    }
+
+    /// The most a response body may be.
+    static let maximumBody = 1 << 20
+
+    /// Sends the request; `label` is how errors name it (for example `GET https://host/Users`).
+    static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data?, timeout: TimeInterval,
+                     label: String) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let buffer = try await response.body.collect(upTo: maximumBody)
+            return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                            body: Data(buffer.readableBytesView))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw HandlerFailure("\(label): no answer within \(Int(timeout)) s", retryable: true)
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw HandlerFailure("\(label): the response is larger than \(maximumBody) bytes", retryable: false)
+        } catch {
+            throw HandlerFailure("\(label): \(Self.describe(error))", retryable: true)
+        }
+    }
+
+    /// A transport error in words, without request details.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return "cannot reach the server (\(type(of: error)))"
+    }
+
+    /// Fails the step unless `url` is http(s) with a host; `what` names the parameter.
+    static func checkURL(_ url: String, what: String) throws(HandlerFailure) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty else {
+            throw HandlerFailure("\(what) is not an http(s) URL", retryable: false)
+        }
+    }
+}
