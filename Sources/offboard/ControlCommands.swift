@@ -29,9 +29,10 @@ extension Offboard {
 
         @OptionGroup var actor: ActorOption
         @OptionGroup var store: StoreOptions
+        @OptionGroup var secrets: SecretOptions
 
         func run() async throws {
-            try await request(.cancel, run: run, step: nil, reason: reason, actor: actor, store: store)
+            try await request(.cancel, run: run, step: nil, reason: reason, actor: actor, store: store, secrets: secrets)
         }
     }
 
@@ -59,15 +60,17 @@ extension Offboard {
 
         @OptionGroup var actor: ActorOption
         @OptionGroup var store: StoreOptions
+        @OptionGroup var secrets: SecretOptions
 
         func run() async throws {
-            try await request(.redrive, run: run, step: step, reason: nil, actor: actor, store: store)
+            try await request(.redrive, run: run, step: step, reason: nil, actor: actor, store: store, secrets: secrets)
         }
     }
 }
 
 /// Records a cancel or redrive request, and carries it out here when no worker holds the run.
-private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason: String?, actor: ActorOption, store: StoreOptions) async throws {
+private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason: String?, actor: ActorOption, store: StoreOptions,
+                     secrets: SecretOptions) async throws {
     let database = try store.openStore()
     let stored = try await store.loadRun(run, from: database)
     switch kind {
@@ -88,7 +91,8 @@ private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason
         }
     }
     try await database.addRequest(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: Date()))
-    let worker = Engine.Worker(store: database, registry: BuiltInHandlers.registry(), observer: LineProgress(showRunID: false))
+    let worker = Engine.Worker(store: database, registry: BuiltInHandlers.registry(), secrets: secrets.resolver,
+                               observer: LineProgress(showRunID: false))
     guard let state = try await worker.drive(runID: run) else {
         Output.error("\(kind == .cancel ? "cancellation" : "redrive") requested; the worker holding run \(run) carries it out")
         return

@@ -38,6 +38,20 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+/// Where handlers find `${secret:NAME}` values: `OFFBOARD_SECRET_NAME` in the environment first, then
+/// the file NAME in the secrets directory.
+struct SecretOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory of secret files, one per name (default: env OFFBOARD_SECRETS_DIR). "
+                                            + "The environment variable OFFBOARD_SECRET_NAME wins over the file NAME.", valueName: "dir"))
+    var secretsDir: String?
+
+    var resolver: any SecretResolver {
+        let directory = secretsDir ?? ProcessInfo.processInfo.environment["OFFBOARD_SECRETS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let directory else { return EnvironmentSecretResolver() }
+        return ChainedSecretResolver([EnvironmentSecretResolver(), DirectorySecretResolver(directory: directory)])
+    }
+}
+
 /// Who is acting (recorded with starts, cancellations and redrives).
 struct ActorOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Who is acting, for the record (default: $USER).", valueName: "name"))

@@ -34,6 +34,7 @@ extension Offboard {
         var lease: Double = 30
 
         @OptionGroup var store: StoreOptions
+        @OptionGroup var secrets: SecretOptions
 
         func validate() throws {
             guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -43,7 +44,8 @@ extension Offboard {
         func run() async throws {
             Logs.bootstrap(level: .info)
             let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
-            let worker = Engine.Worker(store: try store.openStore(), registry: BuiltInHandlers.registry(), configuration: configuration,
+            let worker = Engine.Worker(store: try store.openStore(), registry: BuiltInHandlers.registry(), secrets: secrets.resolver,
+                                       configuration: configuration,
                                        observer: LineProgress(showRunID: true))
             let task = Task { try await worker.run(untilIdle: untilIdle) }
             let signals = SignalWatcher { task.cancel() }

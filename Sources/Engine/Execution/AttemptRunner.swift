@@ -26,8 +26,24 @@ struct AttemptRunner: Sendable {
         logger[metadataKey: "step"] = .string(request.instance.description)
         logger[metadataKey: "attempt"] = .stringConvertible(request.attempt)
         let timeout = request.timeout.map { TimeInterval($0.seconds) }
+        // Whatever the attempt reveals is scrubbed from what leaves it: errors, outputs, checks, logs.
+        let revealed = RevealedSecrets(secrets)
         let context = ExecutionContext(runID: runID, instance: request.instance, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
-                                       parameters: request.parameters, secrets: secrets, logger: logger, clock: clock, timeout: timeout)
+                                       parameters: request.parameters, secrets: revealed, logger: revealed.redacting(logger), clock: clock, timeout: timeout)
+        return Self.redact(await attempt(handler: handler, context: context, timeout: timeout), with: revealed)
+    }
+
+    static func redact(_ result: AttemptResult, with revealed: RevealedSecrets) -> AttemptResult {
+        switch result {
+        case .succeeded(let output, let verification):
+            return .succeeded(revealed.redact(output),
+                              verification.map { VerificationResult(holds: $0.holds, detail: revealed.redact($0.detail)) })
+        case .failed(let message, let retryable): return .failed(message: revealed.redact(message), retryable: retryable)
+        case .suspended, .cancelled: return result
+        }
+    }
+
+    private func attempt(handler: any StepHandler, context: ExecutionContext, timeout: TimeInterval?) async -> AttemptResult {
         do {
             // The timeout covers the handler's work and its verification together.
             let result = try await withThrowingTaskGroup(of: AttemptResult?.self) { group in

@@ -28,7 +28,8 @@ extension SecretResolver {
                 case .text(let literal): result += literal
                 case .secret(let name):
                     guard let secret = self.value(of: name) else {
-                        throw HandlerFailure("secret \(name) is not configured (set OFFBOARD_SECRET_\(name))", retryable: false)
+                        throw HandlerFailure("secret \(name) is not configured (set OFFBOARD_SECRET_\(name), or put a file \(name) in the secrets directory)",
+                                             retryable: false)
                     }
                     result += secret
                 }

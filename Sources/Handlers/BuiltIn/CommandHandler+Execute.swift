@@ -22,7 +22,6 @@ extension CommandHandler {
             guard let text = item.displayText else { throw HandlerFailure("argv holds an empty value", retryable: false) }
             return text
         }
-        var revealed: [String] = []
         var environment: [Environment.Key: String?] = [
             "OFFBOARD_RUN_ID": context.runID, "OFFBOARD_STEP_ID": context.instance.step, "OFFBOARD_ATTEMPT": String(context.attempt),
             "OFFBOARD_IDEMPOTENCY_KEY": context.idempotencyKey, "OFFBOARD_ITEM": context.instance.item,
@@ -30,7 +29,6 @@ extension CommandHandler {
         if case .object(let extra)? = context.parameters["env"] {
             for (name, value) in extra {
                 let text = try context.secrets.reveal(value) ?? ""
-                if case .secret = value { revealed.append(contentsOf: secretValues(in: value, context: context)) }
                 environment[Environment.Key(stringLiteral: name)] = text
             }
         }
@@ -71,9 +69,9 @@ extension CommandHandler {
             throw HandlerFailure("could not run \(argv[0]): \(error)", retryable: false)
         }
         try Task.checkCancellation()
-        let redact = { (text: String) in revealed.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") } }
-        let stdout = redact(String(decoding: result.closureResult.0, as: UTF8.self))
-        let stderr = redact(String(decoding: result.closureResult.1, as: UTF8.self))
+        // Secrets the child echoes are scrubbed by the executor from everything the attempt returns.
+        let stdout = String(decoding: result.closureResult.0, as: UTF8.self)
+        let stderr = String(decoding: result.closureResult.1, as: UTF8.self)
         if group.timedOut {
             throw HandlerFailure("timed out after \(PlaybookDuration(seconds: Int(timeout ?? 0))); killed process group", retryable: true)
         }
@@ -88,11 +86,6 @@ extension CommandHandler {
         case .signaled(let signal):
             throw HandlerFailure("\(argv[0]) was killed by signal \(signal)\(Self.tail(stderr))", retryable: true)
         }
-    }
-
-    private func secretValues(in value: Value, context: ExecutionContext) -> [String] {
-        guard case .secret(let text) = value else { return [] }
-        return text.secretNames.compactMap { context.secrets.value(of: $0) }.filter { !$0.isEmpty }
     }
 
     private static func collect(_ sequence: SubprocessOutputSequence, limit: Int) async throws -> Data {
