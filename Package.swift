@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "HandlerTests",
             dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", .product(name: "PostgresNIO", package: "postgres-nio"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(

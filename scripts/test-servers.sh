@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Starts and stops the real servers the tests use, on loopback, in a throwaway directory:
 #   a PostgreSQL cluster (Debian `postgresql`, run as the `postgres` user) and
-#   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required).
+#   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required), and
+#   an HTTP echo server (Tests/Servers/echo_server.py, Python standard library).
 #
 #   scripts/test-servers.sh start DIR   # writes DIR/env (export lines) and prints it; DIR must be new or empty
 #   scripts/test-servers.sh stop DIR    # stops both by PID and removes DIR
 #
 # The tests read OFFBOARD_TEST_PG_URL (a superuser URL), OFFBOARD_TEST_PG_HOST/PORT and
-# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN from that environment.
+# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN and OFFBOARD_TEST_HTTP_URL from that environment.
 set -euo pipefail
 
 as_root() {
@@ -71,12 +72,22 @@ EOF
     sleep 0.1
   done
 
+  # A plain HTTP echo server (Python standard library) for the `http` handler.
+  local http_port; http_port="$(free_port)"
+  setsid python3 "$(dirname "$0")/../Tests/Servers/echo_server.py" "$http_port" >"$dir/http.log" 2>&1 < /dev/null &
+  echo $! > "$dir/http.pid"
+  for _ in $(seq 1 50); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $http_port), 1)" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+
   cat > "$dir/env" <<EOF
 export OFFBOARD_TEST_PG_HOST=127.0.0.1
 export OFFBOARD_TEST_PG_PORT=$pg_port
 export OFFBOARD_TEST_PG_URL=postgres://postgres:$password@127.0.0.1:$pg_port/postgres
 export OFFBOARD_TEST_SCIM_URL=$url/v2
 export OFFBOARD_TEST_SCIM_TOKEN=$token
+export OFFBOARD_TEST_HTTP_URL=http://127.0.0.1:$http_port
 EOF
   cat "$dir/env"
 }
@@ -84,9 +95,9 @@ EOF
 stop() {
   local dir="$1"
   [ -d "$dir" ] || return 0
-  if [ -f "$dir/scim.pid" ]; then
-    kill -TERM "$(cat "$dir/scim.pid")" 2>/dev/null || true
-  fi
+  for pidfile in "$dir/scim.pid" "$dir/http.pid"; do
+    if [ -f "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
+  done
   if [ -f "$dir/pg/data/postmaster.pid" ]; then
     as_postgres "$(pg_bin)/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
