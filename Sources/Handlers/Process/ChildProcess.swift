@@ -1,0 +1,92 @@
+import Engine
+import Foundation
+import Playbook
+import Subprocess
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program (argv, never a shell) in its own process group, feeding it `input` on stdin and
+/// capturing stdout and stderr (capped). On timeout or cancellation the whole group is killed.
+enum ChildProcess {
+    /// Most bytes of stdout and of stderr kept; the rest is read and dropped so the child never blocks.
+    static let captureLimit = 64 * 1024
+
+    struct Result: Sendable {
+        var stdout: Data
+        var stderr: Data
+        var status: TerminationStatus
+    }
+
+    static func run(argv: [String], environment: [Environment.Key: String?], workingDirectory: String?, input: [UInt8],
+                    timeout: TimeInterval?, clock: any EngineClock) async throws -> Result {
+        let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        let group = ProcessGroup()
+        let limit = captureLimit
+        let timer = timeout.map { seconds in
+            Task {
+                try? await clock.sleep(until: clock.now().addingTimeInterval(seconds))
+                if !Task.isCancelled { group.kill(timedOut: true) }
+            }
+        }
+        defer {
+            timer?.cancel()
+            group.kill(timedOut: false)
+        }
+        let result: ExecutionResult<(Data, Data), SequenceOutput, SequenceOutput>
+        do {
+            result = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    executable, arguments: Arguments(Array(argv.dropFirst())), environment: .inherit.updating(environment),
+                    workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
+                    input: .array(input), output: .sequence, error: .sequence
+                ) { execution in
+                    group.started(pid: execution.processIdentifier.value)
+                    async let out = collect(execution.standardOutput, limit: limit)
+                    async let err = collect(execution.standardError, limit: limit)
+                    return try await (out, err)
+                }
+            } onCancel: {
+                group.kill(timedOut: false)
+            }
+        } catch {
+            throw HandlerFailure("could not run \(argv[0]): \(error)", retryable: false)
+        }
+        try Task.checkCancellation()
+        if group.timedOut {
+            throw HandlerFailure("timed out after \(PlaybookDuration(seconds: Int(timeout ?? 0))); killed process group", retryable: true)
+        }
+        return Result(stdout: result.closureResult.0, stderr: result.closureResult.1, status: result.terminationStatus)
+    }
+
+    private static func collect(_ sequence: SubprocessOutputSequence, limit: Int) async throws -> Data {
+        var collected = Data()
+        for try await buffer in sequence where collected.count < limit {
+            buffer.withUnsafeBytes { bytes in collected.append(contentsOf: bytes.prefix(limit - collected.count)) }
+        }
+        return collected
+    }
+}
+
+/// The child's process group, killed as a whole: the child and anything it started.
+final class ProcessGroup: @unchecked Sendable {
+    // Safe to share: `pid` and `timedOut` are only touched while holding `lock`.
+    private let lock = NSLock()
+    private var pid: pid_t?
+    private var wasKilledForTimeout = false
+
+    func started(pid: pid_t) { lock.withLock { self.pid = pid } }
+
+    var timedOut: Bool { lock.withLock { wasKilledForTimeout } }
+
+    func kill(timedOut: Bool) {
+        lock.withLock {
+            guard let pid else { return }
+            if timedOut { wasKilledForTimeout = true }
+            _ = Glibc.kill(-pid, SIGKILL)
+        }
+    }
+}
