@@ -83,7 +83,7 @@ private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason
     default: break
     }
     if kind == .redrive, let step {
-        let playbook = try await PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored)
+        let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
         let report = try RunReport.make(stored, playbook: playbook)
         guard report.steps.contains(where: { $0.id == step && $0.state == "failed" }) else {
             Output.error("error: step \(step) of run \(run) did not fail")
@@ -91,7 +91,7 @@ private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason
         }
     }
     try await database.addRequest(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: Date()))
-    let worker = Engine.Worker(store: database, registry: BuiltInHandlers.registry(), secrets: secrets.resolver,
+    let worker = Engine.Worker(store: database, registry: try HandlerSetup.registry(), secrets: secrets.resolver,
                                observer: LineProgress(showRunID: false))
     guard let state = try await worker.drive(runID: run) else {
         Output.error("\(kind == .cancel ? "cancellation" : "redrive") requested; the worker holding run \(run) carries it out")

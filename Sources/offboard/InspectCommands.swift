@@ -30,7 +30,7 @@ extension Offboard {
         func run() async throws {
             let database = try store.openStore()
             let stored = try await store.loadRun(run, from: database)
-            let playbook = try await PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored)
+            let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
             let report = try RunReport.make(stored, playbook: playbook)
             switch format {
             case .json: Output.json(report)

@@ -35,8 +35,8 @@ struct PlaybookOptions: ParsableArguments {
         YAMLLimits(maxFileBytes: maxFileSize, maxDepth: maxDepth, maxAliasExpansion: maxAliasNodes, maxNodes: maxNodes)
     }
 
-    func loader() -> PlaybookLoader {
-        PlaybookLoader(catalog: BuiltInHandlers.registry(), limits: limits, root: URL(fileURLWithPath: workflowsDirectory))
+    func loader() throws -> PlaybookLoader {
+        PlaybookLoader(catalog: try HandlerSetup.registry(), limits: limits, root: URL(fileURLWithPath: workflowsDirectory))
     }
 
     /// Finds and loads a playbook, printing diagnostics and exiting on failure.
@@ -48,7 +48,7 @@ struct PlaybookOptions: ParsableArguments {
             Output.error("error: \(error.description)")
             throw ExitCodes.notFound
         }
-        let result = loader().load(path: path)
+        let result = try loader().load(path: path)
         Output.printDiagnostics(result.diagnostics)
         guard let playbook = result.playbook else { throw ExitCodes.invalid }
         return (playbook, result)

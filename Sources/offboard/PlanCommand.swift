@@ -71,7 +71,7 @@ extension Offboard {
                 throw ExitCodes.badInput
             }
             Output.printDiagnostics(inputs.warnings)
-            let plan = await Planner(registry: BuiltInHandlers.registry()).plan(playbook, inputs: inputs, now: moment)
+            let plan = await Planner(registry: try HandlerSetup.registry()).plan(playbook, inputs: inputs, now: moment)
             switch format {
             case .json: Output.json(plan)
             case .text: print(PlanTextRenderer.render(plan), terminator: "")

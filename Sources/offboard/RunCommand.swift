@@ -47,7 +47,7 @@ extension Offboard {
             let started = try await RunStarter(store: database).start(playbook, inputs: inputs, key: key, by: actor.name)
             let progress = ProgressDisplay.make(runID: started.id, playbook: playbook)
             progress.begin()
-            let worker = Engine.Worker(store: database, registry: BuiltInHandlers.registry(), secrets: secrets.resolver, observer: progress)
+            let worker = Engine.Worker(store: database, registry: try HandlerSetup.registry(), secrets: secrets.resolver, observer: progress)
             let state = try await worker.drive(runID: started.id)
             progress.end()
             print(started.id)

@@ -18,7 +18,7 @@ extension Offboard {
         )
 
         func run() async throws {
-            print(PlaybookJSONSchema.generate(catalog: BuiltInHandlers.registry()).prettyText())
+            print(PlaybookJSONSchema.generate(catalog: try HandlerSetup.registry()).prettyText())
         }
     }
 }

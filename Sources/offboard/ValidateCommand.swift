@@ -29,7 +29,7 @@ extension Offboard {
         @OptionGroup var options: PlaybookOptions
 
         func run() async throws {
-            let loader = options.loader()
+            let loader = try options.loader()
             var reports: [JSONValue] = []
             var diagnostics: [Diagnostic] = []
             var checked = 0, fragments = 0

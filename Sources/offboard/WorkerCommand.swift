@@ -44,7 +44,7 @@ extension Offboard {
         func run() async throws {
             Logs.bootstrap(level: .info)
             let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
-            let worker = Engine.Worker(store: try store.openStore(), registry: BuiltInHandlers.registry(), secrets: secrets.resolver,
+            let worker = Engine.Worker(store: try store.openStore(), registry: try HandlerSetup.registry(), secrets: secrets.resolver,
                                        configuration: configuration,
                                        observer: LineProgress(showRunID: true))
             let task = Task { try await worker.run(untilIdle: untilIdle) }
