@@ -19,6 +19,11 @@ extension Offboard {
                   offboard plan standard-leaver --input jryan.json --set immediate=true
                   offboard plan immediate-leaver --input mholt.json --format json
                   offboard plan base --input jryan.json --now 2026-12-04T09:00:00Z
+                  offboard plan immediate-leaver --input mholt.json --live --secrets-dir /etc/offboard/secrets
+
+                With --live, handlers that can (postgres.revoke, scim.deactivate) read their real \
+                targets, read-only, and add what would change ("role jryan: can log in → cannot; 2 open \
+                session(s) would be ended"). Secret values never appear in the plan.
 
                 Exit codes: 0 plan made; 1 invalid playbook, or a step would fail; 65 bad leaver record, \
                 input or --now; 66 playbook or record not found.
@@ -40,7 +45,12 @@ extension Offboard {
         @Option(help: "Output format.")
         var format: OutputFormat = .text
 
+        @Flag(help: ArgumentHelp("Look at the real targets, read-only, and say what would change (needs the secrets).",
+                                 discussion: "Without it, nothing is contacted and no secret is read."))
+        var live = false
+
         @OptionGroup var options: PlaybookOptions
+        @OptionGroup var secrets: SecretOptions
 
         func validate() throws {
             for assignment in assignments where !assignment.contains("=") || assignment.hasPrefix("=") {
@@ -71,7 +81,8 @@ extension Offboard {
                 throw ExitCodes.badInput
             }
             Output.printDiagnostics(inputs.warnings)
-            let plan = await Planner(registry: try HandlerSetup.registry()).plan(playbook, inputs: inputs, now: moment)
+            let planner = Planner(registry: try HandlerSetup.registry(), liveSecrets: live ? secrets.resolver : nil)
+            let plan = await planner.plan(playbook, inputs: inputs, now: moment)
             switch format {
             case .json: Output.json(plan)
             case .text: print(PlanTextRenderer.render(plan), terminator: "")

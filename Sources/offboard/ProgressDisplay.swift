@@ -28,6 +28,7 @@ enum JournalText {
             case .fail(let message, _, let retryAt):
                 return "\(name) failed: \(message)" + (retryAt.map { "; retrying at \(DateText.iso8601($0))" } ?? "")
             case .interrupt: return "\(name) was interrupted by a crash; running it again with the same idempotency key"
+            case .suspend(let until) where until >= .distantFuture: return "\(name) waiting for a person"
             case .suspend(let until): return "\(name) waiting until \(DateText.iso8601(until))"
             case .fire: return "\(name) finished waiting"
             case .cancel(let reason): return "\(name) cancelled: \(reason)"
@@ -96,7 +97,7 @@ final class ProgressDisplay: RunObserver, @unchecked Sendable {
                 case .fail(let message, _, let retryAt): symbol = retryAt == nil ? "✗ \(message)" : "↻ \(message)"
                 case .skip(let reason): symbol = "– \(reason)"
                 case .cancel(let reason): symbol = "⊘ \(reason)"
-                case .suspend(let until): symbol = "◷ until \(DateText.iso8601(until))"
+                case .suspend(let until): symbol = until >= .distantFuture ? "◷ for a person" : "◷ until \(DateText.iso8601(until))"
                 case .interrupt: symbol = "↻ interrupted"
                 case .reset: symbol = "○"
                 }

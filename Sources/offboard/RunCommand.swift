@@ -60,7 +60,7 @@ extension Offboard {
             case .succeeded:
                 Output.error("run \(started.id) succeeded")
             case .waiting, .running, .pending:
-                let wake = summary?.wakeAt.map { " until \(DateText.iso8601($0))" } ?? ""
+                let wake = summary?.wakeAt.map { $0 >= .distantFuture ? " for people to complete their tasks" : " until \(DateText.iso8601($0))" } ?? ""
                 Output.error("run \(started.id) is waiting\(wake); `offboard worker` continues it")
                 throw ExitCodes.waiting
             case .failed, .cancelled:

@@ -10,6 +10,8 @@ import Testing
 /// The real servers `scripts/test.sh` starts (scripts/test-servers.sh), found through the environment.
 enum TestServers {
     static let environment = ProcessInfo.processInfo.environment
+    static let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// A superuser URL of the throwaway PostgreSQL cluster.
     static func postgresURL() throws -> String {
@@ -43,10 +45,17 @@ struct PlaybookRun {
     let secrets: [String: String]
 
     init(_ yaml: String, secrets: [String: String]) throws {
-        directory = NSTemporaryDirectory() + "offboard-handlers-\(UUID().uuidString)"
+        let directory = NSTemporaryDirectory() + "offboard-handlers-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try yaml.write(toFile: "\(directory)/playbook.yaml", atomically: true, encoding: .utf8)
-        let result = PlaybookLoader(catalog: BuiltInHandlers.registry()).load(path: "\(directory)/playbook.yaml")
+        try self.init(path: "\(directory)/playbook.yaml", secrets: secrets)
+    }
+
+    /// A playbook file as it is (a shipped one, with its `extends` and `include`).
+    init(path: String, secrets: [String: String]) throws {
+        directory = NSTemporaryDirectory() + "offboard-handlers-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let result = PlaybookLoader(catalog: BuiltInHandlers.registry()).load(path: path)
         guard let playbook = result.playbook else { throw DiagnosticsError(result.diagnostics) }
         self.playbook = playbook
         self.secrets = secrets
@@ -54,10 +63,13 @@ struct PlaybookRun {
     }
 
     /// Starts a run with these inputs and drives it to its end.
-    func run(_ inputs: [(String, String)]) async throws -> RunReport {
-        let bound = try InputBinder.bind(playbook, record: nil, overrides: inputs.map { (name: $0.0, value: $0.1) })
+    var resolver: EnvironmentSecretResolver {
+        EnvironmentSecretResolver(environment: secrets.reduce(into: [:]) { $0["OFFBOARD_SECRET_\($1.key)"] = $1.value })
+    }
+
+    func run(_ inputs: [(String, String)], record: YAMLNode? = nil) async throws -> RunReport {
+        let bound = try InputBinder.bind(playbook, record: record, overrides: inputs.map { (name: $0.0, value: $0.1) })
         let id = try await RunStarter(store: store).start(playbook, inputs: bound, key: nil, by: "test").id
-        let resolver = EnvironmentSecretResolver(environment: secrets.reduce(into: [:]) { $0["OFFBOARD_SECRET_\($1.key)"] = $1.value })
         _ = try await Worker(store: store, registry: BuiltInHandlers.registry(), secrets: resolver,
                              configuration: WorkerConfiguration(leaseDuration: 30, requestPollInterval: 0.1, pollInterval: 0.1)).drive(runID: id)
         let stored = try #require(try await store.loadRun(id))

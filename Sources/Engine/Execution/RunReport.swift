@@ -79,6 +79,6 @@ public struct RunReport: Sendable, Codable {
         return RunReport(id: summary.id, state: summary.state,
                          playbook: PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
                          createdBy: summary.createdBy, createdAt: DateText.iso8601(summary.createdAt), updatedAt: DateText.iso8601(summary.updatedAt),
-                         wakeAt: summary.wakeAt.map { DateText.iso8601($0) }, leaseOwner: summary.leaseOwner, steps: steps)
+                         wakeAt: summary.wakeAt.flatMap { $0 >= .distantFuture ? nil : DateText.iso8601($0) }, leaseOwner: summary.leaseOwner, steps: steps)
     }
 }

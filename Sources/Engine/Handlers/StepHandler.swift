@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Playbook
 
 /// The code behind a step's `uses:`: declares its parameters (checked by `offboard validate`), says
@@ -56,12 +57,22 @@ public struct HandlerPlanRequest: Sendable {
     /// Rendered `with:` parameters as an object; secrets appear as `${secret:NAME}` text.
     public var parameters: [String: Value]
     public var now: Date
+    /// Set for a live dry run (`offboard plan --live`): the handler may reveal secrets to look at
+    /// its real target, read-only, and say what would change. Nil: describe without connecting.
+    public var liveSecrets: (any SecretResolver)?
 
-    public init(stepID: String, item: String? = nil, parameters: [String: Value], now: Date) {
+    public init(stepID: String, item: String? = nil, parameters: [String: Value], now: Date, liveSecrets: (any SecretResolver)? = nil) {
         self.stepID = stepID
         self.item = item
         self.parameters = parameters
         self.now = now
+        self.liveSecrets = liveSecrets
+    }
+
+    /// An execution-style context for a live look at the target (the parameters, these secrets).
+    public func inspectionContext(secrets: any SecretResolver, logger: Logger) -> ExecutionContext {
+        ExecutionContext(runID: "plan", instance: InstanceKey(step: stepID, item: item), attempt: 0, idempotencyKey: "plan/\(stepID)",
+                         parameters: parameters, secrets: secrets, logger: logger, clock: SystemClock(), timeout: 30)
     }
 
     /// A parameter as text for a description (`?` when absent, the expression when not yet known).

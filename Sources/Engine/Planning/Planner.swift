@@ -6,8 +6,14 @@ import Playbook
 /// would do. It reads the clock only through `now`.
 public struct Planner: Sendable {
     public var registry: HandlerRegistry
+    /// For a live dry run: handlers look at their real targets (read-only) with these secrets;
+    /// whatever they reveal is scrubbed from the plan.
+    public var liveSecrets: (any SecretResolver)?
 
-    public init(registry: HandlerRegistry) { self.registry = registry }
+    public init(registry: HandlerRegistry, liveSecrets: (any SecretResolver)? = nil) {
+        self.registry = registry
+        self.liveSecrets = liveSecrets
+    }
 
     public func plan(_ playbook: Playbook, inputs: BoundInputs, now: Date) async -> Plan {
         var builder = PlanBuilder(playbook: playbook, inputs: inputs, now: now)
@@ -17,12 +23,19 @@ public struct Planner: Sendable {
             guard let step = playbook.step(id) else { continue }
             let planned = builder.plan(step, isFallback: fallbacks.contains(id))
             for var entry in planned {
-                if let request = entry.request, let handler = registry.handler(for: step.uses) {
+                if var request = entry.request, let handler = registry.handler(for: step.uses) {
+                    let revealed = liveSecrets.map(RevealedSecrets.init)
+                    request.liveSecrets = revealed
+                    var action: ActionPreview
                     do {
-                        entry.step.action = try await handler.plan(request)
+                        action = try await handler.plan(request)
                     } catch {
-                        entry.step.action = ActionPreview("could not prepare a preview: \(error)")
+                        action = ActionPreview("could not prepare a preview: \(error)")
                     }
+                    if let revealed {
+                        action = ActionPreview(revealed.redact(action.summary), details: action.details.map(revealed.redact))
+                    }
+                    entry.step.action = action
                 }
                 builder.steps.append(entry.step)
             }

@@ -1,4 +1,6 @@
 import Engine
+import Foundation
+import Logging
 import Playbook
 
 /// `task`: a step done by a person, who finishes it with the evidence the playbook asks for.
@@ -44,5 +46,16 @@ public struct TaskHandler: StepHandler {
             details.append("needs \(needed) approval(s)")
         }
         return ActionPreview("open a task for \(request.text("assignee")): \(request.quoted("title"))", details: details)
+    }
+
+    /// Opens the task and waits for a person: the step stays `waiting` (durably, across restarts)
+    /// until it is completed with its evidence. Completing tasks (`offboard task …`) arrives with
+    /// the people-in-the-loop work; until then the run waits at this step, and nothing that does
+    /// not need it is held up.
+    public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
+        let assignee = context.parameters["assignee"]?.displayText ?? "?"
+        let title = context.parameters["title"]?.displayText ?? "?"
+        context.logger.notice("task opened for \(assignee): \(title)")
+        return .waitUntil(.distantFuture)
     }
 }

@@ -22,6 +22,8 @@ public struct SCIMDeactivateHandler: StepHandler {
     public func plan(_ request: HandlerPlanRequest) async throws -> ActionPreview {
         let filter = request.parameters["user_name"] != nil ? "userName \(request.quoted("user_name"))" : "externalId \(request.quoted("external_id"))"
         let action = request.text("action") == "delete" ? "delete it" : "set active to false"
-        return ActionPreview("find the SCIM user with \(filter) and \(action)", details: ["service: \(request.text("base_url"))"])
+        var details = ["service: \(request.text("base_url"))"]
+        if let secrets = request.liveSecrets { details += await inspect(request, secrets: secrets) }
+        return ActionPreview("find the SCIM user with \(filter) and \(action)", details: details)
     }
 }

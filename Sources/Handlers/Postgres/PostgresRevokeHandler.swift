@@ -30,6 +30,8 @@ public struct PostgresRevokeHandler: StepHandler {
         if request.parameters["reassign_owned_to"] != nil { actions.append("reassign what it owns to \(request.quoted("reassign_owned_to"))") }
         if request.bool("terminate_sessions", default: true) { actions.append("end its open sessions") }
         let sentence = actions.dropLast().joined(separator: ", ") + (actions.count > 1 ? " and " : "") + actions.last!
-        return ActionPreview(sentence, details: ["database: \(request.text("connection"))"])
+        var details = ["database: \(request.text("connection"))"]
+        if let secrets = request.liveSecrets { details += await inspect(request, secrets: secrets) }
+        return ActionPreview(sentence, details: details)
     }
 }
