@@ -13,11 +13,11 @@ import Testing
         let store: SQLiteRunStore
         let playbook: Playbook
 
-        init(_ yaml: String) throws {
+        init(_ yaml: String, registry: HandlerRegistry = BuiltInHandlers.registry()) throws {
             directory = NSTemporaryDirectory() + "offboard-executor-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try yaml.replacingOccurrences(of: "DIR", with: directory).write(toFile: "\(directory)/playbook.yaml", atomically: true, encoding: .utf8)
-            let result = PlaybookLoader(catalog: BuiltInHandlers.registry()).load(path: "\(directory)/playbook.yaml")
+            let result = PlaybookLoader(catalog: registry).load(path: "\(directory)/playbook.yaml")
             guard let playbook = result.playbook else { throw DiagnosticsError(result.diagnostics) }
             self.playbook = playbook
             store = try SQLiteRunStore(path: "\(directory)/runs.sqlite")
