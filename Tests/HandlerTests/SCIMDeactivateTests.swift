@@ -89,4 +89,12 @@ import Testing
         #expect(report.steps.first?.error?.contains("refused the token (HTTP 401)") == true, "\(report.steps.first?.error ?? "")")
         #expect(try await !run.everythingStored(report.id).contains(wrong))
     }
+
+    @Test func throttlingIsWaitedOutThenLeftToTheRetryPolicy() async throws {
+        // The echo server answers 429 with Retry-After: 1 for every path under /status/429.
+        let run = try PlaybookRun(Self.playbook, secrets: ["SCIM_URL": "\(try HTTPHandlerTests.url())/status/429", "SCIM_TOKEN": "t"])
+        let report = try await run.run([("email", "anyone@example.com")])
+        #expect(report.state == .failed)
+        #expect(report.steps.first?.error?.hasSuffix("/Users: HTTP 429, retry after 1 s") == true, "\(report.steps.first?.error ?? "")")
+    }
 }

@@ -59,8 +59,26 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
         return result.sorted { $0.0.count > $1.0.count }
     }
 
+    /// Values shorter than this are not scrubbed: replacing every "t" or "42" in a message would
+    /// destroy it and protect nothing (a credential that short is no secret).
+    static let shortestScrubbed = 4
+
+    /// One left-to-right pass: at each position the longest revealed value is replaced, and the
+    /// text put in its place is never scanned again (so markers are never mangled).
     func redact(_ text: String) -> String {
-        replacements.reduce(text) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+        let candidates = replacements.filter { $0.0.count >= Self.shortestScrubbed }
+        guard !candidates.isEmpty else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            if let match = candidates.first(where: { rest.hasPrefix($0.0) }) {
+                result += match.1
+                rest = rest.dropFirst(match.0.count)
+            } else {
+                result.append(rest.removeFirst())
+            }
+        }
+        return result
     }
 
     func redact(_ value: JSONValue) -> JSONValue {
