@@ -90,4 +90,34 @@ import Testing
         #expect(error.contains("28P01"))
         #expect(try await !run.everythingStored(report.id).contains(wrongPassword))
     }
+
+    @Test func whatTheLeaverOwnsIsReassignedAndOnlyTheListedMembershipIsRevoked() async throws {
+        let suffix = String(UUID().uuidString.prefix(8)).lowercased()
+        let role = "owner_\(suffix)", heir = "heir_\(suffix)", keep = "keep_\(suffix)", drop = "drop_\(suffix)"
+        let admin = try await TestServers.admin()
+        for sql in ["CREATE ROLE \(heir)", "CREATE ROLE \(keep)", "CREATE ROLE \(drop)", "CREATE ROLE \(role) LOGIN IN ROLE \(keep), \(drop)",
+                    "CREATE TABLE notes_\(suffix) (id int)", "ALTER TABLE notes_\(suffix) OWNER TO \(role)"] {
+            _ = try await admin.query(PostgresQuery(unsafeSQL: sql), logger: .init(label: "test")).collect()
+        }
+        let run = try PlaybookRun("""
+            playbook: pg-reassign
+            version: 1
+            steps:
+              - id: revoke
+                uses: postgres.revoke
+                with: { connection: "${secret:TEST_PG}", role: \(role), revoke_memberships: [\(drop)], reassign_owned_to: \(heir) }
+            """, secrets: ["TEST_PG": try TestServers.postgresURL()])
+        let report = try await run.run([])
+        #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.verification?.holds == true)
+        let owner = try await admin.query("SELECT tableowner FROM pg_tables WHERE tablename = \("notes_\(suffix)")", logger: .init(label: "test")).collect()
+        #expect(try owner.first?.decode(String.self) == heir)
+        var memberships: [String] = []
+        for try await name in try await admin.query("""
+            SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+            WHERE u.rolname = \(role)
+            """, logger: .init(label: "test")).decode(String.self) { memberships.append(name) }
+        #expect(memberships == [keep])
+        try await admin.close()
+    }
 }
