@@ -1,11 +1,11 @@
 import ArgumentParser
 
-/// The `offboard` command line: validate, preview and draw leaver playbooks.
+/// The `offboard` command line: validate, preview and run leaver playbooks, and inspect runs.
 @main
 struct Offboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offboard",
-        abstract: "Employee-offboarding workflows: validate playbooks and preview exactly what a leaver run would do.",
+        abstract: "Employee-offboarding workflows: validate playbooks, preview exactly what a leaver run would do, and run it durably.",
         discussion: """
             Playbooks are YAML files, found by path or by name in the workflows directory \
             (--workflows, env OFFBOARD_WORKFLOWS, default ./Workflows).
@@ -14,9 +14,13 @@ struct Offboard: AsyncParsableCommand {
               offboard validate Workflows/
               offboard plan standard-leaver --input Workflows/samples/jryan.json
               offboard graph immediate-leaver --format dot
+              offboard run quickstart-leaver --input Workflows/samples/jryan.json
 
             Runs are stored in one SQLite file: --db, env OFFBOARD_DB, else \
-            $XDG_DATA_HOME/offboard/offboard.sqlite (~/.local/share/offboard/offboard.sqlite).
+            $XDG_DATA_HOME/offboard/offboard.sqlite (~/.local/share/offboard/offboard.sqlite). \
+            Secrets (${secret:NAME}) come from env OFFBOARD_SECRET_NAME, else the file NAME in \
+            --secrets-dir (env OFFBOARD_SECRETS_DIR). Plugins: *.plugin.yaml manifests in the \
+            directory env OFFBOARD_PLUGINS names.
 
             Exit codes: 0 success; 1 invalid playbook, a plan with problems, or a run that failed or \
             was cancelled; 3 a run is waiting (a worker continues it); 64 usage error; 65 invalid \
