@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "Engine",
-            dependencies: ["Playbook", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Playbook", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OffboardCLITests",
-            dependencies: ["offboard", "Playbook", "Handlers", "Engine"],
+            dependencies: ["offboard", "Playbook", "Handlers", "Engine", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,3 +1,5 @@
+import Engine
+import Foundation
 import GRDB
 
 /// Named, append-only migrations; each runs in one transaction and is never edited once shipped.
@@ -75,6 +77,29 @@ enum SQLiteMigrations {
                     handled_at INTEGER
                 );
                 CREATE INDEX run_requests_open ON run_requests(run_id) WHERE handled_at IS NULL;
+                """)
+        }
+        migrator.registerMigration("v2: journal hash chain") { db in
+            try db.execute(sql: """
+                ALTER TABLE journal ADD COLUMN hash TEXT;
+                ALTER TABLE runs ADD COLUMN chain_head TEXT;
+                DROP TRIGGER journal_is_append_only_update;
+                """)
+            // Chain the entries written before this version, run by run, in order.
+            let runs = try String.fetchAll(db, sql: "SELECT id FROM runs")
+            for run in runs {
+                var previous = JournalChain.genesis
+                let rows = try Row.fetchAll(db, sql: "SELECT sequence, at, event FROM journal WHERE run_id = ? ORDER BY sequence", arguments: [run])
+                for row in rows {
+                    let event: String = row["event"]
+                    previous = JournalChain.hash(previous: previous, runID: run, atMillis: row["at"], event: Data(event.utf8))
+                    try db.execute(sql: "UPDATE journal SET hash = ? WHERE run_id = ? AND sequence = ?", arguments: [previous, run, row["sequence"]])
+                }
+                try db.execute(sql: "UPDATE runs SET chain_head = ? WHERE id = ?", arguments: [rows.isEmpty ? nil : previous, run])
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER journal_is_append_only_update BEFORE UPDATE ON journal
+                BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
                 """)
         }
         return migrator

@@ -101,7 +101,7 @@ public final class SQLiteRunStore: RunStore {
         return try await pool.write { db in
             var outcomes: [AppendOutcome] = []
             for (append, entries) in zip(batch, rows) {
-                let row = try Row.fetchOne(db, sql: "SELECT lease_owner, journal_length FROM runs WHERE id = ?", arguments: [append.runID])
+                let row = try Row.fetchOne(db, sql: "SELECT lease_owner, journal_length, chain_head FROM runs WHERE id = ?", arguments: [append.runID])
                 guard let row else { throw StoreError("run \(append.runID) does not exist") }
                 let owner: String? = row["lease_owner"]
                 guard owner == append.worker else {
@@ -112,10 +112,17 @@ public final class SQLiteRunStore: RunStore {
                 if let first = entries.first?.0.sequence, first != length + 1 {
                     throw StoreError("run \(append.runID): journal entry \(first) does not follow \(length)")
                 }
-                let insert = try db.cachedStatement(sql: "INSERT INTO journal (run_id, sequence, at, type, instance, event) VALUES (?, ?, ?, ?, ?, ?)")
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO journal (run_id, sequence, at, type, instance, event, hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                var head: String = row["chain_head"] ?? JournalChain.genesis
                 for (entry, payload) in entries {
+                    head = JournalChain.hash(previous: head, runID: append.runID, atMillis: millis(entry.at), event: payload)
                     try insert.execute(arguments: [append.runID, entry.sequence, millis(entry.at), entry.event.typeName,
-                                                   entry.event.instance?.description, String(decoding: payload, as: UTF8.self)])
+                                                   entry.event.instance?.description, String(decoding: payload, as: UTF8.self), head])
+                }
+                if !entries.isEmpty {
+                    try db.execute(sql: "UPDATE runs SET chain_head = ? WHERE id = ?", arguments: [head, append.runID])
                 }
                 let now = entries.last.map { millis($0.0.at) } ?? millis(Date())
                 try db.execute(sql: """

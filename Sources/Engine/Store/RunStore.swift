@@ -186,4 +186,7 @@ public protocol RunStore: Sendable {
 
     /// The earliest wake time of a run nobody holds (for a worker deciding how long to sleep).
     func nextWake() async throws -> Date?
+
+    /// The run's journal exactly as stored, with its hashes, for `JournalChain.verify`.
+    func storedChain(_ runID: String) async throws -> StoredChain?
 }
