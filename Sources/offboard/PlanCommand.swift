@@ -33,11 +33,7 @@ extension Offboard {
         @Argument(help: "A playbook name in the workflows directory, or a path to a playbook file.")
         var playbook: String
 
-        @Option(name: .long, help: ArgumentHelp("The leaver's record: a JSON (or YAML) object of input values.", valueName: "record.json"))
-        var input: String?
-
-        @Option(name: .customLong("set"), help: ArgumentHelp("Set one input (repeatable; overrides the record). Lists and objects as JSON.", valueName: "name=value"))
-        var assignments: [String] = []
+        @OptionGroup var leaver: LeaverInputOptions
 
         @Option(help: ArgumentHelp("Plan as of this moment instead of the current time (ISO 8601 with offset).", valueName: "iso8601"))
         var now: String?
@@ -52,12 +48,6 @@ extension Offboard {
         @OptionGroup var options: PlaybookOptions
         @OptionGroup var secrets: SecretOptions
 
-        func validate() throws {
-            for assignment in assignments where !assignment.contains("=") || assignment.hasPrefix("=") {
-                throw ValidationError("--set takes name=value, not '\(assignment)'")
-            }
-        }
-
         func run() async throws {
             let (playbook, _) = try options.loadOrExit(self.playbook)
             var moment = Date()
@@ -68,19 +58,7 @@ extension Offboard {
                 }
                 moment = parsed
             }
-            let record = try readRecord()
-            let overrides = assignments.map { assignment -> (name: String, value: String) in
-                let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-            }
-            let inputs: BoundInputs
-            do {
-                inputs = try InputBinder.bind(playbook, record: record, overrides: overrides)
-            } catch {
-                Output.printDiagnostics(error.diagnostics)
-                throw ExitCodes.badInput
-            }
-            Output.printDiagnostics(inputs.warnings)
+            let inputs = try leaver.bind(to: playbook)
             let planner = Planner(registry: try HandlerSetup.registry(), liveSecrets: live ? secrets.resolver : nil)
             let plan = await planner.plan(playbook, inputs: inputs, now: moment)
             switch format {
@@ -89,18 +67,6 @@ extension Offboard {
             }
             Output.printDiagnostics(plan.problems)
             if !plan.problems.isEmpty { throw ExitCodes.invalid }
-        }
-
-        private func readRecord() throws -> YAMLNode? {
-            guard let input else { return nil }
-            guard let data = FileManager.default.contents(atPath: input) else {
-                Output.error("error: cannot read leaver record \(input)")
-                throw ExitCodes.notFound
-            }
-            let result = YAMLComposer.compose(Array(data), file: input)
-            Output.printDiagnostics(result.diagnostics)
-            guard let root = result.root, !result.diagnostics.containsErrors else { throw ExitCodes.badInput }
-            return root
         }
     }
 }

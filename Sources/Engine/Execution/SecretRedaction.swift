@@ -42,31 +42,36 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
         return value
     }
 
-    /// Each revealed value, and the forms it may take in a message (a URL's password, percent-
-    /// encoded), paired with what replaces it; longest first so no fragment survives.
-    private var replacements: [(String, String)] {
-        let pairs = lock.withLock { revealed }
-        var result: [(String, String)] = []
-        for (name, value) in pairs where !value.isEmpty {
-            let marker = "${secret:\(name)}"
-            result.append((value, marker))
-            if let encoded = value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed), encoded != value { result.append((encoded, marker)) }
-            if let password = URLComponents(string: value)?.password, password.count >= 4 {
-                result.append((password, marker))
-                if let decoded = password.removingPercentEncoding, decoded != password { result.append((decoded, marker)) }
-            }
-        }
-        return result.sorted { $0.0.count > $1.0.count }
-    }
-
     /// Values shorter than this are not scrubbed: replacing every "t" or "42" in a message would
     /// destroy it and protect nothing (a credential that short is no secret).
     static let shortestScrubbed = 4
 
+    /// Each revealed value, and the forms it may take in a message (a URL's password, percent-
+    /// encoded), paired with what replaces it; none shorter than `shortestScrubbed`, longest first
+    /// so no fragment survives.
+    private var replacements: [(String, String)] {
+        let pairs = lock.withLock { revealed }
+        var result: [(String, String)] = []
+        for (name, value) in pairs {
+            let marker = "${secret:\(name)}"
+            result.append((value, marker))
+            if let encoded = value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed), encoded != value { result.append((encoded, marker)) }
+            if let password = URLComponents(string: value)?.password {
+                result.append((password, marker))
+                if let decoded = password.removingPercentEncoding, decoded != password { result.append((decoded, marker)) }
+            }
+        }
+        return result.filter { $0.0.count >= Self.shortestScrubbed }.sorted { $0.0.count > $1.0.count }
+    }
+
+    func redact(_ text: String) -> String { Self.scrub(text, replacing: replacements) }
+
+    /// Every string (and key) of the value, with the replacements worked out once for all of them.
+    func redact(_ value: JSONValue) -> JSONValue { Self.scrub(value, replacing: replacements) }
+
     /// One left-to-right pass: at each position the longest revealed value is replaced, and the
     /// text put in its place is never scanned again (so markers are never mangled).
-    func redact(_ text: String) -> String {
-        let candidates = replacements.filter { $0.0.count >= Self.shortestScrubbed }
+    private static func scrub(_ text: String, replacing candidates: [(String, String)]) -> String {
         guard !candidates.isEmpty else { return text }
         var result = ""
         var rest = Substring(text)
@@ -81,12 +86,13 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
         return result
     }
 
-    func redact(_ value: JSONValue) -> JSONValue {
+    private static func scrub(_ value: JSONValue, replacing candidates: [(String, String)]) -> JSONValue {
+        guard !candidates.isEmpty else { return value }
         switch value {
-        case .string(let text): return .string(redact(text))
-        case .array(let items): return .array(items.map(redact))
+        case .string(let text): return .string(scrub(text, replacing: candidates))
+        case .array(let items): return .array(items.map { scrub($0, replacing: candidates) })
         case .object(let fields):
-            return .object(Dictionary(uniqueKeysWithValues: fields.map { (redact($0.key), redact($0.value)) }))
+            return .object(Dictionary(uniqueKeysWithValues: fields.map { (scrub($0.key, replacing: candidates), scrub($0.value, replacing: candidates)) }))
         default: return value
         }
     }

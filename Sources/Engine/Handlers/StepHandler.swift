@@ -69,6 +69,12 @@ public struct HandlerPlanRequest: Sendable {
         self.liveSecrets = liveSecrets
     }
 
+    /// Whether some parameter is only known when the run executes (a step's output), so a live
+    /// look at the target cannot be made yet.
+    public var dependsOnRunTimeValues: Bool {
+        parameters.values.contains { if case .unknown = $0 { true } else { false } }
+    }
+
     /// An execution-style context for a live look at the target (the parameters, these secrets).
     public func inspectionContext(secrets: any SecretResolver, logger: Logger) -> ExecutionContext {
         ExecutionContext(runID: "plan", instance: InstanceKey(step: stepID, item: item), attempt: 0, idempotencyKey: "plan/\(stepID)",

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Playbook
 
 /// One journal entry as stored: what its hash covers, and the hash.
 public struct JournalRecord: Sendable, Hashable {
@@ -47,20 +48,8 @@ public enum JournalChain {
         var hasher = SHA256()
         hasher.update(data: Data("offboard-journal-v1\n\(previous)\n\(runID)\n\(atMillis)\n".utf8))
         hasher.update(data: event)
-        return hex(hasher.finalize())
-    }
-
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    /// Lower-case hex, without a formatter call per byte (this runs inside the writer's transaction).
-    static func hex(_ digest: SHA256.Digest) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        // Not String(format:) per byte: this runs inside the writer's transaction.
+        return hasher.finalize().lowercaseHex
     }
 
     /// What `verify` found.

@@ -39,15 +39,9 @@ extension CommandHandler {
             }
             return .completed(.object(["exit_code": .int(0), "stdout": .string(stdout), "stderr": .string(stderr)]))
         case .exited(let code):
-            throw HandlerFailure("\(argv[0]) exited with status \(code)\(Self.tail(stderr))", retryable: true)
+            throw HandlerFailure("\(argv[0]) exited with status \(code)\(result.stderrTail)", retryable: true)
         case .signaled(let signal):
-            throw HandlerFailure("\(argv[0]) was killed by signal \(signal)\(Self.tail(stderr))", retryable: true)
+            throw HandlerFailure("\(argv[0]) was killed by signal \(signal)\(result.stderrTail)", retryable: true)
         }
-    }
-
-    static func tail(_ stderr: String) -> String {
-        let trimmed = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return "" }
-        return ": " + String(trimmed.suffix(500))
     }
 }

@@ -57,7 +57,7 @@ extension HTTPHandler {
     /// `sha256=` and the hex HMAC-SHA256 of the body (the form GitHub and many webhook receivers check).
     static func signature(of body: Data, key: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8)))
-        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + code.lowercaseHex
     }
 
     static func expectedStatuses(_ value: Value?) -> [Int]? {

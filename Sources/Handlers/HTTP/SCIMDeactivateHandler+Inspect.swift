@@ -6,7 +6,7 @@ import Playbook
 extension SCIMDeactivateHandler {
     /// What a live dry run reads from the service (one GET), read-only.
     func inspect(_ request: HandlerPlanRequest, secrets: any SecretResolver) async -> [String] {
-        if request.parameters.values.contains(where: { if case .unknown = $0 { true } else { false } }) {
+        if request.dependsOnRunTimeValues {
             return ["now: not inspected; some parameters are only known when the run executes"]
         }
         let context = request.inspectionContext(secrets: secrets, logger: Logger(label: "offboard.plan"))

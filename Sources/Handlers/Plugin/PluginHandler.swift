@@ -67,13 +67,12 @@ public struct PluginHandler: StepHandler {
         let result = try await ChildProcess.run(argv: [manifest.executable], environment: environment,
                                                 workingDirectory: (manifest.executable as NSString).deletingLastPathComponent,
                                                 input: [UInt8](request.canonicalData()), timeout: timeout, clock: clock)
-        let stderr = String(decoding: result.stderr, as: UTF8.self)
         let name = "plugin \(manifest.type)"
         guard case .object(let response)? = try? JSONDecoder().decode(JSONValue.self, from: result.stdout) else {
             switch result.status {
-            case .exited(0): throw HandlerFailure("\(name) answered \(action) without a JSON object on stdout\(CommandHandler.tail(stderr))", retryable: false)
-            case .exited(let code): throw HandlerFailure("\(name) exited with status \(code)\(CommandHandler.tail(stderr))", retryable: true)
-            case .signaled(let signal): throw HandlerFailure("\(name) was killed by signal \(signal)\(CommandHandler.tail(stderr))", retryable: true)
+            case .exited(0): throw HandlerFailure("\(name) answered \(action) without a JSON object on stdout\(result.stderrTail)", retryable: false)
+            case .exited(let code): throw HandlerFailure("\(name) exited with status \(code)\(result.stderrTail)", retryable: true)
+            case .signaled(let signal): throw HandlerFailure("\(name) was killed by signal \(signal)\(result.stderrTail)", retryable: true)
             }
         }
         switch response["status"] {

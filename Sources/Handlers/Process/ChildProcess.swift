@@ -17,6 +17,12 @@ enum ChildProcess {
         var stdout: Data
         var stderr: Data
         var status: TerminationStatus
+
+        /// `: ` and the last 500 characters of stderr, for a failure message (empty when it is blank).
+        var stderrTail: String {
+            let trimmed = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? "" : ": " + String(trimmed.suffix(500))
+        }
     }
 
     static func run(argv: [String], environment: [Environment.Key: String?], workingDirectory: String?, input: [UInt8],

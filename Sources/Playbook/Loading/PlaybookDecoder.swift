@@ -18,7 +18,7 @@ struct PlaybookDecoder {
             fields["steps"] = .array(resolved.steps.map(\.node.json))
             canonical = .object(fields)
         }
-        let digest = SHA256.hash(data: canonical.canonicalData()).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: canonical.canonicalData()).lowercaseHex
 
         var name = ""
         if let node = rootNode["playbook"] {
