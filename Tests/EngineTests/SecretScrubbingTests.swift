@@ -74,4 +74,28 @@ struct CapturingLogHandler: Logging.LogHandler {
         #expect(journal.contains("the API answered 401 for token ${secret:API_TOKEN}"))
         #expect(!journal.contains(secret))
     }
+
+    @Test func outputKeysThatScrubToTheSameKeyDoNotCrashTheWorker() async throws {
+        // The secret, and its percent-encoded form, both become ${secret:TOKEN} in a key.
+        let suffix = UUID().uuidString
+        let setup = try ExecutorTests.Setup("""
+            playbook: keys
+            version: 1
+            steps:
+              - id: echo
+                uses: command
+                with:
+                  argv: [/bin/sh, -c, 'printf "{\\"a-%s\\": 1, \\"a-%s\\": 2}" "$T" "$E"']
+                  env: { T: "${secret:TOKEN}", E: "tok%20\(suffix)" }
+            """)
+        let worker = Worker(store: setup.store, registry: BuiltInHandlers.registry(),
+                            secrets: EnvironmentSecretResolver(environment: ["OFFBOARD_SECRET_TOKEN": "tok \(suffix)"]))
+        let id = try await setup.start()
+        #expect(try await worker.drive(runID: id) == .succeeded)
+        guard case .object(let output)? = try await setup.report(id).steps.first?.output else {
+            Issue.record("no output")
+            return
+        }
+        #expect(Array(output.keys) == ["a-${secret:TOKEN}"])
+    }
 }

@@ -92,7 +92,9 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
         case .string(let text): return .string(scrub(text, replacing: candidates))
         case .array(let items): return .array(items.map { scrub($0, replacing: candidates) })
         case .object(let fields):
-            return .object(Dictionary(uniqueKeysWithValues: fields.map { (scrub($0.key, replacing: candidates), scrub($0.value, replacing: candidates)) }))
+            // Keys that differ only in a secret scrub to the same key: keep one of them, never trap.
+            return .object(Dictionary(fields.map { (scrub($0.key, replacing: candidates), scrub($0.value, replacing: candidates)) },
+                                      uniquingKeysWith: { kept, _ in kept }))
         default: return value
         }
     }
