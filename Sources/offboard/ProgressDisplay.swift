@@ -15,6 +15,11 @@ enum JournalText {
         case .cancelRequested(let reason, let by): return "cancel requested by \(by): \(reason)"
         case .redriven(let step, let by): return "redriven by \(by)\(step.map { " from \($0)" } ?? "")"
         case .runFinished(let state): return "run \(state.rawValue)"
+        case .deadlineSet(let instance, let due): return everything ? "\(instance) is due by \(DateText.iso8601(due))" : nil
+        case .deadlineMissed(let instance, let due): return "\(instance) missed its deadline (\(DateText.iso8601(due))) and is overdue"
+        case .rescheduled(let changes, let by, let reason):
+            let moved = changes.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ")
+            return "rescheduled by \(by): \(moved) (\(reason))"
         case .step(let instance, let event):
             let name = instance.description
             switch event {
@@ -33,6 +38,11 @@ enum JournalText {
             case .fire: return "\(name) finished waiting"
             case .cancel(let reason): return "\(name) cancelled: \(reason)"
             case .reset: return "\(name) reset for redrive"
+            case .reschedule(let date): return "\(name) rescheduled for \(DateText.iso8601(date))"
+            case .openTask(let task): return "\(name) waiting for \(task.assignee): \(task.title)"
+            case .complete(let completion): return "\(name) completed by \(completion.by)"
+            case .approve(let by): return "\(name) approved by \(by)"
+            case .reject(let by, let reason): return "\(name) rejected by \(by): \(reason)"
             }
         }
     }
@@ -100,6 +110,11 @@ final class ProgressDisplay: RunObserver, @unchecked Sendable {
                 case .suspend(let until): symbol = until >= .distantFuture ? "◷ for a person" : "◷ until \(DateText.iso8601(until))"
                 case .interrupt: symbol = "↻ interrupted"
                 case .reset: symbol = "○"
+                case .reschedule(let date): symbol = "◷ until \(DateText.iso8601(date))"
+                case .openTask(let task): symbol = "◷ for \(task.assignee)"
+                case .complete(let completion): symbol = "◷ completed by \(completion.by), awaiting approval"
+                case .approve(let by): symbol = "◷ approved by \(by)"
+                case .reject(let by, _): symbol = "✗ rejected by \(by)"
                 }
                 let key = instance.description
                 let text = "\(symbol.first.map(String.init) ?? "") \(key)\(symbol.count > 1 ? "  \(symbol.dropFirst(2))" : "")"

@@ -12,6 +12,7 @@ import Testing
         ("pending", .pending, 0), ("scheduled", .scheduled(notBefore: t1), 0), ("running", .running(attempt: 1), 1),
         ("retrying", .retrying(attempt: 1, until: t1), 1), ("waiting", .waiting(until: t1), 1), ("succeeded", .succeeded, 1),
         ("failed", .failed, 1), ("skipped", .skipped, 0), ("cancelled", .cancelled, 0),
+        ("awaiting-person", .awaitingPerson, 1), ("awaiting-approval", .awaitingApproval, 1),
     ]
 
     static let events: [(String, StepEvent)] = [
@@ -19,6 +20,8 @@ import Testing
         ("succeed", .succeed(output: JSONValueBox(.null))), ("fail-retry", .fail(message: "m", retryable: true, retryAt: t2)),
         ("fail-final", .fail(message: "m", retryable: false, retryAt: nil)), ("interrupt", .interrupt(at: t2)),
         ("suspend", .suspend(until: t2)), ("fire", .fire), ("cancel", .cancel(reason: "r")), ("reset", .reset),
+        ("open-task", .openTask(TaskSpec(assignee: "it", title: "t"))), ("complete", .complete(TaskCompletion(by: "p", evidence: [:]))),
+        ("approve", .approve(by: "a")), ("reject", .reject(by: "a", reason: "r")), ("reschedule", .reschedule(notBefore: t2)),
     ]
 
     /// The documented result of each legal pair; every pair not listed must be illegal.
@@ -30,6 +33,10 @@ import Testing
         "retrying+start": .running(attempt: 2), "retrying+cancel": .cancelled,
         "waiting+fire": .succeeded, "waiting+cancel": .cancelled,
         "failed+reset": .pending, "cancelled+reset": .pending,
+        "scheduled+reschedule": .scheduled(notBefore: t2), "running+open-task": .awaitingPerson,
+        "awaiting-person+complete": .awaitingApproval, "awaiting-person+reject": .failed, "awaiting-person+cancel": .cancelled,
+        "awaiting-approval+approve": .awaitingApproval, "awaiting-approval+succeed": .succeeded, "awaiting-approval+reject": .failed,
+        "awaiting-approval+cancel": .cancelled,
     ]
 
     @Test func everyStateAndEvent() {
@@ -49,7 +56,7 @@ import Testing
                 checked += 1
             }
         }
-        #expect(checked == 99)
+        #expect(checked == 11 * 16)
     }
 
     @Test func startMustNameTheNextAttempt() {

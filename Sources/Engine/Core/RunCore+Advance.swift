@@ -28,6 +28,7 @@ extension RunCore {
                     changed = true
                 }
             }
+            changed = try recordMissedDeadlines(at: now, into: &decision) || changed
             if let aborted = abortedBy {
                 changed = try cancelEverything(reason: "run aborted: \(aborted) failed", into: &decision) || changed
             } else {
@@ -117,19 +118,52 @@ extension RunCore {
                     case let other: throw StepFailure(message: "when: \(when.text) is \(other == .null ? "null" : "a \(other.type)"), not a bool")
                     }
                 }
-                var start = now
-                if let at = step.at {
-                    switch try evaluate(at, in: scope, what: "at") {
-                    case .datetime(let date): start = date
-                    case .date(let date): start = date.startOfDay(in: timeZone)
-                    case let other: throw StepFailure(message: "at: \(at.text) is \(other == .null ? "null" : "a \(other.type)"), not a time")
-                    }
+                let start = try startTime(of: step, scope: scope, now: now)
+                try record(.step(instance: key, event: .schedule(notBefore: start)), into: &decision)
+                if let due = try deadline(of: step, readyAt: start, scope: scope) {
+                    try record(.deadlineSet(instance: key, due: due), into: &decision)
                 }
-                if let after = step.after { start = start.addingTimeInterval(TimeInterval(after.seconds)) }
-                try record(.step(instance: key, event: .schedule(notBefore: Self.milliseconds(max(start, now)))), into: &decision)
             } catch let failure as StepFailure {
                 try record(.step(instance: key, event: .fail(message: failure.message, retryable: false, retryAt: nil)), into: &decision)
             }
+        }
+        return changed
+    }
+
+    /// When an instance of `step` may start: its `at` (or now), plus `after`, never before now.
+    func startTime(of step: Step, scope: EvaluationScope, now: Date) throws -> Date {
+        var start = now
+        if let at = step.at {
+            switch try evaluate(at, in: scope, what: "at") {
+            case .datetime(let date): start = date
+            case .date(let date): start = date.startOfDay(in: timeZone)
+            case let other: throw StepFailure(message: "at: \(at.text) is \(other == .null ? "null" : "a \(other.type)"), not a time")
+            }
+        }
+        if let after = step.after { start = start.addingTimeInterval(TimeInterval(after.seconds)) }
+        return Self.milliseconds(max(start, now))
+    }
+
+    /// When an instance ready at `readyAt` must be done by: a duration counts from `readyAt`, a time is absolute.
+    func deadline(of step: Step, readyAt: Date, scope: EvaluationScope) throws -> Date? {
+        guard let deadline = step.deadline else { return nil }
+        switch try evaluate(deadline, in: scope, what: "deadline") {
+        case .duration(let duration): return Self.milliseconds(readyAt.addingTimeInterval(TimeInterval(duration.seconds)))
+        case .datetime(let date): return Self.milliseconds(date)
+        case .date(let date): return date.startOfDay(in: timeZone)
+        case .null: return nil
+        case let other: throw StepFailure(message: "deadline: \(deadline.text) is a \(other.type), not a duration or a time")
+        }
+    }
+
+    /// Marks every instance whose deadline has passed before it was done; their `on_deadline` steps are triggered.
+    @discardableResult
+    mutating func recordMissedDeadlines(at now: Date, into decision: inout RunDecision) throws -> Bool {
+        var changed = false
+        for key in order {
+            guard let record = instances[key], let due = record.deadline, due <= now, !record.missedDeadline, !record.state.isTerminal else { continue }
+            try self.record(.deadlineMissed(instance: key, due: due), into: &decision)
+            changed = true
         }
         return changed
     }
@@ -194,7 +228,7 @@ extension RunCore {
         EvaluationScope(inputs: inputs, item: instances[key]?.itemValue.map(Value.init), stepOutputs: stepOutputs, now: now, timeZone: timeZone)
     }
 
-    private func evaluate(_ field: ExpressionField, in scope: EvaluationScope, what: String) throws -> Value {
+    func evaluate(_ field: ExpressionField, in scope: EvaluationScope, what: String) throws -> Value {
         do {
             return try field.evaluate(in: scope)
         } catch {

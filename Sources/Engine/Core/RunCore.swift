@@ -19,6 +19,19 @@ public struct InstanceRecord: Sendable, Hashable {
     public var reason: String?
     /// The fan-out element, for a `for_each` step.
     public var itemValue: JSONValue?
+    /// When the instance became ready (its scheduled start).
+    public var readyAt: Date?
+    /// When it must be done by, if its step has a `deadline`.
+    public var deadline: Date?
+    /// Set once the deadline passed before the instance was done.
+    public var missedDeadline = false
+    /// The task opened for a person, for a `task` step.
+    public var task: TaskSpec?
+    public var completion: TaskCompletion?
+    /// Approvers who signed the completed task off, in order.
+    public var approvals: [String] = []
+    /// Who rejected the task, and why.
+    public var rejection: TaskRejection?
 }
 
 /// Why a journal cannot be applied to a run.
@@ -34,7 +47,8 @@ public struct RunTransitionError: Error, Sendable, Hashable, CustomStringConvert
 public struct RunCore: Sendable {
     public let runID: String
     public let playbook: Playbook
-    public let inputs: [String: Value]
+    /// The leaver's record; time inputs change when the run is rescheduled.
+    public internal(set) var inputs: [String: Value]
     public let timeZone: TimeZone
     /// Most attempts of this run executing at once.
     public let maxParallel: Int
@@ -73,8 +87,11 @@ public struct RunCore: Sendable {
     /// Instances in creation order.
     public var orderedInstances: [InstanceRecord] { order.compactMap { instances[$0] } }
 
-    /// The earliest time something is due (a scheduled start, a back-off, a wait).
-    public var nextWake: Date? { instances.values.compactMap(\.state.wakeTime).min() }
+    /// The earliest time something is due (a scheduled start, a back-off, a wait, a deadline).
+    public var nextWake: Date? {
+        let deadlines = instances.values.lazy.filter { !$0.missedDeadline && !$0.state.isTerminal }.compactMap(\.deadline)
+        return (instances.values.compactMap(\.state.wakeTime) + deadlines).min()
+    }
 
     /// Outputs of finished steps, as expressions see them (`steps.ID.output`).
     var stepOutputs: [String: Value] {
@@ -137,6 +154,26 @@ public struct RunCore: Sendable {
                 throw RunTransitionError(description: "run \(runID) cannot finish as \(finalState.rawValue) while \(state.rawValue)")
             }
             state = finalState
+        case .deadlineSet(let key, let due):
+            guard instances[key] != nil else { throw RunTransitionError(description: "run \(runID) has no step instance \(key)") }
+            instances[key]?.deadline = due
+        case .deadlineMissed(let key, _):
+            guard let record = instances[key], !record.missedDeadline else {
+                throw RunTransitionError(description: "step \(key) of run \(runID) has no deadline left to miss")
+            }
+            instances[key]?.missedDeadline = true
+            for escalation in stepsByID[key.step]?.onDeadline ?? [] { triggeredFallbacks.insert(escalation.id) }
+        case .rescheduled(let changes, _, _):
+            guard !state.isFinished else { throw RunTransitionError(description: "run \(runID) is already \(state.rawValue)") }
+            for (name, text) in changes.sorted(by: { $0.key < $1.key }) {
+                guard let declaration = playbook.input(name), [.date, .datetime].contains(declaration.type) else {
+                    throw RunTransitionError(description: "run \(runID): '\(name)' is not a date or datetime input")
+                }
+                switch InputBinding.convert(text: text, to: declaration, timeZone: timeZone) {
+                case .success(let value): inputs[name] = value
+                case .failure(let problem): throw RunTransitionError(description: "run \(runID): \(name): \(problem.message)")
+                }
+            }
         }
     }
 
@@ -166,11 +203,20 @@ public struct RunCore: Sendable {
             }
         case .interrupt: record.interruptions += 1
         case .skip(let reason), .cancel(let reason): record.reason = reason
+        case .schedule(let date), .reschedule(let date): record.readyAt = date
+        case .openTask(let spec): record.task = spec
+        case .complete(let completion): record.completion = completion
+        case .approve(let by): record.approvals.append(by)
+        case .reject(let by, let reason):
+            record.rejection = TaskRejection(by: by, reason: reason)
+            record.lastError = "rejected by \(by): \(reason)"
+            record.failures += 1
+            if let step = stepsByID[key.step] { noteFinalFailure(of: key, policy: step.onFailure) }
         case .reset:
             record.reason = nil
             record.lastError = nil
             record.failures = 0
-        case .schedule, .suspend, .fire: break
+        case .suspend, .fire: break
         }
         instances[key] = record
     }

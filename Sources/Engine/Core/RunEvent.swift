@@ -39,6 +39,13 @@ public enum RunEvent: Sendable, Hashable, Codable {
     case cancelRequested(reason: String, by: String)
     case redriven(step: String?, by: String)
     case runFinished(state: RunState)
+    /// When an instance must be done by (from when it became ready, or an absolute time); set
+    /// again when a reschedule moves it.
+    case deadlineSet(instance: InstanceKey, due: Date)
+    /// The instance was not done by its deadline: it is overdue, and its `on_deadline` steps run.
+    case deadlineMissed(instance: InstanceKey, due: Date)
+    /// Time inputs changed on a running run (the leave time moved), as ISO 8601 text, with who and why.
+    case rescheduled(changes: [String: String], by: String, reason: String)
 
     /// A short name for the journal's `type` column.
     public var typeName: String {
@@ -50,13 +57,18 @@ public enum RunEvent: Sendable, Hashable, Codable {
         case .cancelRequested: return "run.cancel-requested"
         case .redriven: return "run.redriven"
         case .runFinished: return "run.finished"
+        case .deadlineSet: return "deadline.set"
+        case .deadlineMissed: return "deadline.missed"
+        case .rescheduled: return "run.rescheduled"
         }
     }
 
     /// The instance an event is about, if any.
     public var instance: InstanceKey? {
-        if case .step(let instance, _) = self { return instance }
-        return nil
+        switch self {
+        case .step(let instance, _), .deadlineSet(let instance, _), .deadlineMissed(let instance, _): return instance
+        default: return nil
+        }
     }
 }
 

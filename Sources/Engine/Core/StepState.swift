@@ -7,7 +7,10 @@ import Foundation
 /// pending ─schedule─▶ scheduled ─start─▶ running ─succeed─▶ succeeded
 ///    │                   │  ▲              │ ├─fail (retry left)─▶ retrying ─start─▶ running
 ///    ├─skip─▶ skipped     │  └─interrupt───┘ ├─fail (no retry)──▶ failed ─reset─▶ pending
-///    └─fail─▶ failed      └─fail─▶ failed    └─suspend─▶ waiting ─fire─▶ succeeded
+///    └─fail─▶ failed      └─fail─▶ failed    ├─suspend─▶ waiting ─fire─▶ succeeded
+///                                            └─open-task─▶ awaiting-person ─complete─▶ awaiting-approval ─succeed─▶ succeeded
+///                                                          awaiting-person/-approval ─reject─▶ failed; awaiting-approval ─approve─▶ itself
+/// scheduled ─reschedule─▶ scheduled (a new start time)
 /// any non-terminal state ─cancel─▶ cancelled ─reset─▶ pending
 /// ```
 public enum StepState: Sendable, Hashable, Codable {
@@ -21,6 +24,10 @@ public enum StepState: Sendable, Hashable, Codable {
     case retrying(attempt: Int, until: Date)
     /// The handler asked to wait (a `wait` step) until `until`.
     case waiting(until: Date)
+    /// A task is open: a person must complete it with its evidence.
+    case awaitingPerson
+    /// The task was completed; it waits for its approvals.
+    case awaitingApproval
     case succeeded
     case failed
     case skipped
@@ -34,6 +41,8 @@ public enum StepState: Sendable, Hashable, Codable {
         case .running: return "running"
         case .retrying: return "retrying"
         case .waiting: return "waiting"
+        case .awaitingPerson: return "awaiting-person"
+        case .awaitingApproval: return "awaiting-approval"
         case .succeeded: return "succeeded"
         case .failed: return "failed"
         case .skipped: return "skipped"
@@ -45,9 +54,12 @@ public enum StepState: Sendable, Hashable, Codable {
     public var isTerminal: Bool {
         switch self {
         case .succeeded, .failed, .skipped, .cancelled: return true
-        case .pending, .scheduled, .running, .retrying, .waiting: return false
+        case .pending, .scheduled, .running, .retrying, .waiting, .awaitingPerson, .awaitingApproval: return false
         }
     }
+
+    /// Waiting for a person (a task to complete or approve), not for the clock or a handler.
+    public var isWithPerson: Bool { self == .awaitingPerson || self == .awaitingApproval }
 
     /// Finished in a way that lets the steps that need it go ahead.
     public var isDone: Bool { self == .succeeded || self == .skipped }
@@ -74,6 +86,16 @@ public enum StepEvent: Sendable, Hashable, Codable {
     case interrupt(at: Date)
     case suspend(until: Date)
     case fire
+    /// The handler opened a task for a person (a `task` step).
+    case openTask(TaskSpec)
+    /// A person completed the task with its evidence.
+    case complete(TaskCompletion)
+    /// One approver signed the completed task off.
+    case approve(by: String)
+    /// The task was rejected (or declined): the step fails and follows `on_failure`.
+    case reject(by: String, reason: String)
+    /// The start time moved (the leave time was rescheduled).
+    case reschedule(notBefore: Date)
     case cancel(reason: String)
     /// Redrive: a failed or cancelled step goes back to pending.
     case reset
@@ -89,6 +111,11 @@ public enum StepEvent: Sendable, Hashable, Codable {
         case .interrupt: return "interrupt"
         case .suspend: return "suspend"
         case .fire: return "fire"
+        case .openTask: return "open-task"
+        case .complete: return "complete"
+        case .approve: return "approve"
+        case .reject: return "reject"
+        case .reschedule: return "reschedule"
         case .cancel: return "cancel"
         case .reset: return "reset"
         }
@@ -121,9 +148,16 @@ public enum StepTransition {
         case (.running, .interrupt(let at)): return .scheduled(notBefore: at)
         case (.running, .suspend(let until)): return .waiting(until: until)
         case (.waiting, .fire): return .succeeded
-        case (.pending, .cancel), (.scheduled, .cancel), (.running, .cancel), (.retrying, .cancel), (.waiting, .cancel): return .cancelled
+        case (.scheduled, .reschedule(let date)): return .scheduled(notBefore: date)
+        case (.running, .openTask): return .awaitingPerson
+        case (.awaitingPerson, .complete): return .awaitingApproval
+        case (.awaitingApproval, .approve): return .awaitingApproval
+        case (.awaitingApproval, .succeed): return .succeeded
+        case (.awaitingPerson, .reject), (.awaitingApproval, .reject): return .failed
+        case (.pending, .cancel), (.scheduled, .cancel), (.running, .cancel), (.retrying, .cancel), (.waiting, .cancel),
+             (.awaitingPerson, .cancel), (.awaitingApproval, .cancel): return .cancelled
         case (.failed, .reset), (.cancelled, .reset): return .pending
-        case (.pending, _), (.scheduled, _), (.running, _), (.retrying, _), (.waiting, _),
+        case (.pending, _), (.scheduled, _), (.running, _), (.retrying, _), (.waiting, _), (.awaitingPerson, _), (.awaitingApproval, _),
              (.succeeded, _), (.failed, _), (.skipped, _), (.cancelled, _):
             throw IllegalTransition(instance: instance, state: state.name, event: event.name)
         }

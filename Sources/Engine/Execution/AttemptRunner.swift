@@ -6,6 +6,7 @@ import Playbook
 enum AttemptResult: Sendable {
     case succeeded(JSONValue, VerificationResult?)
     case suspended(until: Date)
+    case openedTask(TaskSpec)
     case failed(message: String, retryable: Bool)
     case cancelled
 }
@@ -39,6 +40,10 @@ struct AttemptRunner: Sendable {
             return .succeeded(revealed.redact(output),
                               verification.map { VerificationResult(holds: $0.holds, detail: revealed.redact($0.detail)) })
         case .failed(let message, let retryable): return .failed(message: revealed.redact(message), retryable: retryable)
+        case .openedTask(var task):
+            task.title = revealed.redact(task.title)
+            task.instructions = task.instructions.map(revealed.redact)
+            return .openedTask(task)
         case .suspended, .cancelled: return result
         }
     }
@@ -51,6 +56,7 @@ struct AttemptRunner: Sendable {
                     switch try await handler.execute(context) {
                     case .completed(let output): return try await verified(output, handler: handler, context: context)
                     case .waitUntil(let date): return .suspended(until: date)
+                    case .openTask(let task): return .openedTask(task)
                     }
                 }
                 if let timeout {

@@ -96,6 +96,7 @@ struct RunDriver {
                 case .succeeded(let output, let verification):
                     decision = try core.attemptSucceeded(key, attempt: attempt, output: output, verification: verification, at: now)
                 case .suspended(let until): decision = try core.attemptSuspended(key, attempt: attempt, until: until, at: now)
+                case .openedTask(let task): decision = try core.attemptOpenedTask(key, attempt: attempt, task: task, at: now)
                 case .failed(let message, let retryable):
                     decision = try core.attemptFailed(key, attempt: attempt, message: message, retryable: retryable, at: now)
                 case .cancelled: decision = try core.attemptCancelled(key, attempt: attempt, at: now)

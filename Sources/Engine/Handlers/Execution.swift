@@ -39,6 +39,9 @@ public enum StepOutcome: Sendable, Hashable {
     case completed(JSONValue)
     /// Come back at this time (a `wait` step); the wait is journaled and survives restarts.
     case waitUntil(Date)
+    /// A person must finish the step (a `task` step): it waits, durably, until they complete it
+    /// with the evidence the task asks for (and it is approved, when it needs approvals).
+    case openTask(TaskSpec)
 }
 
 /// A failed attempt: retryable ones are retried by the step's policy, fatal ones are not.

@@ -48,14 +48,50 @@ public struct TaskHandler: StepHandler {
         return ActionPreview("open a task for \(request.text("assignee")): \(request.quoted("title"))", details: details)
     }
 
-    /// Opens the task and waits for a person: the step stays `waiting` (durably, across restarts)
-    /// until it is completed with its evidence. Completing tasks (`offboard task …`) arrives with
-    /// the people-in-the-loop work; until then the run waits at this step, and nothing that does
-    /// not need it is held up.
+    /// Opens the task: the step stays with the person (durably, across restarts) until they
+    /// complete it with its evidence (`offboard complete`) and, when it needs them, it has its
+    /// approvals (`offboard approve`). Nothing that does not need the step is held up.
     public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
-        let assignee = context.parameters["assignee"]?.displayText ?? "?"
-        let title = context.parameters["title"]?.displayText ?? "?"
-        context.logger.notice("task opened for \(assignee): \(title)")
-        return .waitUntil(.distantFuture)
+        let task = try Self.spec(context.parameters)
+        context.logger.notice("task opened for \(task.assignee): \(task.title)")
+        return .openTask(task)
+    }
+
+    /// The task as a person sees it, from the rendered parameters.
+    static func spec(_ parameters: [String: Value]) throws -> TaskSpec {
+        guard let assignee = parameters["assignee"]?.displayText, !assignee.isEmpty,
+              let title = parameters["title"]?.displayText, !title.isEmpty else {
+            throw HandlerFailure("a task needs an assignee and a title", retryable: false)
+        }
+        var fields: [EvidenceField] = []
+        if case .list(let items)? = parameters["evidence"] {
+            for item in items {
+                switch item {
+                case .object(let object):
+                    guard let name = object["name"]?.displayText else { continue }
+                    let type = object["type"]?.displayText.flatMap(EvidenceType.init(rawValue:)) ?? .string
+                    var values: [String]?
+                    if case .list(let allowed)? = object["values"] { values = allowed.compactMap(\.displayText) }
+                    if type == .enum, values?.isEmpty ?? true {
+                        throw HandlerFailure("evidence '\(name)' is an enum but lists no values", retryable: false)
+                    }
+                    var required = true
+                    if case .bool(let flag)? = object["required"] { required = flag }
+                    fields.append(EvidenceField(name: name, type: type, values: values, required: required, description: object["description"]?.displayText))
+                default:
+                    if let name = item.displayText { fields.append(EvidenceField(name: name)) }
+                }
+            }
+        }
+        var approvals: ApprovalRule?
+        if case .object(let rule)? = parameters["approvals"], case .int(let required)? = rule["required"] {
+            var approvers: [String] = []
+            if case .list(let names)? = rule["approvers"] { approvers = names.compactMap(\.displayText) }
+            guard required >= 1, required <= approvers.count else {
+                throw HandlerFailure("approvals: required is \(required), but there are \(approvers.count) approver(s)", retryable: false)
+            }
+            approvals = ApprovalRule(required: required, approvers: approvers)
+        }
+        return TaskSpec(assignee: assignee, title: title, instructions: parameters["instructions"]?.displayText, evidence: fields, approvals: approvals)
     }
 }

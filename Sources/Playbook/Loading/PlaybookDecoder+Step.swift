@@ -1,6 +1,6 @@
 extension PlaybookDecoder {
     static let stepKeys = ["id", "uses", "with", "needs", "when", "for_each", "item_id", "at", "after", "retry", "timeout",
-                           "deadline", "on_failure", "description"]
+                           "deadline", "on_failure", "on_deadline", "compensate", "removes_access", "description"]
 
     /// A step id: a letter first (so it never reads as a duration), then letters, digits, `-` and `_`.
     static func isStepID(_ id: String) -> Bool {
@@ -50,6 +50,9 @@ extension PlaybookDecoder {
             case "timeout": step.timeout = reader.duration(value, "timeout")
             case "deadline": step.deadline = reader.expression(value, "deadline")
             case "description": step.description = reader.string(value, "description")
+            case "on_deadline": step.onDeadline = reader.stringList(value, "on_deadline").map { StepReference(id: $0.0, location: $0.1) }
+            case "removes_access": step.removesAccess = reader.bool(value, "removes_access")
+            case "compensate": step.compensate = decodeCompensation(value)
             case "on_failure":
                 guard let text = reader.string(value, "on_failure") else { continue }
                 switch text {
@@ -64,5 +67,23 @@ extension PlaybookDecoder {
             reader.error("item_id only applies to a step with for_each", at: key.key.location)
         }
         return step
+    }
+
+    /// `compensate: { uses: HANDLER, with: {…} }`.
+    mutating func decodeCompensation(_ node: YAMLNode) -> Compensation? {
+        guard reader.mapping(node, allowed: ["uses", "with"], what: "compensate") != nil else { return nil }
+        guard let usesNode = node["uses"], let uses = reader.string(usesNode, "uses") else {
+            reader.error("compensate needs uses: (the handler that undoes the step)", at: node.location)
+            return nil
+        }
+        var compensation = Compensation(uses: uses, usesLocation: usesNode.location, with: nil)
+        if let with = node["with"], with.scalar?.value != .null {
+            if with.mapping == nil {
+                reader.error("with must be a mapping of parameters, not \(with.kindDescription)", at: with.location)
+            } else {
+                compensation.with = reader.parameter(with)
+            }
+        }
+        return compensation
     }
 }

@@ -95,14 +95,25 @@ struct PlaybookValidator {
             diagnostics.append(.error("timeout must be longer than 0s", at: step.location))
         }
         checkOnFailure(step)
+        checkOnDeadline(step)
+        if let compensation = step.compensate {
+            // Undoing runs after the step succeeded: its own output is known then.
+            let undoScope = TypeScope(inputs: inputTypes, itemType: itemType, stepIDs: stepIDs,
+                                      dependsOn: { target in target == step.id || dependsOn(target) })
+            checkHandlerParameters(uses: compensation.uses, usesLocation: compensation.usesLocation, with: compensation.with, scope: undoScope)
+        }
         guard !step.uses.isEmpty else { return }
-        guard let schema = catalog.parameterSchema(for: step.uses) else {
-            diagnostics.append(.error("unknown handler '\(step.uses)'; known handlers are \(catalog.handlerTypes.joined(separator: ", "))",
-                                      at: step.usesLocation, suggestion: Suggestion.closest(to: step.uses, in: catalog.handlerTypes)))
+        checkHandlerParameters(uses: step.uses, usesLocation: step.usesLocation, with: step.with, scope: stepScope)
+    }
+
+    private mutating func checkHandlerParameters(uses: String, usesLocation: SourceLocation, with: Parameter?, scope: TypeScope) {
+        guard let schema = catalog.parameterSchema(for: uses) else {
+            diagnostics.append(.error("unknown handler '\(uses)'; known handlers are \(catalog.handlerTypes.joined(separator: ", "))",
+                                      at: usesLocation, suggestion: Suggestion.closest(to: uses, in: catalog.handlerTypes)))
             return
         }
-        var checker = ParameterChecker(scope: stepScope, handler: step.uses)
-        checker.checkWith(step.with, schema: schema, stepLocation: step.usesLocation)
+        var checker = ParameterChecker(scope: scope, handler: uses)
+        checker.checkWith(with, schema: schema, stepLocation: usesLocation)
         diagnostics += checker.diagnostics
     }
 
@@ -120,7 +131,7 @@ struct PlaybookValidator {
                 }
             }
             if playbook.fallbackStepIDs.contains(need.id), !playbook.fallbackStepIDs.contains(step.id) {
-                diagnostics.append(.error("'\(need.id)' runs only when another step fails (it is named by an on_failure), so no step can need it",
+                diagnostics.append(.error("'\(need.id)' runs only when triggered (it is named by an on_failure or on_deadline), so no step can need it",
                                           at: need.location))
             }
             if !seen.insert(need.id).inserted {
@@ -138,6 +149,24 @@ struct PlaybookValidator {
                                       suggestion: Suggestion.closest(to: target, in: stepIDs.sorted() + ["abort", "continue"])))
         } else if let fallback = playbook.step(target), !fallback.needs.isEmpty {
             diagnostics.append(.warning("step '\(target)' runs when '\(step.id)' fails, so its needs are ignored", at: fallback.needs[0].location))
+        }
+    }
+
+    private mutating func checkOnDeadline(_ step: Step) {
+        guard let first = step.onDeadline.first else { return }
+        if step.deadline == nil {
+            diagnostics.append(.error("on_deadline needs a deadline: on step '\(step.id)' (nothing can be missed without one)", at: first.location))
+        }
+        for target in step.onDeadline {
+            if target.id == step.id {
+                diagnostics.append(.error("on_deadline cannot run the late step itself", at: target.location))
+            } else if !stepIDs.contains(target.id) {
+                diagnostics.append(.error("on_deadline names unknown step '\(target.id)'", at: target.location,
+                                          suggestion: Suggestion.closest(to: target.id, in: stepIDs.sorted())))
+            } else if let escalation = playbook.step(target.id), !escalation.needs.isEmpty {
+                diagnostics.append(.warning("step '\(target.id)' runs when '\(step.id)' misses its deadline, so its needs are ignored",
+                                            at: escalation.needs[0].location))
+            }
         }
     }
 

@@ -46,8 +46,11 @@ public struct Playbook: Sendable {
     /// The input declaration with the given name.
     public func input(_ name: String) -> InputDeclaration? { inputs.first { $0.name == name } }
 
-    /// Ids of steps that run only when another step fails (named by an `on_failure`).
+    /// Ids of steps that run only when triggered: named by an `on_failure` (another step failed)
+    /// or an `on_deadline` (another step missed its deadline).
     public var fallbackStepIDs: Set<String> {
-        Set(steps.compactMap { if case .run(let id, _) = $0.onFailure { return id } else { return nil } })
+        var ids = Set(steps.compactMap { if case .run(let id, _) = $0.onFailure { return id } else { return nil } })
+        for step in steps { ids.formUnion(step.onDeadline.map(\.id)) }
+        return ids
     }
 }

@@ -110,6 +110,13 @@ public struct Step: Sendable, Hashable {
     /// A duration from when the step is ready, or an expression giving a time or a duration.
     public var deadline: ExpressionField?
     public var onFailure: FailurePolicy
+    /// Steps to run when this step misses its deadline (an escalation); each runs at most once.
+    public var onDeadline: [StepReference]
+    /// How to undo the step's effect when the run is reversed (a rehire, a withdrawn resignation).
+    public var compensate: Compensation?
+    /// Whether the step ends some of the leaver's access (its time-to-revoke goes in the evidence
+    /// pack); nil leaves it to the handler.
+    public var removesAccess: Bool?
     public var description: String?
     public var location: SourceLocation
     public var provenance: StepProvenance
@@ -120,7 +127,21 @@ public struct Step: Sendable, Hashable {
         self.usesLocation = usesLocation
         self.needs = []
         self.onFailure = .abort
+        self.onDeadline = []
         self.location = location
         self.provenance = StepProvenance(definedAt: location)
+    }
+}
+
+/// A step's `compensate:`: the handler and parameters that undo what the step did.
+public struct Compensation: Sendable, Hashable {
+    public var uses: String
+    public var usesLocation: SourceLocation
+    public var with: Parameter?
+
+    public init(uses: String, usesLocation: SourceLocation, with: Parameter?) {
+        self.uses = uses
+        self.usesLocation = usesLocation
+        self.with = with
     }
 }

@@ -1,0 +1,173 @@
+import Foundation
+import Playbook
+
+/// Inputs that come from people: tasks opened, completed, approved or rejected, and a leave time
+/// moved. Each checks everything before it records anything, so a refused action changes nothing.
+extension RunCore {
+    /// The handler opened a task (a `task` step): the step waits for a person.
+    public mutating func attemptOpenedTask(_ key: InstanceKey, attempt: Int, task: TaskSpec, at now: Date) throws -> RunDecision {
+        guard let record = instances[key], case .running(let current) = record.state, current == attempt else {
+            throw RunTransitionError(description: "step \(key) of run \(runID) has no running attempt \(attempt)")
+        }
+        var decision = RunDecision()
+        try self.record(.step(instance: key, event: .openTask(task)), into: &decision)
+        try advance(at: now, into: &decision)
+        return decision
+    }
+
+    /// The open task of `key`, or a refusal saying why there is none.
+    public func openTask(_ key: InstanceKey) throws(TaskActionRefused) -> (InstanceRecord, TaskSpec) {
+        guard let record = instances[key] else {
+            let known = order.filter { instances[$0]?.task != nil }.map(\.description)
+            let hint = Suggestion.closest(to: key.description, in: known).map { "; did you mean \($0)?" } ?? ""
+            throw TaskActionRefused("run \(runID) has no task \(key)\(hint)")
+        }
+        guard let task = record.task else {
+            throw TaskActionRefused("step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
+        }
+        return (record, task)
+    }
+
+    /// Checks a completion without recording it; returns the typed evidence.
+    public func checkCompletion(_ key: InstanceKey, by: String, evidence: [String: String]) throws(TaskActionRefused) -> [String: JSONValue] {
+        let (record, task) = try openTask(key)
+        switch record.state {
+        case .awaitingPerson: break
+        case .awaitingApproval, .succeeded:
+            throw TaskActionRefused("task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
+        default: throw TaskActionRefused("task \(key) is \(record.state.name); it can no longer be completed")
+        }
+        try Self.requireName(by, what: "--by")
+        return try task.typedEvidence(evidence)
+    }
+
+    /// A person completed a task with its evidence. Without approvals the step succeeds now, with
+    /// the evidence as its output.
+    public mutating func completeTask(_ key: InstanceKey, by: String, evidence: [String: String], at now: Date) throws -> RunDecision {
+        let typed = try checkCompletion(key, by: by, evidence: evidence)
+        var decision = RunDecision()
+        try recordMissedDeadlines(at: now, into: &decision)
+        let completion = TaskCompletion(by: by, evidence: typed)
+        try record(.step(instance: key, event: .complete(completion)), into: &decision)
+        if (instances[key]?.task?.approvals?.required ?? 0) <= 0 {
+            try record(.step(instance: key, event: .succeed(output: JSONValueBox(completion.evidenceObject))), into: &decision)
+        }
+        try advance(at: now, into: &decision)
+        return decision
+    }
+
+    /// Checks an approval without recording it.
+    public func checkApproval(_ key: InstanceKey, by: String) throws(TaskActionRefused) {
+        let (record, task) = try openTask(key)
+        try Self.requireName(by, what: "--by")
+        guard let rule = task.approvals else { throw TaskActionRefused("task \(key) needs no approval") }
+        guard record.state == .awaitingApproval else {
+            throw TaskActionRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
+                                                                    : "task \(key) is \(record.state.name); nothing to approve")
+        }
+        guard rule.approvers.contains(where: { Self.samePerson($0, by) }) else {
+            throw TaskActionRefused("\(by) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
+        }
+        if let completer = record.completion?.by, Self.samePerson(completer, by) {
+            throw TaskActionRefused("\(by) completed task \(key) and may not also approve it")
+        }
+        if isLeaver(by) { throw TaskActionRefused("\(by) is the leaver this run is about and may not approve its tasks") }
+        if record.approvals.contains(where: { Self.samePerson($0, by) }) {
+            throw TaskActionRefused("\(by) has already approved task \(key); nothing changed")
+        }
+    }
+
+    /// One approver signs a completed task off; with enough approvals the step succeeds.
+    public mutating func approveTask(_ key: InstanceKey, by: String, at now: Date) throws -> RunDecision {
+        try checkApproval(key, by: by)
+        var decision = RunDecision()
+        try recordMissedDeadlines(at: now, into: &decision)
+        try record(.step(instance: key, event: .approve(by: by)), into: &decision)
+        let record = instances[key]!
+        if record.approvals.count >= record.task?.approvals?.required ?? 0 {
+            try self.record(.step(instance: key, event: .succeed(output: JSONValueBox(record.completion?.evidenceObject ?? .object([:])))),
+                            into: &decision)
+        }
+        try advance(at: now, into: &decision)
+        return decision
+    }
+
+    /// Checks a rejection without recording it. An open task may be declined by anyone (recorded
+    /// by name); a completed one only by an approver who is not its completer or the leaver.
+    public func checkRejection(_ key: InstanceKey, by: String, reason: String) throws(TaskActionRefused) {
+        let (record, _) = try openTask(key)
+        try Self.requireName(by, what: "--by")
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("a rejection needs a --reason") }
+        switch record.state {
+        case .awaitingPerson: break
+        case .awaitingApproval:
+            do {
+                try checkApproval(key, by: by)
+            } catch {
+                throw TaskActionRefused(error.problems.map { $0.replacingOccurrences(of: "approve", with: "reject") })
+            }
+        default: throw TaskActionRefused("task \(key) is \(record.state.name); it can no longer be rejected")
+        }
+    }
+
+    /// The task is rejected: the step fails (not retried) and the run follows its `on_failure`.
+    public mutating func rejectTask(_ key: InstanceKey, by: String, reason: String, at now: Date) throws -> RunDecision {
+        try checkRejection(key, by: by, reason: reason)
+        var decision = RunDecision()
+        try recordMissedDeadlines(at: now, into: &decision)
+        try record(.step(instance: key, event: .reject(by: by, reason: reason)), into: &decision)
+        try advance(at: now, into: &decision)
+        return decision
+    }
+
+    /// Moves time inputs (the leave time) of a running run. Steps not started yet get their new
+    /// start time, and every deadline is worked out again; a time brought forward to now acts at once.
+    public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date) throws -> RunDecision {
+        guard !state.isFinished else { throw TaskActionRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
+        guard !changes.isEmpty else { throw TaskActionRefused("nothing to change: give --set NAME=VALUE") }
+        // Worked out on a copy: a change that cannot be applied leaves this run untouched.
+        var next = self
+        let decision = try next.applyReschedule(changes, by: by, reason: reason, at: now)
+        self = next
+        return decision
+    }
+
+    private mutating func applyReschedule(_ changes: [String: String], by: String, reason: String, at now: Date) throws -> RunDecision {
+        var decision = RunDecision()
+        try record(.rescheduled(changes: changes, by: by, reason: reason), into: &decision)
+        for key in order {
+            guard let record = instances[key], !record.state.isTerminal, let step = stepsByID[key.step] else { continue }
+            do {
+                let scope = evaluationScope(for: key, at: now)
+                var readyAt = record.readyAt
+                if case .scheduled(let old) = record.state {
+                    let start = try startTime(of: step, scope: scope, now: now)
+                    if start != old { try self.record(.step(instance: key, event: .reschedule(notBefore: start)), into: &decision) }
+                    readyAt = start
+                }
+                guard let readyAt, !record.missedDeadline, let due = try deadline(of: step, readyAt: readyAt, scope: scope), due != record.deadline else { continue }
+                try self.record(.deadlineSet(instance: key, due: due), into: &decision)
+            } catch let failure as StepFailure {
+                throw TaskActionRefused("step \(key): \(failure.message)")
+            }
+        }
+        try advance(at: now, into: &decision)
+        return decision
+    }
+
+    /// Whether `name` is the person the run is about: one of the leaver's text inputs.
+    func isLeaver(_ name: String) -> Bool {
+        playbook.inputs.contains { input in
+            guard input.type == .string || input.type == .email, case .string(let value)? = inputs[input.name] else { return false }
+            return Self.samePerson(value, name)
+        }
+    }
+
+    static func samePerson(_ a: String, _ b: String) -> Bool {
+        a.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(b.trimmingCharacters(in: .whitespaces)) == .orderedSame
+    }
+
+    static func requireName(_ name: String, what: String) throws(TaskActionRefused) {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("\(what) must name a person") }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Playbook
+
+/// The type of one evidence field a person fills in to complete a task.
+public enum EvidenceType: String, Sendable, Hashable, Codable, CaseIterable {
+    case string, date, `enum`, bool, number
+}
+
+/// One field of evidence a task demands (an asset tag, a destruction certificate's number).
+public struct EvidenceField: Sendable, Hashable, Codable {
+    public var name: String
+    public var type: EvidenceType
+    /// The allowed values, for `enum`.
+    public var values: [String]?
+    public var required: Bool
+    public var description: String?
+
+    public init(name: String, type: EvidenceType = .string, values: [String]? = nil, required: Bool = true, description: String? = nil) {
+        self.name = name
+        self.type = type
+        self.values = values
+        self.required = required
+        self.description = description
+    }
+}
+
+/// Who must sign off a completed task: `required` distinct people from `approvers`.
+public struct ApprovalRule: Sendable, Hashable, Codable {
+    public var required: Int
+    public var approvers: [String]
+
+    public init(required: Int, approvers: [String]) {
+        self.required = required
+        self.approvers = approvers
+    }
+}
+
+/// A task as opened for a person: rendered when the step started, journaled, and what completion
+/// and approvals are checked against.
+public struct TaskSpec: Sendable, Hashable, Codable {
+    public var assignee: String
+    public var title: String
+    public var instructions: String?
+    public var evidence: [EvidenceField]
+    public var approvals: ApprovalRule?
+
+    public init(assignee: String, title: String, instructions: String? = nil, evidence: [EvidenceField] = [], approvals: ApprovalRule? = nil) {
+        self.assignee = assignee
+        self.title = title
+        self.instructions = instructions
+        self.evidence = evidence
+        self.approvals = approvals
+    }
+}
+
+/// A person's completion of a task, with the evidence they gave (typed by the task's fields).
+public struct TaskCompletion: Sendable, Hashable, Codable {
+    public var by: String
+    public var evidence: [String: JSONValueBox]
+
+    public init(by: String, evidence: [String: JSONValue]) {
+        self.by = by
+        self.evidence = evidence.mapValues(JSONValueBox.init)
+    }
+
+    /// The evidence as one JSON object (the step's output).
+    public var evidenceObject: JSONValue { .object(evidence.mapValues(\.value)) }
+}
+
+/// Why a person's action on a task was refused; every problem at once.
+public struct TaskActionRefused: Error, Sendable, Hashable, CustomStringConvertible {
+    public var problems: [String]
+
+    public init(_ problems: [String]) { self.problems = problems }
+    public init(_ problem: String) { problems = [problem] }
+
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+extension TaskSpec {
+    /// Turns `key=value` text into typed evidence, or refuses with every problem: a missing
+    /// required field, an unknown field (with the closest name), a value of the wrong type.
+    public func typedEvidence(_ given: [String: String]) throws(TaskActionRefused) -> [String: JSONValue] {
+        var problems: [String] = []
+        var typed: [String: JSONValue] = [:]
+        let names = evidence.map(\.name)
+        for key in given.keys.sorted() where !names.contains(key) {
+            let hint = Suggestion.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
+            problems.append(names.isEmpty ? "this task takes no evidence, but '\(key)' was given"
+                                          : "unknown evidence field '\(key)'\(hint) (fields: \(names.joined(separator: ", ")))")
+        }
+        for field in evidence {
+            guard let text = given[field.name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                if field.required { problems.append("missing evidence '\(field.name)' (\(field.expectation))") }
+                continue
+            }
+            if let value = field.parse(text) {
+                typed[field.name] = value
+            } else {
+                problems.append("evidence '\(field.name)' must be \(field.expectation), not '\(text)'")
+            }
+        }
+        if !problems.isEmpty { throw TaskActionRefused(problems) }
+        return typed
+    }
+}
+
+extension EvidenceField {
+    /// What a value must look like, for messages.
+    public var expectation: String {
+        switch type {
+        case .string: return "text"
+        case .date: return "a date (YYYY-MM-DD)"
+        case .enum: return "one of " + (values ?? []).joined(separator: ", ")
+        case .bool: return "true or false"
+        case .number: return "a number"
+        }
+    }
+
+    /// The value as JSON, or nil when the text is not of the field's type.
+    func parse(_ text: String) -> JSONValue? {
+        switch type {
+        case .string: return .string(text)
+        case .date: return LocalDate(parsing: text).map { .string($0.description) }
+        case .enum: return (values ?? []).contains(text) ? .string(text) : nil
+        case .bool:
+            switch text.lowercased() {
+            case "true", "yes": return .bool(true)
+            case "false", "no": return .bool(false)
+            default: return nil
+            }
+        case .number:
+            if let int = Int(text) { return .int(int) }
+            if let double = Double(text), double.isFinite { return .number(double) }
+            return nil
+        }
+    }
+}
+
+/// Who rejected (or declined) a task, and why.
+public struct TaskRejection: Sendable, Hashable, Codable {
+    public var by: String
+    public var reason: String
+}

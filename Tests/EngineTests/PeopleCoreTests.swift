@@ -1,0 +1,179 @@
+import Engine
+import Foundation
+import Playbook
+import Testing
+
+/// Tasks, approvals, deadlines and rescheduling in the pure core, with time passed in: no sleeping.
+@Suite struct PeopleCoreTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    static let hour: TimeInterval = 3600
+
+    static let yaml = """
+        playbook: people
+        version: 1
+        inputs:
+          email: { type: email, required: true, personal: true }
+          leave_at: { type: datetime, required: true }
+        steps:
+          - id: cut
+            uses: log
+            at: "{{ inputs.leave_at }}"
+            deadline: 1h
+            with: { message: cut }
+          - id: shred
+            uses: task
+            deadline: 2d
+            on_deadline: tell-security
+            with:
+              assignee: facilities
+              title: "Shred files of {{ inputs.email }}"
+              evidence:
+                - certificate_number
+                - { name: destruction_date, type: date }
+                - { name: method, type: enum, values: [shredding, pulping] }
+                - { name: containers, type: number }
+              approvals: { required: 2, approvers: [dpo, ciso, jane@example.com, ann] }
+          - id: tell-security
+            uses: log
+            with: { message: late }
+          - id: after-shred
+            uses: log
+            needs: [shred]
+            with: { message: "{{ steps.shred.output.certificate_number }}" }
+        """
+
+    static let shred = InstanceKey(step: "shred")
+
+    func core(leaveAt: Date = t0.addingTimeInterval(10 * hour)) throws -> RunCore {
+        RunCore(runID: "r1", playbook: try EngineFixtures.playbook(Self.yaml),
+                inputs: ["email": .string("jane@example.com"), "leave_at": .datetime(leaveAt)], timeZone: .gmt)
+    }
+
+    /// Starts the run and opens the shred task (the handler's answer is fed back as the worker would).
+    func opened() throws -> RunCore {
+        var run = try core()
+        let first = try run.start(at: Self.t0)
+        #expect(first.attempts.map(\.instance.step) == ["shred"])
+        let spec = TaskSpec(assignee: "facilities", title: "Shred", evidence: [
+            EvidenceField(name: "certificate_number"), EvidenceField(name: "destruction_date", type: .date),
+            EvidenceField(name: "method", type: .enum, values: ["shredding", "pulping"]), EvidenceField(name: "containers", type: .number),
+        ], approvals: ApprovalRule(required: 2, approvers: ["dpo", "ciso", "jane@example.com", "ann"]))
+        let decision = try run.attemptOpenedTask(Self.shred, attempt: 1, task: spec, at: Self.t0)
+        #expect(run.instances[Self.shred]?.state == .awaitingPerson)
+        #expect(decision.state == .waiting)
+        return run
+    }
+
+    static let goodEvidence = ["certificate_number": "SHR-1", "destruction_date": "2026-12-02", "method": "shredding", "containers": "3"]
+
+    @Test func evidenceIsTypedAndEveryProblemIsReportedAtOnce() throws {
+        var run = try opened()
+        let bad = ["certifcate_number": "X", "destruction_date": "2 Dec", "method": "burning", "containers": "three"]
+        do {
+            _ = try run.completeTask(Self.shred, by: "sam", evidence: bad, at: Self.t0)
+            Issue.record("ill-typed evidence was accepted")
+        } catch let refused as TaskActionRefused {
+            #expect(refused.problems == [
+                "unknown evidence field 'certifcate_number'; did you mean 'certificate_number'? (fields: certificate_number, destruction_date, method, containers)",
+                "missing evidence 'certificate_number' (text)",
+                "evidence 'destruction_date' must be a date (YYYY-MM-DD), not '2 Dec'",
+                "evidence 'method' must be one of shredding, pulping, not 'burning'",
+                "evidence 'containers' must be a number, not 'three'",
+            ])
+        }
+        #expect(run.instances[Self.shred]?.state == .awaitingPerson)
+        _ = try run.completeTask(Self.shred, by: "sam", evidence: Self.goodEvidence, at: Self.t0)
+        let completion = try #require(run.instances[Self.shred]?.completion)
+        #expect(completion.evidenceObject == .object(["certificate_number": .string("SHR-1"), "destruction_date": .string("2026-12-02"),
+                                                      "method": .string("shredding"), "containers": .int(3)]))
+        #expect(throws: TaskActionRefused(["task shred was already completed by sam; nothing changed"])) {
+            try run.completeTask(Self.shred, by: "sam", evidence: Self.goodEvidence, at: Self.t0)
+        }
+    }
+
+    @Test func approvalsNeedNDistinctApproversNotTheLeaverNorTheCompleter() throws {
+        var run = try opened()
+        #expect(throws: TaskActionRefused(["task shred has not been completed yet; approve it once it is"])) {
+            try run.approveTask(Self.shred, by: "dpo", at: Self.t0)
+        }
+        _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
+        #expect(run.instances[Self.shred]?.state == .awaitingApproval)
+        #expect(throws: TaskActionRefused(["ANN completed task shred and may not also approve it"])) { try run.approveTask(Self.shred, by: "ANN", at: Self.t0) }
+        #expect(throws: TaskActionRefused(["jane@example.com is the leaver this run is about and may not approve its tasks"])) {
+            try run.approveTask(Self.shred, by: "jane@example.com", at: Self.t0)
+        }
+        #expect(throws: TaskActionRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+            try run.approveTask(Self.shred, by: "mallory", at: Self.t0)
+        }
+        let first = try run.approveTask(Self.shred, by: "dpo", at: Self.t0)
+        #expect(first.attempts.isEmpty && run.instances[Self.shred]?.state == .awaitingApproval)
+        #expect(throws: TaskActionRefused(["dpo has already approved task shred; nothing changed"])) { try run.approveTask(Self.shred, by: "dpo", at: Self.t0) }
+        let second = try run.approveTask(Self.shred, by: "ciso", at: Self.t0)
+        #expect(run.instances[Self.shred]?.state == .succeeded)
+        #expect(run.instances[Self.shred]?.approvals == ["dpo", "ciso"])
+        #expect(second.attempts.map(\.instance.step) == ["after-shred"])
+        #expect(second.attempts[0].parameters["message"] == .string("SHR-1"))
+    }
+
+    @Test func rejectionFailsTheStepAndFollowsOnFailure() throws {
+        var run = try opened()
+        _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
+        #expect(throws: TaskActionRefused(["a rejection needs a --reason"])) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
+        #expect(throws: TaskActionRefused(["ann completed task shred and may not also reject it"])) {
+            try run.rejectTask(Self.shred, by: "ann", reason: "oops", at: Self.t0)
+        }
+        let decision = try run.rejectTask(Self.shred, by: "dpo", reason: "certificate is for another customer", at: Self.t0)
+        #expect(run.instances[Self.shred]?.state == .failed)
+        #expect(run.instances[Self.shred]?.lastError == "rejected by dpo: certificate is for another customer")
+        // on_failure defaults to abort: what needed the task is cancelled, the run fails once `cut` is settled.
+        #expect(decision.events.contains(.step(instance: InstanceKey(step: "after-shred"), event: .cancel(reason: "run aborted: shred failed"))))
+    }
+
+    @Test func aMissedDeadlineIsRecordedOnceAndRunsTheEscalation() throws {
+        var run = try opened()
+        let due = Self.t0.addingTimeInterval(48 * Self.hour)
+        #expect(run.instances[Self.shred]?.deadline == due)
+        // `cut` waits for the leave time, 10 h away; its deadline counts from then.
+        #expect(run.instances[InstanceKey(step: "cut")]?.deadline == Self.t0.addingTimeInterval(11 * Self.hour))
+        #expect(run.nextWake == Self.t0.addingTimeInterval(10 * Self.hour))
+        let atLeave = try run.tick(at: Self.t0.addingTimeInterval(10 * Self.hour))
+        #expect(atLeave.attempts.map(\.instance.step) == ["cut"])
+        _ = try run.attemptSucceeded(InstanceKey(step: "cut"), attempt: 1, output: .null, at: Self.t0.addingTimeInterval(10 * Self.hour + 60))
+        #expect(run.nextWake == due)
+        #expect(try run.tick(at: due.addingTimeInterval(-1)).events.isEmpty)
+        let late = try run.tick(at: due)
+        #expect(late.events.map(\.typeName).prefix(2) == ["deadline.missed", "step.expanded"])
+        #expect(late.attempts.map(\.instance.step) == ["tell-security"])
+        #expect(run.instances[Self.shred]?.missedDeadline == true)
+        #expect(run.instances[InstanceKey(step: "cut")]?.missedDeadline == false)
+        _ = try run.attemptSucceeded(InstanceKey(step: "tell-security"), attempt: 1, output: .null, at: due)
+        #expect(try run.tick(at: due.addingTimeInterval(Self.hour)).events.isEmpty)
+        // Late work still counts; the miss stays on the record.
+        _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: due.addingTimeInterval(Self.hour))
+        #expect(run.instances[Self.shred]?.missedDeadline == true)
+    }
+
+    @Test func reschedulingMovesTimersAndDeadlinesAndBringingItForwardActsNow() throws {
+        var run = try opened()
+        let cut = InstanceKey(step: "cut")
+        let later = Self.t0.addingTimeInterval(34 * Self.hour)
+        let moved = try run.reschedule(["leave_at": DateText.iso8601(later)], by: "hr:amy", reason: "notice extended", at: Self.t0)
+        #expect(moved.events.map(\.typeName) == ["run.rescheduled", "step.reschedule", "deadline.set"])
+        #expect(run.instances[cut]?.state == .scheduled(notBefore: later))
+        #expect(run.instances[cut]?.deadline == later.addingTimeInterval(Self.hour))
+        #expect(run.instances[Self.shred]?.deadline == Self.t0.addingTimeInterval(48 * Self.hour), "a deadline from readiness does not move")
+        #expect(throws: (any Error).self) { try run.reschedule(["leave_at": "next week"], by: "hr:amy", reason: "x", at: Self.t0) }
+        #expect(run.inputs["leave_at"] == .datetime(later), "a refused reschedule changes nothing")
+        let now = Self.t0.addingTimeInterval(Self.hour)
+        let sudden = try run.reschedule(["leave_at": DateText.iso8601(now)], by: "hr:amy", reason: "dismissed", at: now)
+        #expect(sudden.attempts.map(\.instance.step) == ["cut"])
+    }
+
+    @Test func cancellingClosesOpenTasks() throws {
+        var run = try opened()
+        let decision = try run.requestCancel(reason: "resignation withdrawn", by: "hr", at: Self.t0)
+        #expect(run.instances[Self.shred]?.state == .cancelled)
+        #expect(run.instances[Self.shred]?.reason == "run cancelled: resignation withdrawn")
+        #expect(decision.state == .cancelled)
+    }
+}
