@@ -102,6 +102,29 @@ enum SQLiteMigrations {
                 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v3: requests from people") { db in
+            // SQLite cannot widen a CHECK in place: the table is rebuilt with its rows.
+            try db.execute(sql: """
+                CREATE TABLE run_requests_v3 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('cancel', 'redrive', 'complete', 'approve', 'reject', 'reschedule', 'reverse')),
+                    step TEXT,
+                    item TEXT,
+                    reason TEXT,
+                    fields TEXT,
+                    requested_by TEXT NOT NULL,
+                    requested_at INTEGER NOT NULL,
+                    handled_at INTEGER,
+                    refusal TEXT
+                );
+                INSERT INTO run_requests_v3 (id, run_id, kind, step, reason, requested_by, requested_at, handled_at)
+                    SELECT id, run_id, kind, step, reason, requested_by, requested_at, handled_at FROM run_requests;
+                DROP TABLE run_requests;
+                ALTER TABLE run_requests_v3 RENAME TO run_requests;
+                CREATE INDEX run_requests_open ON run_requests(run_id) WHERE handled_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

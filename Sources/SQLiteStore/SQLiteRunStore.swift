@@ -133,7 +133,7 @@ public final class SQLiteRunStore: RunStore {
                     try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", arguments: [append.runID])
                 }
                 for request in append.handledRequests {
-                    try db.execute(sql: "UPDATE run_requests SET handled_at = ? WHERE id = ?", arguments: [now, request])
+                    try db.execute(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?", arguments: [now, request.refusal, request.id])
                 }
                 outcomes.append(.appended)
             }
@@ -174,20 +174,36 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func addRequest(_ request: RunRequest) async throws {
-        try await pool.write { db in
+    @discardableResult
+    public func addRequest(_ request: RunRequest) async throws -> Int64 {
+        let fields = request.fields.isEmpty ? nil : String(decoding: JSONValue.object(request.fields.mapValues(JSONValue.string)).canonicalData(), as: UTF8.self)
+        return try await pool.write { db in
             try db.execute(sql: """
-                INSERT INTO run_requests (run_id, kind, step, reason, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [request.runID, request.kind.rawValue, request.step, request.reason, request.requestedBy, millis(request.requestedAt)])
+                INSERT INTO run_requests (run_id, kind, step, item, reason, fields, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [request.runID, request.kind.rawValue, request.step, request.item, request.reason, fields, request.requestedBy,
+                                 millis(request.requestedAt)])
+            let id = db.lastInsertedRowID
             try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ?", arguments: [millis(request.requestedAt), request.runID])
+            return id
+        }
+    }
+
+    public func outcome(ofRequest id: Int64) async throws -> RequestOutcome {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT handled_at, refusal FROM run_requests WHERE id = ?", arguments: [id]),
+                  (row["handled_at"] as Int64?) != nil else { return .pending }
+            if let refusal: String = row["refusal"] { return .refused(refusal) }
+            return .applied
         }
     }
 
     public func pendingRequests(runID: String) async throws -> [RunRequest] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM run_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id", arguments: [runID]).map { row in
-                RunRequest(id: row["id"], runID: row["run_id"], kind: RunRequest.Kind(rawValue: row["kind"]) ?? .cancel, step: row["step"],
-                           reason: row["reason"], requestedBy: row["requested_by"], requestedAt: dateFromMillis(row["requested_at"]))
+                let fields = (row["fields"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+                return RunRequest(id: row["id"], runID: row["run_id"], kind: RunRequest.Kind(rawValue: row["kind"]) ?? .cancel, step: row["step"],
+                                  item: row["item"], reason: row["reason"], fields: fields, requestedBy: row["requested_by"],
+                                  requestedAt: dateFromMillis(row["requested_at"]))
             }
         }
     }

@@ -68,7 +68,7 @@ extension Offboard {
     }
 }
 
-/// Records a cancel or redrive request, and carries it out here when no worker holds the run.
+/// Checks a cancel or redrive against the run, then submits it.
 private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason: String?, actor: ActorOption, store: StoreOptions,
                      secrets: SecretOptions) async throws {
     let database = try store.openStore()
@@ -90,12 +90,9 @@ private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason
             throw ExitCodes.invalid
         }
     }
-    try await database.addRequest(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: Date()))
-    let worker = Engine.Worker(store: database, registry: try HandlerSetup.registry(), secrets: secrets.resolver,
-                               observer: LineProgress(showRunID: false))
-    guard let state = try await worker.drive(runID: run) else {
-        Output.error("\(kind == .cancel ? "cancellation" : "redrive") requested; the worker holding run \(run) carries it out")
-        return
-    }
+    let clock = CommandClock.current
+    let submission = RequestSubmission(database: database, store: store, secrets: secrets, clock: clock)
+    let state = try await submission.submit(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: clock.now()),
+                                            checked: false)
     Output.error("run \(run) is \(state.rawValue)")
 }

@@ -50,7 +50,7 @@ extension Offboard {
 
         func run() async throws {
             let (playbook, _) = try options.loadOrExit(self.playbook)
-            var moment = Date()
+            var moment = CommandClock.current.now()
             if let now {
                 guard let parsed = DateText.parseDateTime(now, defaultTimeZone: nil) else {
                     Output.error("error: --now '\(now)' is not an ISO 8601 date-time with an offset, such as 2026-12-04T09:00:00Z")

@@ -44,10 +44,11 @@ extension Offboard {
             let (playbook, _) = try options.loadOrExit(self.playbook)
             let inputs = try leaver.bind(to: playbook)
             let database = try store.openStore()
-            let started = try await RunStarter(store: database).start(playbook, inputs: inputs, key: key, by: actor.name)
+            let started = try await RunStarter(store: database, clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             let progress = ProgressDisplay.make(runID: started.id, playbook: playbook)
             progress.begin()
-            let worker = Engine.Worker(store: database, registry: try HandlerSetup.registry(), secrets: secrets.resolver, observer: progress)
+            let worker = Engine.Worker(store: database, registry: try HandlerSetup.registry(), secrets: secrets.resolver, clock: CommandClock.current,
+                                       observer: progress)
             let state = try await worker.drive(runID: started.id)
             progress.end()
             print(started.id)

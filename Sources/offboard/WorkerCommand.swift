@@ -45,7 +45,7 @@ extension Offboard {
             Logs.bootstrap(level: .info)
             let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
             let worker = Engine.Worker(store: try store.openStore(), registry: try HandlerSetup.registry(), secrets: secrets.resolver,
-                                       configuration: configuration,
+                                       clock: CommandClock.current, configuration: configuration,
                                        observer: LineProgress(showRunID: true))
             let task = Task { try await worker.run(untilIdle: untilIdle) }
             let signals = SignalWatcher { task.cancel() }

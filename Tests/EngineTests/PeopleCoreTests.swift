@@ -75,7 +75,7 @@ import Testing
         } catch let refused as TaskActionRefused {
             #expect(refused.problems == [
                 "unknown evidence field 'certifcate_number'; did you mean 'certificate_number'? (fields: certificate_number, destruction_date, method, containers)",
-                "missing evidence 'certificate_number' (text)",
+                "missing evidence 'certificate_number': text",
                 "evidence 'destruction_date' must be a date (YYYY-MM-DD), not '2 Dec'",
                 "evidence 'method' must be one of shredding, pulping, not 'burning'",
                 "evidence 'containers' must be a number, not 'three'",

@@ -124,7 +124,20 @@ extension RunCore {
     /// start time, and every deadline is worked out again; a time brought forward to now acts at once.
     public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date) throws -> RunDecision {
         guard !state.isFinished else { throw TaskActionRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
-        guard !changes.isEmpty else { throw TaskActionRefused("nothing to change: give --set NAME=VALUE") }
+        guard !changes.isEmpty else { throw TaskActionRefused("nothing to change: give --set NAME=VALUE", invalidInput: true) }
+        var problems: [String] = []
+        let timeInputs = playbook.inputs.filter { $0.type == .date || $0.type == .datetime }
+        for (name, text) in changes.sorted(by: { $0.key < $1.key }) {
+            guard let declaration = timeInputs.first(where: { $0.name == name }) else {
+                let hint = Suggestion.closest(to: name, in: timeInputs.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+                problems.append("'\(name)' is not a date or datetime input of \(playbook.name)\(hint) (only times can be rescheduled)")
+                continue
+            }
+            if case .failure(let problem) = InputBinding.convert(text: text, to: declaration, timeZone: timeZone) {
+                problems.append("\(name): \(problem.message)")
+            }
+        }
+        if !problems.isEmpty { throw TaskActionRefused(problems, invalidInput: true) }
         // Worked out on a copy: a change that cannot be applied leaves this run untouched.
         var next = self
         let decision = try next.applyReschedule(changes, by: by, reason: reason, at: now)

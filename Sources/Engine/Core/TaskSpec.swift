@@ -70,9 +70,18 @@ public struct TaskCompletion: Sendable, Hashable, Codable {
 /// Why a person's action on a task was refused; every problem at once.
 public struct TaskActionRefused: Error, Sendable, Hashable, CustomStringConvertible {
     public var problems: [String]
+    /// The values given were wrong (evidence, a time), rather than the action not being allowed now.
+    public var isInvalidInput: Bool
 
-    public init(_ problems: [String]) { self.problems = problems }
-    public init(_ problem: String) { problems = [problem] }
+    public init(_ problems: [String], invalidInput: Bool = false) {
+        self.problems = problems
+        isInvalidInput = invalidInput
+    }
+
+    public init(_ problem: String, invalidInput: Bool = false) {
+        problems = [problem]
+        isInvalidInput = invalidInput
+    }
 
     public var description: String { problems.joined(separator: "\n") }
 }
@@ -91,7 +100,7 @@ extension TaskSpec {
         }
         for field in evidence {
             guard let text = given[field.name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-                if field.required { problems.append("missing evidence '\(field.name)' (\(field.expectation))") }
+                if field.required { problems.append("missing evidence '\(field.name)': \(field.expectation)") }
                 continue
             }
             if let value = field.parse(text) {
@@ -100,7 +109,7 @@ extension TaskSpec {
                 problems.append("evidence '\(field.name)' must be \(field.expectation), not '\(text)'")
             }
         }
-        if !problems.isEmpty { throw TaskActionRefused(problems) }
+        if !problems.isEmpty { throw TaskActionRefused(problems, invalidInput: true) }
         return typed
     }
 }

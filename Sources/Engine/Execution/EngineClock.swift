@@ -66,3 +66,17 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
         try Task.checkCancellation()
     }
 }
+
+/// The machine's clock moved to start at a given instant, then running at real speed: how a
+/// command line is told "it is the leave date now" (`OFFBOARD_NOW`) in tests and rehearsals.
+public struct ShiftedClock: EngineClock {
+    private let offset: TimeInterval
+
+    public init(startingAt start: Date) { offset = start.timeIntervalSinceNow }
+
+    public func now() -> Date { Date().addingTimeInterval(offset) }
+
+    public func sleep(until deadline: Date) async throws {
+        try await SystemClock().sleep(until: deadline.addingTimeInterval(-offset))
+    }
+}

@@ -29,10 +29,7 @@ struct RunDriver {
     func drive() async throws -> Ending {
         guard let stored = try await store.loadRun(runID) else { throw DriverError("run \(runID) does not exist") }
         let playbook = try await context.playbooks.playbook(for: stored)
-        let timeZone = TimeZone(identifier: stored.timeZone) ?? .gmt
-        let inputs = try InputBinder.restore(playbook, json: stored.inputs, timeZone: timeZone)
-        var core = RunCore(runID: runID, playbook: playbook, inputs: inputs, timeZone: timeZone, maxParallel: context.configuration.maxParallelPerRun)
-        for entry in stored.journal { try core.apply(entry.event) }
+        var core = try RunCore.replaying(stored, playbook: playbook, maxParallel: context.configuration.maxParallelPerRun)
         var sequence = stored.journal.count
 
         let (stream, continuation) = AsyncStream<Input>.makeStream()
@@ -120,26 +117,23 @@ struct RunDriver {
         return .parked(state, wakeAt: wakeAt)
     }
 
-    /// Applies requests made from outside (cancel, redrive); a request that no longer applies is
-    /// logged and marked handled.
-    private func takeRequests(into core: inout RunCore, first: RunDecision) async throws -> (RunDecision, [Int64]) {
+    /// Applies requests made from outside (cancel, redrive, people's actions on tasks, a new leave
+    /// time); a request that no longer applies is refused with its reason, recorded on the request.
+    private func takeRequests(into core: inout RunCore, first: RunDecision) async throws -> (RunDecision, [HandledRequest]) {
         var decision = first
-        var handled: [Int64] = []
+        var handled: [HandledRequest] = []
         for request in try await store.pendingRequests(runID: runID) {
-            handled.append(request.id)
             do {
-                let next: RunDecision
-                switch request.kind {
-                case .cancel: next = try core.requestCancel(reason: request.reason ?? "no reason given", by: request.requestedBy, at: clock.now())
-                case .redrive: next = try core.redrive(step: request.step, by: request.requestedBy, at: clock.now())
-                }
+                let next = try core.apply(request, at: clock.now())
                 decision.events += next.events
                 decision.attempts += next.attempts
                 decision.cancelAttempts += next.cancelAttempts
                 decision.nextWake = next.nextWake
                 decision.state = next.state
+                handled.append(HandledRequest(id: request.id))
             } catch {
                 context.logger.warning("request \(request.id) (\(request.kind.rawValue)) for run \(runID) does not apply: \(error)")
+                handled.append(HandledRequest(id: request.id, refusal: "\(error)"))
             }
         }
         return (decision, handled)

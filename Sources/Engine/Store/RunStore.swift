@@ -93,13 +93,13 @@ public struct JournalAppend: Sendable {
     public var wakeAt: Date?
     /// Extends the lease while appending.
     public var leaseUntil: Date
-    /// Requests (cancel, redrive) these entries answer, marked handled in the same transaction.
-    public var handledRequests: [Int64]
+    /// Requests these entries answer (or refuse), marked handled in the same transaction.
+    public var handledRequests: [HandledRequest]
     /// Gives the lease back in the same transaction (the run finished or is parked).
     public var releaseLease: Bool
 
     public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, leaseUntil: Date,
-                handledRequests: [Int64] = [], releaseLease: Bool = false) {
+                handledRequests: [HandledRequest] = [], releaseLease: Bool = false) {
         self.runID = runID
         self.worker = worker
         self.entries = entries
@@ -118,30 +118,57 @@ public enum AppendOutcome: Sendable, Hashable {
     case leaseLost(owner: String?)
 }
 
-/// A request from outside the worker that holds a run (a person cancelling or redriving it).
+/// A request from outside the worker that holds a run: a person cancelling or redriving it,
+/// completing, approving or rejecting a task, or moving the leave time.
 public struct RunRequest: Sendable, Hashable {
     /// What is asked.
-    public enum Kind: String, Sendable, Hashable, Codable {
-        case cancel, redrive
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        case cancel, redrive, complete, approve, reject, reschedule, reverse
     }
 
     public var id: Int64
     public var runID: String
     public var kind: Kind
     public var step: String?
+    /// The fan-out item of `step`, for a task of a `for_each` step.
+    public var item: String?
     public var reason: String?
+    /// Evidence (`complete`) or new input values (`reschedule`), as text.
+    public var fields: [String: String]
     public var requestedBy: String
     public var requestedAt: Date
 
-    public init(id: Int64 = 0, runID: String, kind: Kind, step: String? = nil, reason: String? = nil, requestedBy: String, requestedAt: Date) {
+    public init(id: Int64 = 0, runID: String, kind: Kind, step: String? = nil, item: String? = nil, reason: String? = nil,
+                fields: [String: String] = [:], requestedBy: String, requestedAt: Date) {
         self.id = id
         self.runID = runID
         self.kind = kind
         self.step = step
+        self.item = item
         self.reason = reason
+        self.fields = fields
         self.requestedBy = requestedBy
         self.requestedAt = requestedAt
     }
+}
+
+/// A request a worker has dealt with: applied (journaled with the entries), or refused and why.
+public struct HandledRequest: Sendable, Hashable {
+    public var id: Int64
+    /// Nil when the request was applied.
+    public var refusal: String?
+
+    public init(id: Int64, refusal: String? = nil) {
+        self.id = id
+        self.refusal = refusal
+    }
+}
+
+/// What became of a request.
+public enum RequestOutcome: Sendable, Hashable {
+    case pending
+    case applied
+    case refused(String)
 }
 
 /// Where runs and their journals live. The engine only talks to this protocol.
@@ -178,8 +205,12 @@ public protocol RunStore: Sendable {
     /// Runs, newest first, optionally only those in `state`.
     func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary]
 
-    /// Records a request for the run and makes the run due now.
-    func addRequest(_ request: RunRequest) async throws
+    /// Records a request for the run, makes the run due now, and returns the request's id.
+    @discardableResult
+    func addRequest(_ request: RunRequest) async throws -> Int64
+
+    /// Whether a request was applied, refused, or is still waiting for a worker.
+    func outcome(ofRequest id: Int64) async throws -> RequestOutcome
 
     /// Requests not yet handled, oldest first.
     func pendingRequests(runID: String) async throws -> [RunRequest]

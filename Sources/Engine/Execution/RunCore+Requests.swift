@@ -1,0 +1,27 @@
+import Foundation
+import Playbook
+
+extension RunCore {
+    /// A run rebuilt from the store: its inputs read back through the playbook, its journal replayed.
+    public static func replaying(_ stored: StoredRun, playbook: Playbook, maxParallel: Int = 8) throws -> RunCore {
+        let timeZone = TimeZone(identifier: stored.timeZone) ?? .gmt
+        let inputs = try InputBinder.restore(playbook, json: stored.inputs, timeZone: timeZone)
+        var core = RunCore(runID: stored.summary.id, playbook: playbook, inputs: inputs, timeZone: timeZone, maxParallel: maxParallel)
+        for entry in stored.journal { try core.apply(entry.event) }
+        return core
+    }
+
+    /// Carries out a request from outside the worker; throws (changing nothing) when it does not apply.
+    public mutating func apply(_ request: RunRequest, at now: Date) throws -> RunDecision {
+        let key = InstanceKey(step: request.step ?? "", item: request.item)
+        switch request.kind {
+        case .cancel: return try requestCancel(reason: request.reason ?? "no reason given", by: request.requestedBy, at: now)
+        case .redrive: return try redrive(step: request.step, by: request.requestedBy, at: now)
+        case .complete: return try completeTask(key, by: request.requestedBy, evidence: request.fields, at: now)
+        case .approve: return try approveTask(key, by: request.requestedBy, at: now)
+        case .reject: return try rejectTask(key, by: request.requestedBy, reason: request.reason ?? "", at: now)
+        case .reschedule: return try reschedule(request.fields, by: request.requestedBy, reason: request.reason ?? "no reason given", at: now)
+        case .reverse: throw TaskActionRefused("reversal is not supported by this worker")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Handlers
+import Playbook
+import SQLiteStore
+
+extension Offboard {
+    /// `offboard tasks`: what people are asked to do.
+    struct Tasks: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the tasks waiting for a person, across running runs.",
+            discussion: """
+                A task is listed while it waits to be completed, or, once completed, while it waits \
+                for approvals. Each entry shows who is asked, when it is due, and the command that \
+                completes it.
+
+                Examples:
+                  offboard tasks
+                  offboard tasks --assignee facilities --overdue
+                  offboard tasks --format json
+
+                Exit codes: 0 listed (even none); 69 the run database cannot be opened.
+                """
+        )
+
+        @Option(help: ArgumentHelp("Only tasks this person or team is asked to do or approve.", valueName: "name"))
+        var assignee: String?
+
+        @Flag(help: "Only tasks past their deadline.")
+        var overdue = false
+
+        @Option(help: "Output format.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let database = try store.openStore()
+            let playbooks = PinnedPlaybooks(catalog: try HandlerSetup.registry())
+            let now = CommandClock.current.now()
+            var tasks: [TaskReport] = []
+            for state in [RunState.waiting, .running] {
+                for summary in try await database.listRuns(state: state, limit: Int(Int32.max)).reversed() {
+                    guard let stored = try await database.loadRun(summary.id) else { continue }
+                    do {
+                        let core = try RunCore.replaying(stored, playbook: try await playbooks.playbook(for: stored))
+                        tasks += TaskReport.open(in: core, journal: stored.journal, now: now)
+                    } catch {
+                        Output.error("warning: run \(summary.id) could not be read: \(error)")
+                    }
+                }
+            }
+            if let assignee { tasks = tasks.filter { $0.isFor(assignee) } }
+            if overdue { tasks = tasks.filter(\.overdue) }
+            tasks.sort { ($0.due ?? .distantFuture, $0.openedAt ?? .distantPast) < ($1.due ?? .distantFuture, $1.openedAt ?? .distantPast) }
+            switch format {
+            case .json: Output.json(tasks)
+            case .text:
+                if tasks.isEmpty { Output.error("no tasks waiting\(assignee.map { " for \($0)" } ?? "")\(overdue ? " past their deadline" : "")") }
+                for task in tasks { print(Self.describe(task), terminator: "") }
+            }
+        }
+
+        static func describe(_ task: TaskReport) -> String {
+            let key = InstanceKey(step: task.step, item: task.item).description
+            let due = task.due.map { "due \(DateText.iso8601($0))\(task.overdue ? " — OVERDUE" : "")" } ?? "no deadline"
+            var lines = ["\(task.run) \(key) [\(task.state)] for \(task.assignee), \(due)", "  \(task.title)"]
+            if let instructions = task.instructions { lines.append("  \(instructions)") }
+            let item = task.item.map { " --item \($0)" } ?? ""
+            if let approvals = task.approvals, task.state == StepState.awaitingApproval.name {
+                let waiting = approvals.approvers.filter { name in !approvals.given.contains { $0.caseInsensitiveCompare(name) == .orderedSame } }
+                lines.append("  completed by \(task.completedBy ?? "?"); approvals \(approvals.given.count) of \(approvals.required) (from: \(waiting.joined(separator: ", ")))")
+                lines.append("  approve: offboard approve \(task.run) \(task.step)\(item) --by NAME")
+            } else {
+                let evidence = task.evidence.map { " --evidence \($0.name)=\($0.type == .enum ? ($0.values ?? []).joined(separator: "|") : "…")" }
+                lines.append("  complete: offboard complete \(task.run) \(task.step)\(item) --by NAME\(evidence.joined())")
+                if let approvals = task.approvals { lines.append("  then \(approvals.required) approval(s) from: \(approvals.approvers.joined(separator: ", "))") }
+            }
+            return lines.joined(separator: "\n") + "\n\n"
+        }
+    }
+
+    /// `offboard reschedule`: move the leave time of a running run.
+    struct Reschedule: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a running run's leave time (or another date input); timers and deadlines move with it.",
+            discussion: """
+                Steps that have not started get their new start time and every deadline that depends \
+                on the changed input is worked out again. A time brought forward to now acts at \
+                once. The change is journaled with who made it and why. Only date and datetime \
+                inputs can change.
+
+                Examples:
+                  offboard reschedule r-20261123-1f3a9c0e4b2d --set leave_at=2026-12-18T17:00:00Z \\
+                    --reason "notice period extended" --by hr:amy
+                  offboard reschedule r-20261123-1f3a9c0e4b2d --set leave_at=now --reason "dismissed"
+
+                Exit codes: 0 rescheduled; 1 the run has finished; 65 not a date input, or not a \
+                time; 66 no such run.
+                """
+        )
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(name: .customLong("set"), help: ArgumentHelp("The new value of a date or datetime input (repeatable); `now` for now.",
+                                                          valueName: "name=value"))
+        var assignments: [String] = []
+
+        @Option(help: "Why (recorded).")
+        var reason: String
+
+        @OptionGroup var actor: ActorOption
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var secrets: SecretOptions
+
+        func run() async throws {
+            let clock = CommandClock.current
+            var changes: [String: String] = [:]
+            for pair in assignments {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    Output.error("error: --set '\(pair)' must be name=value")
+                    throw ExitCodes.badInput
+                }
+                let value = String(pair[pair.index(after: equals)...])
+                changes[String(pair[..<equals])] = value == "now" ? DateText.iso8601(clock.now()) : value
+            }
+            let submission = RequestSubmission(database: try store.openStore(), store: store, secrets: secrets, clock: clock)
+            let state = try await submission.submit(RunRequest(runID: run, kind: .reschedule, reason: reason, fields: changes,
+                                                               requestedBy: actor.name, requestedAt: clock.now()))
+            Output.error("run \(run) rescheduled by \(actor.name); it is \(state.rawValue)")
+        }
+    }
+}
