@@ -35,7 +35,7 @@ import Testing
               approvals: { required: 2, approvers: [dpo, ciso, jane@example.com, ann] }
           - id: tell-security
             uses: log
-            with: { message: late }
+            with: { message: "late: {{ item.step }} was due {{ item.due }}" }
           - id: after-shred
             uses: log
             needs: [shred]
@@ -142,11 +142,12 @@ import Testing
         #expect(run.nextWake == due)
         #expect(try run.tick(at: due.addingTimeInterval(-1)).events.isEmpty)
         let late = try run.tick(at: due)
-        #expect(late.events.map(\.typeName).prefix(2) == ["deadline.missed", "step.expanded"])
-        #expect(late.attempts.map(\.instance.step) == ["tell-security"])
+        #expect(late.events.map(\.typeName).prefix(2) == ["deadline.missed", "escalation.added"])
+        #expect(late.attempts.map(\.instance) == [InstanceKey(step: "tell-security", item: "shred")])
+        #expect(late.attempts.first?.parameters["message"] == .string("late: shred was due \(DateText.iso8601(due))"))
         #expect(run.instances[Self.shred]?.missedDeadline == true)
         #expect(run.instances[InstanceKey(step: "cut")]?.missedDeadline == false)
-        _ = try run.attemptSucceeded(InstanceKey(step: "tell-security"), attempt: 1, output: .null, at: due)
+        _ = try run.attemptSucceeded(InstanceKey(step: "tell-security", item: "shred"), attempt: 1, output: .null, at: due)
         #expect(try run.tick(at: due.addingTimeInterval(Self.hour)).events.isEmpty)
         // Late work still counts; the miss stays on the record.
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: due.addingTimeInterval(Self.hour))

@@ -163,6 +163,12 @@ extension RunCore {
         for key in order {
             guard let record = instances[key], let due = record.deadline, due <= now, !record.missedDeadline, !record.state.isTerminal else { continue }
             try self.record(.deadlineMissed(instance: key, due: due), into: &decision)
+            for escalation in stepsByID[key.step]?.onDeadline ?? [] {
+                var details: [String: JSONValue] = ["step": .string(key.step), "due": .string(DateText.iso8601(due, in: timeZone))]
+                details["item"] = key.item.map(JSONValue.string) ?? .null
+                let name = key.item.map { "\(key.step):\($0)" } ?? key.step
+                try self.record(.escalationAdded(step: escalation.id, item: FanOutItem(id: name, value: .object(details))), into: &decision)
+            }
             changed = true
         }
         return changed

@@ -162,7 +162,12 @@ public struct RunCore: Sendable {
                 throw RunTransitionError(description: "step \(key) of run \(runID) has no deadline left to miss")
             }
             instances[key]?.missedDeadline = true
-            for escalation in stepsByID[key.step]?.onDeadline ?? [] { triggeredFallbacks.insert(escalation.id) }
+        case .escalationAdded(let step, let item):
+            let key = InstanceKey(step: step, item: item.id)
+            guard stepsByID[step] != nil, instances[key] == nil else { throw RunTransitionError(description: "escalation \(key) cannot be added to run \(runID)") }
+            instances[key] = freshRecord(key, itemValue: item.value.value)
+            expansions[step, default: []].append(key)
+            order.append(key)
         case .rescheduled(let changes, _, _):
             guard !state.isFinished else { throw RunTransitionError(description: "run \(runID) is already \(state.rawValue)") }
             for (name, text) in changes.sorted(by: { $0.key < $1.key }) {

@@ -44,6 +44,8 @@ public enum RunEvent: Sendable, Hashable, Codable {
     case deadlineSet(instance: InstanceKey, due: Date)
     /// The instance was not done by its deadline: it is overdue, and its `on_deadline` steps run.
     case deadlineMissed(instance: InstanceKey, due: Date)
+    /// An instance of an `on_deadline` step was added for one missed deadline (its item names it).
+    case escalationAdded(step: String, item: FanOutItem)
     /// Time inputs changed on a running run (the leave time moved), as ISO 8601 text, with who and why.
     case rescheduled(changes: [String: String], by: String, reason: String)
 
@@ -59,6 +61,7 @@ public enum RunEvent: Sendable, Hashable, Codable {
         case .runFinished: return "run.finished"
         case .deadlineSet: return "deadline.set"
         case .deadlineMissed: return "deadline.missed"
+        case .escalationAdded: return "escalation.added"
         case .rescheduled: return "run.rescheduled"
         }
     }

@@ -12,6 +12,7 @@ struct PlaybookValidator {
     private let graph: NeedsGraph
     private let inputTypes: [String: ValueType]
     private let stepIDs: Set<String>
+    private let escalationSteps: Set<String>
 
     init(playbook: Playbook, catalog: any HandlerCatalog, removed: [String: SourceLocation]) {
         self.playbook = playbook
@@ -19,6 +20,7 @@ struct PlaybookValidator {
         self.removed = removed
         graph = NeedsGraph(steps: playbook.steps)
         stepIDs = Set(playbook.steps.map(\.id))
+        escalationSteps = Set(playbook.steps.flatMap { $0.onDeadline.map(\.id) })
         var inputTypes: [String: ValueType] = [:]
         for input in playbook.inputs { inputTypes[input.name] = input.valueType }
         self.inputTypes = inputTypes
@@ -77,6 +79,16 @@ struct PlaybookValidator {
             default: diagnostics.append(.error("for_each needs a list, but the expression is \(type.withArticle)", at: forEach.source.location))
             }
             if itemType == nil { itemType = .any }
+        }
+        if escalationSteps.contains(step.id) {
+            // An escalation runs once per missed deadline; `item` says which (step, item, due).
+            itemType = .object
+            if step.forEach != nil, let location = step.forEach?.source.location {
+                diagnostics.append(.error("step '\(step.id)' is named by an on_deadline, so it runs once per missed deadline and cannot have for_each", at: location))
+            }
+            if case .run(let target, let location) = playbook.steps.first(where: { if case .run(step.id, _) = $0.onFailure { true } else { false } })?.onFailure {
+                diagnostics.append(.error("step '\(target)' is named by both an on_failure and an on_deadline; give each its own step", at: location))
+            }
         }
         let stepScope = TypeScope(inputs: inputTypes, itemType: itemType, stepIDs: stepIDs, dependsOn: dependsOn)
         if let when = step.when, let type = checkExpression(when, scope: stepScope), !ValueType.bool.accepts(type) {
