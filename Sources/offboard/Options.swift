@@ -71,6 +71,11 @@ enum Output {
     }
 
     static func json(_ value: some Encodable) {
+        print(jsonText(value))
+    }
+
+    /// Pretty, key-sorted JSON with ISO 8601 dates (milliseconds), as every `--format json` writes.
+    static func jsonText(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -78,7 +83,7 @@ enum Output {
             try container.encode(DateText.iso8601(date, fractionalSeconds: true))
         }
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        print(String(decoding: data, as: UTF8.self))
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

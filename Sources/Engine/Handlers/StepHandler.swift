@@ -16,6 +16,9 @@ public protocol StepHandler: Sendable {
     var summary: String { get }
     /// The parameters it accepts under `with:`.
     var parameters: ParameterSchema { get }
+    /// Whether its steps end some of the leaver's access (the evidence pack times them against
+    /// the leave time). False unless the handler says so.
+    var removesAccess: Bool { get }
 
     /// What the step would do with these rendered parameters. Read-only: it may look at the real
     /// target, never change it. Secrets arrive as references, never as values.
@@ -42,6 +45,8 @@ public struct VerificationResult: Sendable, Hashable, Codable {
 }
 
 extension StepHandler {
+    public var removesAccess: Bool { false }
+
     public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
         throw HandlerFailure("the '\(type)' handler cannot execute steps yet", retryable: false)
     }

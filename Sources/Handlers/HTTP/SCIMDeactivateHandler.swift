@@ -6,6 +6,7 @@ public struct SCIMDeactivateHandler: StepHandler {
     public init() {}
 
     public let type = "scim.deactivate"
+    public let removesAccess = true
     public let summary = "Finds a user in a SCIM 2.0 service by userName or externalId and sets active to false (or deletes it)."
 
     public var parameters: ParameterSchema {

@@ -18,6 +18,7 @@ public struct PluginHandler: StepHandler {
 
     public var type: String { manifest.type }
     public var summary: String { manifest.summary }
+    public var removesAccess: Bool { manifest.removesAccess }
     public var parameters: ParameterSchema { manifest.parameters }
 
     public func plan(_ request: HandlerPlanRequest) async throws -> ActionPreview {

@@ -24,6 +24,8 @@ public struct PluginManifest: Sendable {
     public var timeout: TimeInterval
     public var actions: Set<String>
     public var parameters: ParameterSchema
+    /// `removes_access: true`: its steps end some of the leaver's access (timed in the evidence pack).
+    public var removesAccess = false
     /// Where the manifest is, for messages.
     public var file: String
 
@@ -63,7 +65,7 @@ private struct ManifestReader {
     let file: String
     var diagnostics: [Diagnostic] = []
 
-    static let keys = ["plugin", "summary", "executable", "timeout", "actions", "parameters"]
+    static let keys = ["plugin", "summary", "executable", "timeout", "actions", "parameters", "removes_access"]
     static let fieldKeys = ["type", "required", "description", "default", "secret", "items", "values"]
     static let types = ["string", "int", "bool", "duration", "datetime", "list", "map", "any", "enum"]
 
@@ -112,9 +114,17 @@ private struct ManifestReader {
             }
             for pair in pairs { if let field = field(pair) { fields.append(field) } }
         }
+        var removesAccess = false
+        if let node = root["removes_access"] {
+            if case .bool(let flag)? = node.scalar?.value { removesAccess = flag } else {
+                diagnostics.append(.error("removes_access must be true or false", at: node.location))
+            }
+        }
         guard let type, let executable else { return nil }
-        return PluginManifest(type: type, summary: root["summary"]?.string ?? "Plugin \(type).", executable: executable, timeout: timeout,
-                              actions: actions, parameters: ParameterSchema(fields), file: file)
+        var manifest = PluginManifest(type: type, summary: root["summary"]?.string ?? "Plugin \(type).", executable: executable, timeout: timeout,
+                                      actions: actions, parameters: ParameterSchema(fields), file: file)
+        manifest.removesAccess = removesAccess
+        return manifest
     }
 
     private mutating func required(_ node: YAMLNode, _ key: String) -> String? {

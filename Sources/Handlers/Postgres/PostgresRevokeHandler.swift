@@ -6,6 +6,7 @@ public struct PostgresRevokeHandler: StepHandler {
     public init() {}
 
     public let type = "postgres.revoke"
+    public let removesAccess = true
     public let summary = "Disables a PostgreSQL role's login, revokes its memberships and ends its open sessions."
 
     public var parameters: ParameterSchema {

@@ -1,0 +1,107 @@
+import Foundation
+import Playbook
+
+extension EvidencePack {
+    /// Builds the pack by replaying the run's journal. `chain` is the journal as stored, checked
+    /// here; `removesAccess` says whether a handler type ends access (a step's `removes_access` wins).
+    public static func build(_ stored: StoredRun, playbook: Playbook, chain: StoredChain?, removesAccess: (String) -> Bool,
+                             now: Date) throws -> EvidencePack {
+        let core = try RunCore.replaying(stored, playbook: playbook)
+        let timeZone = core.timeZone
+        var times: [InstanceKey: InstanceTimes] = [:]
+        var missed: [MissedDeadline] = []
+        var changes: [Reschedule] = []
+        var cancellation: Cancellation?
+        var finishedAt: Date?
+        for entry in stored.journal {
+            switch entry.event {
+            case .step(let key, let event): times[key, default: InstanceTimes()].note(event, at: entry.at)
+            case .deadlineMissed(let key, let due):
+                missed.append(MissedDeadline(step: key.step, item: key.item, due: due, recordedAt: entry.at, escalations: []))
+            case .escalationAdded(let step, let item):
+                // Journaled right after the miss that set it off.
+                if !missed.isEmpty { missed[missed.count - 1].escalations.append(InstanceKey(step: step, item: item.id).description) }
+            case .rescheduled(let fields, let by, let reason): changes.append(Reschedule(at: entry.at, by: by, reason: reason, changes: fields))
+            case .cancelRequested(let reason, let by): cancellation = Cancellation(by: by, reason: reason, at: entry.at)
+            case .runFinished: finishedAt = entry.at
+            default: break
+            }
+        }
+        var leaveTime: Date?
+        if let field = playbook.leaveTime {
+            switch try? field.evaluate(in: EvaluationScope(inputs: core.inputs, now: now, timeZone: timeZone)) {
+            case .datetime(let date)?: leaveTime = date
+            case .date(let date)?: leaveTime = date.startOfDay(in: timeZone)
+            default: break
+            }
+        }
+        var steps: [StepEvidence] = []
+        for record in core.orderedInstances {
+            guard let step = playbook.step(record.key.step) else { continue }
+            let time = times[record.key] ?? InstanceTimes()
+            let removes = step.removesAccess ?? removesAccess(step.uses)
+            var evidence = StepEvidence(id: step.id, item: record.key.item, description: step.description, handler: step.uses, state: record.state.name,
+                                        removesAccess: removes, readyAt: record.readyAt, startedAt: time.started, finishedAt: time.finished,
+                                        attempts: record.attempts, verification: record.verification, error: record.lastError, reason: record.reason)
+            if removes, record.state == .succeeded, let finished = time.finished, let leaveTime {
+                evidence.secondsAfterLeaveTime = finished.timeIntervalSince(leaveTime)
+            }
+            if let due = record.deadline {
+                let outcome: String
+                if record.missedDeadline || (time.finished.map { $0 > due } ?? (now >= due)) { outcome = "missed" }
+                else if record.state.isDone { outcome = "met" }
+                else { outcome = record.state.isTerminal ? "not-reached" : "open" }
+                evidence.deadline = DeadlineFacts(due: due, outcome: outcome)
+            }
+            if let task = record.task {
+                evidence.task = TaskFacts(assignee: task.assignee, title: task.title, completedBy: record.completion?.by, completedAt: time.completed,
+                                          evidence: record.completion?.evidence.mapValues(\.value) ?? [:],
+                                          approvals: time.approvals.map { Approval(by: $0.by, at: $0.at) },
+                                          approvalsRequired: task.approvals?.required ?? 0, rejection: record.rejection)
+            }
+            steps.append(evidence)
+        }
+        var fields: [String: JSONValue] = [:]
+        var withheld: [String] = []
+        for input in playbook.inputs {
+            if input.personal { withheld.append(input.name); continue }
+            fields[input.name] = (core.inputs[input.name] ?? .null).json(in: timeZone)
+        }
+        let chainFacts: ChainFacts
+        let howToCheck = "offboard verify \(stored.summary.id) recomputes the chain; its head must equal this one"
+        switch chain.map(JournalChain.verify) {
+        case .intact(let head, let entries)?: chainFacts = ChainFacts(entries: entries, head: head, intact: true, howToCheck: howToCheck)
+        case .broken(_, let problem)?:
+            chainFacts = ChainFacts(entries: chain?.records.count ?? 0, head: chain?.head, intact: false, problem: problem, howToCheck: howToCheck)
+        case nil: chainFacts = ChainFacts(entries: 0, intact: false, problem: "the journal could not be read", howToCheck: howToCheck)
+        }
+        let summary = stored.summary
+        return EvidencePack(
+            generatedAt: now,
+            run: RunFacts(id: summary.id, state: summary.state, triggeredBy: summary.createdBy, triggeredAt: summary.createdAt,
+                          finishedAt: summary.state.isFinished ? finishedAt : nil, cancelled: cancellation),
+            playbook: RunReport.PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
+            leaver: Leaver(fields: fields, withheld: withheld, timeZone: timeZone.identifier),
+            leaveTime: leaveTime.map { LeaveTime(at: $0, changes: changes) },
+            steps: steps, deadlinesMissed: missed, chain: chainFacts)
+    }
+}
+
+/// When things happened to one instance, read off the journal.
+private struct InstanceTimes {
+    var started: Date?
+    var finished: Date?
+    var completed: Date?
+    var approvals: [(by: String, at: Date)] = []
+
+    mutating func note(_ event: StepEvent, at: Date) {
+        switch event {
+        case .start: if started == nil { started = at }
+        case .succeed, .skip, .cancel, .reject, .fail(_, _, nil): finished = at
+        case .complete: completed = at
+        case .approve(let by): approvals.append((by, at))
+        case .reset: finished = nil
+        default: break
+        }
+    }
+}
