@@ -84,7 +84,8 @@ let package = Package(
         ),
         .testTarget(
             name: "OffboardCLITests",
-            dependencies: ["offboard", "Playbook", "Handlers", "Engine", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["offboard", "Playbook", "Handlers", "Engine", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
     ]

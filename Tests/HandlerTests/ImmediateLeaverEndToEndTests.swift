@@ -49,7 +49,7 @@ import Testing
         }
         for id in ["revoke-vpn", "notify-dpo", "notify-service-desk"] { #expect(step(id)?.state == "succeeded", "\(id)") }
         #expect(step("escalate-to-security")?.state == "not-triggered")
-        #expect(step("destroy-hard-copies")?.state == "waiting")
+        #expect(step("destroy-hard-copies")?.state == "awaiting-person")
 
         // What the security team checks by hand: no login, no session, no active identity.
         for _ in 0..<100 where !session.isClosed { try await Task.sleep(nanoseconds: 20_000_000) }

@@ -1,0 +1,155 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GRDB
+import Logging
+import PostgresNIO
+import Testing
+
+/// The shipped standard-leaver playbook driven only through the command line, against the real
+/// PostgreSQL, SCIM and HTTP servers, with the clock moved by `OFFBOARD_NOW` (no sleeping): access
+/// ends at the leave time, one task completes with evidence, one misses its deadline and escalates,
+/// the evidence pack shows both, and `verify` passes until one byte of the database is changed.
+@Suite struct StandardLeaverEndToEndTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let leave = "2030-01-07T17:00:00Z"
+
+    static func postgres(user: String, password: String?) async throws -> PostgresConnection {
+        let port = Int(environment["OFFBOARD_TEST_PG_PORT"] ?? "") ?? 5432
+        return try await PostgresConnection.connect(
+            configuration: .init(host: "127.0.0.1", port: port, username: user, password: password, database: "postgres", tls: .disable),
+            id: Int.random(in: 1...1_000_000), logger: Logger(label: "test"))
+    }
+
+    static func createSCIMUser(_ userName: String, url: String, token: String) async throws -> String {
+        var request = URLRequest(url: try #require(URL(string: "\(url)/Users")))
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/scim+json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: [
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": userName, "active": true,
+        ])
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
+    }
+
+    @Test func aPlannedDepartureFromLeaveTimeToEvidencePack() async throws {
+        let pgURL = try #require(Self.environment["OFFBOARD_TEST_PG_URL"], "no test PostgreSQL: run the suite with ./scripts/test.sh")
+        let scimURL = try #require(Self.environment["OFFBOARD_TEST_SCIM_URL"]), scimToken = try #require(Self.environment["OFFBOARD_TEST_SCIM_TOKEN"])
+        let hooks = try #require(Self.environment["OFFBOARD_TEST_HTTP_URL"])
+        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+        let role = "jryan_\(suffix)", email = "jryan-\(suffix)@example.com"
+        let admin = try await Self.postgres(user: "postgres", password: URLComponents(string: pgURL)?.password)
+        _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN PASSWORD 'jr-pw'"), logger: Logger(label: "test")).collect()
+        try await admin.close()
+        let scimID = try await Self.createSCIMUser(email, url: scimURL, token: scimToken)
+
+        let scratch = try RunCommandTests.Scratch()
+        try scratch.write("jryan.json", """
+            {"employee_id": "E10442", "full_name": "Jordan Ryan", "email": "\(email)", "leave_at": "\(Self.leave)",
+             "timezone": "Europe/London", "db_role": "\(role)",
+             "devices": [{"asset_tag": "LT-20931", "type": "laptop"}, {"asset_tag": "PH-5512", "type": "phone"}]}
+            """)
+        let secrets = ["OFFBOARD_SECRET_CRM_DB_URL": pgURL, "OFFBOARD_SECRET_IDP_SCIM_URL": scimURL, "OFFBOARD_SECRET_IDP_SCIM_TOKEN": scimToken,
+                       "OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK": "\(hooks)/desk", "OFFBOARD_SECRET_SECURITY_WEBHOOK": "\(hooks)/security"]
+        func offboard(_ arguments: [String], at now: String) throws -> CLI.Outcome {
+            var environment = scratch.environment.merging(secrets) { $1 }
+            environment["OFFBOARD_NOW"] = now
+            environment["OFFBOARD_WORKFLOWS"] = "\(CLI.repositoryRoot)/Workflows"
+            return try CLI.run(arguments, environment: environment, directory: scratch.directory)
+        }
+
+        // Two days before the leave time: HR starts the run; only the schedule is recorded.
+        let start = try offboard(["start", "standard-leaver", "--input", "jryan.json", "--by", "hr:amy"], at: "2030-01-05T09:00:00Z")
+        #expect(start.status == 0, "\(start.stderr)")
+        let run = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try offboard(["worker", "--until-idle"], at: "2030-01-05T09:00:05Z").status == 0)
+        let early = try CLI.json(try offboard(["status", run, "--format", "json"], at: "2030-01-05T09:00:10Z").stdout)
+        let earlySteps = try #require(early["steps"] as? [[String: Any]])
+        #expect(earlySteps.first { $0["id"] as? String == "revoke-crm-database" }?["state"] as? String == "scheduled")
+        let stillIn = try await Self.postgres(user: role, password: "jr-pw")
+        try await stillIn.close()
+
+        // One minute after the leave time, a worker fires the timers: access ends and is verified.
+        let atLeave = try offboard(["worker", "--until-idle"], at: "2030-01-07T17:01:00Z")
+        #expect(atLeave.status == 0, "\(atLeave.stderr)")
+        do {
+            _ = try await Self.postgres(user: role, password: "jr-pw")
+            Issue.record("the leaver can still log in after the leave time")
+        } catch let error as PSQLError {
+            #expect(error.serverInfo?[.sqlState] == "28000")
+        }
+        let tasks = try offboard(["tasks", "--format", "json"], at: "2030-01-07T17:02:00Z")
+        let open = try #require(try JSONSerialization.jsonObject(with: Data(tasks.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(open.compactMap { task in (task["run"] as? String) == run ? "\(task["step"] ?? "")/\(task["item"] as? String ?? "")" : nil })
+                == ["reclaim-devices/LT-20931", "reclaim-devices/PH-5512", "destroy-hard-copies/"])
+
+        // Facilities completes the destruction with the certificate; bad evidence is refused first.
+        let bad = try offboard(["complete", run, "destroy-hard-copies", "--by", "facilities:lee", "--evidence", "certificate_number=SHR-0042"],
+                               at: "2030-01-08T10:00:00Z")
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("missing evidence 'destruction_date'"), "\(bad.stderr)")
+        let certificate = ["certificate_number=SHR-2030-0042", "destruction_date=2030-01-08", "method=cross-cut shredding", "containers=2",
+                           "destruction_service=Shredall Ltd"]
+        let done = try offboard(["complete", run, "destroy-hard-copies", "--by", "facilities:lee"] + certificate.flatMap { ["--evidence", $0] },
+                                at: "2030-01-08T10:00:00Z")
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(try offboard(["complete", run, "destroy-hard-copies", "--by", "facilities:lee"] + certificate.flatMap { ["--evidence", $0] },
+                             at: "2030-01-08T10:01:00Z").status == 1, "completing twice is refused")
+        let laptop = try offboard(["complete", run, "reclaim-devices", "--item", "LT-20931", "--by", "it:sam",
+                                   "--evidence", "asset_tag=LT-20931", "--evidence", "condition=good"], at: "2030-01-09T12:00:00Z")
+        #expect(laptop.status == 0, "\(laptop.stderr)")
+
+        // The phone never comes back: five days after the leave time its deadline passes.
+        #expect(try offboard(["worker", "--until-idle"], at: "2030-01-12T17:00:30Z").status == 0)
+        let overdue = try offboard(["tasks", "--overdue", "--assignee", "it-service-desk"], at: "2030-01-12T17:01:00Z")
+        #expect(overdue.stdout.contains("\(run) reclaim-devices/PH-5512") && overdue.stdout.contains("OVERDUE"), "\(overdue.stdout)")
+
+        let pack = try CLI.json(try offboard(["evidence", run, "--format", "json"], at: "2030-01-12T17:02:00Z").stdout)
+        let steps = try #require(pack["steps"] as? [[String: Any]])
+        func step(_ id: String, _ item: String? = nil) -> [String: Any]? {
+            steps.first { $0["id"] as? String == id && $0["item"] as? String == item }
+        }
+        #expect((pack["leave_time"] as? [String: Any])?["at"] as? String == "2030-01-07T17:00:00.000Z")
+        for id in ["revoke-crm-database", "deactivate-identity"] {
+            let seconds = try #require(step(id)?["seconds_after_leave_time"] as? Double, "\(id) is timed")
+            #expect(seconds >= 0 && seconds < 120, "\(id) ended \(seconds) s after the leave time")
+            #expect((step(id)?["verification"] as? [String: Any])?["holds"] as? Bool == true)
+            #expect((step(id)?["deadline"] as? [String: Any])?["outcome"] as? String == "met")
+        }
+        let destruction = try #require(step("destroy-hard-copies")?["task"] as? [String: Any])
+        #expect(destruction["completed_by"] as? String == "facilities:lee")
+        #expect((destruction["evidence"] as? [String: Any])?["certificate_number"] as? String == "SHR-2030-0042")
+        #expect((destruction["evidence"] as? [String: Any])?["containers"] as? Int == 2)
+        let missed = try #require(pack["deadlines_missed"] as? [[String: Any]])
+        #expect(missed.count == 1)
+        #expect(missed.first?["step"] as? String == "reclaim-devices" && missed.first?["item"] as? String == "PH-5512")
+        #expect(missed.first?["escalations"] as? [String] == ["escalate-overdue/reclaim-devices:PH-5512"])
+        let escalation = try #require(step("escalate-overdue", "reclaim-devices:PH-5512"))
+        #expect(escalation["state"] as? String == "succeeded")
+        let leaver = try #require(pack["leaver"] as? [String: Any])
+        #expect((leaver["withheld"] as? [String])?.sorted() == ["email", "full_name"])
+        #expect(((pack["chain"] as? [String: Any])?["intact"] as? Bool) == true)
+        let html = try offboard(["evidence", run, "--format", "html"], at: "2030-01-12T17:02:00Z").stdout
+        #expect(html.contains("SHR-2030-0042") && html.contains("deadline missed") && !html.contains("<script"))
+        let user = try await URLSession.shared.data(for: {
+            var request = URLRequest(url: URL(string: "\(scimURL)/Users/\(scimID)")!)
+            request.setValue("Bearer \(scimToken)", forHTTPHeaderField: "Authorization")
+            return request
+        }())
+        #expect((try JSONSerialization.jsonObject(with: user.0) as? [String: Any])?["active"] as? Bool == false)
+
+        // The record verifies, and stops verifying after one byte of it changes.
+        #expect(try offboard(["verify", run], at: "2030-01-12T17:03:00Z").status == 0)
+        let queue = try DatabaseQueue(path: "\(scratch.directory)/runs.sqlite")
+        try await queue.write { db in
+            try db.execute(sql: "DROP TRIGGER IF EXISTS journal_is_append_only_update")
+            try db.execute(sql: "UPDATE journal SET event = replace(event, 'SHR-2030-0042', 'SHR-2030-0043') WHERE run_id = ? AND type = 'step.complete'",
+                           arguments: [run])
+        }
+        let broken = try offboard(["verify", run], at: "2030-01-12T17:04:00Z")
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("was altered"), "\(broken.stdout)")
+    }
+}
