@@ -28,7 +28,7 @@ import Testing
         #expect(revoke.parameters == .object(["connection": "${secret:CRM_DB_URL}", "role": "jryan", "terminate_sessions": true, "revoke_memberships": "all"]))
         #expect(revoke.action?.summary == "disable login of role \"jryan\", revoke all its role memberships and end its open sessions")
         #expect(runnable.first?.notBefore?.immediate == true)
-        #expect(plan.secrets == ["CRM_DB_URL", "IDP_SCIM_TOKEN", "IDP_SCIM_URL", "SERVICE_DESK_WEBHOOK"])
+        #expect(plan.secrets == ["CRM_DB_URL", "IDP_SCIM_TOKEN", "IDP_SCIM_URL", "SECURITY_WEBHOOK", "SERVICE_DESK_WEBHOOK"])
         let laptop = try #require(runnable.first { $0.item == "LT-20931" })
         #expect(laptop.deadline?.relative == "leave time + 5d")
         if case .object(let parameters)? = laptop.parameters {
@@ -138,7 +138,7 @@ import Testing
             Issue.record("not an object with steps")
             return
         }
-        #expect(steps.count == 9)
+        #expect(steps.count == 10)
         #expect(!String(decoding: data, as: UTF8.self).contains("hunter2"))
     }
 }

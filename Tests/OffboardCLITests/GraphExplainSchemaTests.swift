@@ -11,9 +11,10 @@ import Testing
         #expect(lines.first == "flowchart TD")
         #expect(lines.contains("    s0[\"revoke-crm-database<br/>postgres.revoke<br/>if inputs.db_role != null<br/>at now\"]"))
         #expect(lines.contains { $0.contains("{{\"escalate-to-security<br/>http\"}}") })
-        #expect(lines.contains("    s0 -. on failure .-> s7"))
-        #expect(lines.contains("    s7{{\"escalate-to-security<br/>http\"}}"))
-        #expect(lines.contains("    s1 --> s6"))
+        #expect(lines.contains("    s0 -. on failure .-> s8"))
+        #expect(lines.contains("    s8{{\"escalate-to-security<br/>http\"}}"))
+        #expect(lines.contains("    s0 -. on deadline .-> s6"))
+        #expect(lines.contains("    s1 --> s7"))
     }
 
     @Test func dotGraph() throws {
@@ -29,7 +30,7 @@ import Testing
         #expect(outcome.status == 0)
         #expect(outcome.stdout.contains("""
             4. reclaim-devices (task)
-                 defined at Workflows/base.yaml:59
+                 defined at Workflows/base.yaml:61
                  overridden at Workflows/acme-leaver.yaml:18
             """))
         #expect(outcome.stdout.contains("     included by Workflows/acme-leaver.yaml:33"))
@@ -43,7 +44,8 @@ import Testing
         #expect(outcome.stdout == committed, "run: offboard schema > schema/playbook.schema.json")
     }
 
-    @Test(arguments: ["validate", "plan", "graph", "explain", "schema", "start", "run", "worker", "status", "list", "history", "cancel", "retry"])
+    @Test(arguments: ["validate", "plan", "graph", "explain", "schema", "start", "run", "worker", "status", "list", "history", "cancel", "retry",
+                       "tasks", "complete", "approve", "reject", "reschedule", "evidence", "verify"])
     func everyCommandHasHelpWithAnExample(_ command: String) throws {
         let outcome = try CLI.run([command, "--help"])
         #expect(outcome.status == 0)

@@ -18,7 +18,7 @@ import Testing
         #expect(text.contains("   starts:   Fri 2026-12-04 17:30 GMT · 2026-12-04T17:30:00Z · at the leave time"))
         #expect(text.contains("   with:     connection: ${secret:CRM_DB_URL}"))
         #expect(text.contains("5. reclaim-devices [LT-20931]  (task)"))
-        #expect(text.contains("Secrets read at run time (values never shown): CRM_DB_URL, IDP_SCIM_TOKEN, IDP_SCIM_URL, SERVICE_DESK_WEBHOOK"))
+        #expect(text.contains("Secrets read at run time (values never shown): CRM_DB_URL, IDP_SCIM_TOKEN, IDP_SCIM_URL, SECURITY_WEBHOOK, SERVICE_DESK_WEBHOOK"))
         #expect(!text.contains("s3cr3t"))
     }
 

@@ -50,7 +50,7 @@ public struct PlannedStep: Sendable, Codable, Hashable {
         case conditional
         /// Its `when` is false, or its fan-out list is empty.
         case skip
-        /// It runs only if another step fails (it is named by an `on_failure`).
+        /// It runs only when triggered: another step fails (`on_failure`) or misses its deadline (`on_deadline`).
         case onFailure = "on-failure"
         /// It would fail: a template has no value, a fan-out is not a list.
         case error
@@ -70,6 +70,8 @@ public struct PlannedStep: Sendable, Codable, Hashable {
     public var retry: RetryPolicy?
     public var timeout: String?
     public var onFailure: String
+    /// Steps that run if this one misses its deadline.
+    public var onDeadline: [String] = []
     public var parameters: JSONValue?
     public var action: ActionPreview?
     /// `file:line` where the step was defined (and overridden).

@@ -40,13 +40,16 @@ struct PlanBuilder {
         var base = PlannedStep(
             order: nil, id: step.id, uses: step.uses, description: step.description, item: nil, status: .run, reason: nil,
             needs: step.needs.map(\.id), notBefore: nil, deadline: nil, retry: step.retry, timeout: step.timeout?.description,
-            onFailure: step.onFailure.description, parameters: nil, action: nil,
+            onFailure: step.onFailure.description, onDeadline: step.onDeadline.map(\.id), parameters: nil, action: nil,
             definedAt: "\(step.provenance.definedAt.file):\(step.provenance.definedAt.line)",
             overriddenAt: step.provenance.overriddenAt.map { "\($0.file):\($0.line)" })
         if isFallback {
             base.status = .onFailure
             let triggers = playbook.steps.filter { if case .run(step.id, _) = $0.onFailure { return true } else { return false } }
-            base.reason = "runs only if \(triggers.map(\.id).joined(separator: " or ")) fails"
+            let late = playbook.steps.filter { $0.onDeadline.contains { $0.id == step.id } }
+            base.reason = triggers.isEmpty
+                ? "runs once for each of \(late.map(\.id).joined(separator: ", ")) that misses its deadline"
+                : "runs only if \(triggers.map(\.id).joined(separator: " or ")) fails"
             finishTimes[step.id] = ready
             return [Entry(step: base, request: nil, time: ready)]
         }

@@ -29,7 +29,7 @@ public enum PlanTextRenderer {
         let fallbacks = plan.steps.filter { $0.status == .onFailure }
         if !fallbacks.isEmpty {
             lines.append("")
-            lines.append("Only on failure:")
+            lines.append("Only when triggered (a failure or a missed deadline):")
             for step in fallbacks { lines.append("  - \(name(step)) (\(step.uses)): \(step.reason ?? "")") }
         }
         let failing = plan.steps.filter { $0.status == .error }
@@ -76,6 +76,7 @@ public enum PlanTextRenderer {
         }
         if let timeout = step.timeout { policy.append("timeout \(timeout)") }
         if step.onFailure != "abort" { policy.append("on failure: \(step.onFailure)") }
+        if !step.onDeadline.isEmpty { policy.append("if late: \(step.onDeadline.joined(separator: ", "))") }
         if !policy.isEmpty { field("policy", policy.joined(separator: "; ")) }
         if !step.needs.isEmpty { field("after", step.needs.joined(separator: ", ")) }
         return lines

@@ -37,6 +37,9 @@ public enum PlaybookGraph {
             if case .run(let target, _) = step.onFailure, let to = nodeNames[target] {
                 lines.append("    \(nodeNames[step.id]!) -. on failure .-> \(to)")
             }
+            for target in step.onDeadline {
+                if let to = nodeNames[target.id] { lines.append("    \(nodeNames[step.id]!) -. on deadline .-> \(to)") }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -67,6 +70,9 @@ public enum PlaybookGraph {
             for need in step.needs { lines.append("    \(dotQuote(need.id)) -> \(dotQuote(step.id));") }
             if case .run(let target, _) = step.onFailure {
                 lines.append("    \(dotQuote(step.id)) -> \(dotQuote(target)) [style=dashed, label=\"on failure\"];")
+            }
+            for target in step.onDeadline {
+                lines.append("    \(dotQuote(step.id)) -> \(dotQuote(target.id)) [style=dotted, label=\"on deadline\"];")
             }
         }
         lines.append("}")
