@@ -125,6 +125,39 @@ enum SQLiteMigrations {
                 CREATE INDEX run_requests_open ON run_requests(run_id) WHERE handled_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v4: reversed runs") { db in
+            // A reversed run is a state of its own; the CHECK is widened by rebuilding the table
+            // (GRDB runs this with foreign-key checks deferred to its end).
+            try db.execute(sql: """
+                CREATE TABLE runs_v4 (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    start_key TEXT UNIQUE,
+                    playbook_sha256 TEXT NOT NULL REFERENCES playbook_documents(sha256),
+                    playbook_name TEXT NOT NULL,
+                    playbook_version INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'reversed')),
+                    inputs TEXT NOT NULL,
+                    time_zone TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    wake_at INTEGER,
+                    lease_owner TEXT,
+                    lease_expires_at INTEGER,
+                    journal_length INTEGER NOT NULL DEFAULT 0 CHECK (journal_length >= 0),
+                    chain_head TEXT,
+                    CHECK ((lease_owner IS NULL) = (lease_expires_at IS NULL))
+                );
+                INSERT INTO runs_v4 (id, start_key, playbook_sha256, playbook_name, playbook_version, state, inputs, time_zone, created_by,
+                                     created_at, updated_at, wake_at, lease_owner, lease_expires_at, journal_length, chain_head)
+                    SELECT id, start_key, playbook_sha256, playbook_name, playbook_version, state, inputs, time_zone, created_by,
+                           created_at, updated_at, wake_at, lease_owner, lease_expires_at, journal_length, chain_head FROM runs;
+                DROP TABLE runs;
+                ALTER TABLE runs_v4 RENAME TO runs;
+                CREATE INDEX runs_by_wake ON runs(wake_at) WHERE wake_at IS NOT NULL;
+                CREATE INDEX runs_by_state ON runs(state, created_at);
+                """)
+        }
         return migrator
     }
 }

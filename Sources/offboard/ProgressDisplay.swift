@@ -18,6 +18,8 @@ enum JournalText {
         case .deadlineSet(let instance, let due): return everything ? "\(instance) is due by \(DateText.iso8601(due))" : nil
         case .deadlineMissed(let instance, let due): return "\(instance) missed its deadline (\(DateText.iso8601(due))) and is overdue"
         case .escalationAdded(let step, let item): return "\(step) escalates \(item.id)"
+        case .reversalStarted(let steps, let by, let reason):
+            return "reversal started by \(by) (\(reason)): undoing \(steps.joined(separator: ", ")), in that order"
         case .rescheduled(let changes, let by, let reason):
             let moved = changes.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ")
             return "rescheduled by \(by): \(moved) (\(reason))"

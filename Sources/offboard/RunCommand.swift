@@ -61,10 +61,10 @@ extension Offboard {
             case .succeeded:
                 Output.error("run \(started.id) succeeded")
             case .waiting, .running, .pending:
-                let wake = summary?.wakeAt.map { $0 >= .distantFuture ? " for people to complete their tasks" : " until \(DateText.iso8601($0))" } ?? ""
-                Output.error("run \(started.id) is waiting\(wake); `offboard worker` continues it")
+                let wake = summary?.wakeAt.map { $0 >= .distantFuture ? "" : " until \(DateText.iso8601($0))" } ?? ""
+                Output.error("run \(started.id) is waiting\(wake); `offboard worker` continues it, `offboard tasks` lists what people are asked to do")
                 throw ExitCodes.waiting
-            case .failed, .cancelled:
+            case .failed, .cancelled, .reversed:
                 Output.error("run \(started.id) \(state.rawValue); see `offboard status \(started.id)`")
                 throw ExitCodes.invalid
             }

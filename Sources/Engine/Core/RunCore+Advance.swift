@@ -40,8 +40,10 @@ extension RunCore {
         let unsettled = instances.values.contains { !$0.state.isTerminal }
         let unexpanded = playbook.steps.contains { expansions[$0.id] == nil && (!fallbacks.contains($0.id) || triggeredFallbacks.contains($0.id)) }
         if !unsettled, !unexpanded {
-            let failed = instances.values.contains { $0.state == .failed || $0.state == .cancelled }
-            try record(.runFinished(state: failed ? .failed : .succeeded), into: &decision)
+            // A reversal is judged by its compensations alone.
+            let judged = instances.values.filter { reversal == nil || $0.key.step.hasPrefix(Self.undoPrefix) }
+            let failed = judged.contains { $0.state == .failed || $0.state == .cancelled }
+            try record(.runFinished(state: failed ? .failed : (reversal == nil ? .succeeded : .reversed)), into: &decision)
             return
         }
         let busy = instances.values.contains { record in
@@ -208,6 +210,10 @@ extension RunCore {
     /// True when every step `step` needs has been expanded and all its instances are terminal.
     /// A fallback step (named by an `on_failure`) runs when triggered, whatever it lists in `needs`.
     private func needsFinished(_ step: Step) -> Bool {
+        if step.id.hasPrefix(Self.undoPrefix) {
+            guard let previous = previousCompensation(step.id) else { return true }
+            return (expansions[previous] ?? []).allSatisfy { instances[$0]?.state.isTerminal ?? false }
+        }
         if fallbacks.contains(step.id) { return true }
         return step.needs.allSatisfy { need in
             guard let keys = expansions[need.id] else { return false }
@@ -217,6 +223,13 @@ extension RunCore {
 
     /// The first need that failed or was cancelled, which stops `step` from running.
     private func blockingNeed(_ step: Step) -> (String, StepState)? {
+        if step.id.hasPrefix(Self.undoPrefix) {
+            guard let previous = previousCompensation(step.id) else { return nil }
+            for key in expansions[previous] ?? [] {
+                if let state = instances[key]?.state, state == .failed || state == .cancelled { return (previous, state) }
+            }
+            return nil
+        }
         if fallbacks.contains(step.id) { return nil }
         for need in step.needs {
             for key in expansions[need.id] ?? [] {

@@ -82,13 +82,16 @@ extension RunCore {
         var decision = RunDecision()
         try record(.redriven(step: step, by: by), into: &decision)
         for (stepID, keys) in expansions.sorted(by: { $0.key < $1.key }) {
+            // Redriving a failed reversal runs its compensations again, never the steps they undo.
+            let isUndo = stepID.hasPrefix(Self.undoPrefix)
+            if reversal != nil, !isUndo { continue }
             let states = keys.compactMap { instances[$0]?.state }
             let resettable = keys.filter { key in
                 guard let record = instances[key] else { return false }
                 return record.state == .cancelled || (record.state == .failed && (step == nil || step == stepID))
             }
             if resettable.isEmpty { continue }
-            if resettable.count == keys.count, states.allSatisfy({ $0 == .failed || $0 == .cancelled }) {
+            if !isUndo, resettable.count == keys.count, states.allSatisfy({ $0 == .failed || $0 == .cancelled }) {
                 try record(.stepCleared(step: stepID), into: &decision)
             } else {
                 for key in resettable { try record(.step(instance: key, event: .reset), into: &decision) }

@@ -32,6 +32,8 @@ public struct InstanceRecord: Sendable, Hashable {
     public var approvals: [String] = []
     /// Who rejected the task, and why.
     public var rejection: TaskRejection?
+    /// The order in which instances of the run succeeded (1 for the first), for reversal.
+    public var successOrder: Int?
 }
 
 /// Why a journal cannot be applied to a run.
@@ -66,6 +68,9 @@ public struct RunCore: Sendable {
     /// Set when a step failed with `on_failure: abort`: nothing new starts.
     var abortedBy: InstanceKey?
     var triggeredFallbacks: Set<String> = []
+    /// Set once the run is being reversed: the steps whose compensations run, newest first.
+    public internal(set) var reversal: Reversal?
+    var successes = 0
 
     let topologicalOrder: [String]
     let fallbacks: Set<String>
@@ -80,9 +85,15 @@ public struct RunCore: Sendable {
         topologicalOrder = NeedsGraph(steps: playbook.steps).topologicalOrder() ?? playbook.steps.map(\.id)
         fallbacks = playbook.fallbackStepIDs
         var steps: [String: Step] = [:]
-        for step in playbook.steps { steps[step.id] = step }
+        for step in playbook.steps {
+            steps[step.id] = step
+            if let undo = Self.compensationStep(for: step) { steps[undo.id] = undo }
+        }
         stepsByID = steps
     }
+
+    /// The step with this id: a playbook step, or the compensation step (`undo:ID`) of one.
+    public func step(_ id: String) -> Step? { stepsByID[id] }
 
     /// Instances in creation order.
     public var orderedInstances: [InstanceRecord] { order.compactMap { instances[$0] } }
@@ -168,6 +179,11 @@ public struct RunCore: Sendable {
             instances[key] = freshRecord(key, itemValue: item.value.value)
             expansions[step, default: []].append(key)
             order.append(key)
+        case .reversalStarted(let steps, let by, let reason):
+            guard state.isFinished, state != .reversed, reversal == nil else {
+                throw RunTransitionError(description: "run \(runID) is \(state.rawValue); only a finished run can be reversed, once")
+            }
+            try startReversal(of: steps, by: by, reason: reason)
         case .rescheduled(let changes, _, _):
             guard !state.isFinished else { throw RunTransitionError(description: "run \(runID) is already \(state.rawValue)") }
             for (name, text) in changes.sorted(by: { $0.key < $1.key }) {
@@ -200,6 +216,8 @@ public struct RunCore: Sendable {
         case .succeed(let output, let verification):
             record.output = output.value
             record.verification = verification
+            successes += 1
+            record.successOrder = successes
         case .fail(let message, _, _):
             record.failures += 1
             record.lastError = message
@@ -233,4 +251,11 @@ public struct RunCore: Sendable {
         case .run(let fallback, _): triggeredFallbacks.insert(fallback)
         }
     }
+}
+
+/// A reversal in progress or done: who asked, why, and the steps undone, newest first.
+public struct Reversal: Sendable, Hashable {
+    public var steps: [String]
+    public var by: String
+    public var reason: String
 }

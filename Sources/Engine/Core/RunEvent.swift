@@ -12,8 +12,10 @@ public enum RunState: String, Sendable, Hashable, Codable, CaseIterable {
     case succeeded
     case failed
     case cancelled
+    /// Its steps' compensations ran, newest first, and all succeeded (`offboard reverse`).
+    case reversed
 
-    public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled }
+    public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled || self == .reversed }
 }
 
 /// One fan-out element recorded when a `for_each` step is expanded, so a replay never
@@ -46,6 +48,9 @@ public enum RunEvent: Sendable, Hashable, Codable {
     case deadlineMissed(instance: InstanceKey, due: Date)
     /// An instance of an `on_deadline` step was added for one missed deadline (its item names it).
     case escalationAdded(step: String, item: FanOutItem)
+    /// The run is being reversed: the compensations of these steps (those that succeeded, newest
+    /// first) run in that order.
+    case reversalStarted(steps: [String], by: String, reason: String)
     /// Time inputs changed on a running run (the leave time moved), as ISO 8601 text, with who and why.
     case rescheduled(changes: [String: String], by: String, reason: String)
 
@@ -63,6 +68,7 @@ public enum RunEvent: Sendable, Hashable, Codable {
         case .deadlineMissed: return "deadline.missed"
         case .escalationAdded: return "escalation.added"
         case .rescheduled: return "run.rescheduled"
+        case .reversalStarted: return "run.reversal-started"
         }
     }
 

@@ -57,13 +57,16 @@ extension EvidencePack {
 
     private func summarySection() -> String {
         var rows: [(String, String)] = [
-            ("Run state", badge(run.state.rawValue, run.state == .succeeded ? "ok" : (run.state == .failed || run.state == .cancelled ? "bad" : "wait"))),
+            ("Run state", badge(run.state.rawValue, [.succeeded, .reversed].contains(run.state) ? "ok" : (run.state == .failed || run.state == .cancelled ? "bad" : "wait"))),
             ("Triggered", "\(e(run.triggeredBy)) at \(e(EvidenceWording.time(run.triggeredAt)))"),
             ("Finished", e(EvidenceWording.time(run.finishedAt))),
             ("Playbook", "\(e(playbook.name)) version \(playbook.version)<br><code class=\"hash\">sha256 \(e(playbook.sha256))</code>"),
         ]
         if let cancelled = run.cancelled {
             rows.append(("Cancelled", "by \(e(cancelled.by)) at \(e(EvidenceWording.time(cancelled.at))): \(e(cancelled.reason))"))
+        }
+        if let reversal = run.reversal {
+            rows.append(("Reversed", "by \(e(reversal.by)) at \(e(EvidenceWording.time(reversal.at))): \(e(reversal.reason))<br>undone, newest first: \(e(reversal.steps.joined(separator: ", ")))"))
         }
         if let leaveTime {
             var text = "<strong>\(e(EvidenceWording.time(leaveTime.at)))</strong> (\(e(leaver.timeZone)))"

@@ -53,6 +53,9 @@ extension EvidencePack {
         out.append("- Triggered by **\(run.triggeredBy)** at \(EvidenceWording.time(run.triggeredAt)); state **\(run.state.rawValue)**"
                    + (run.finishedAt.map { ", finished \(EvidenceWording.time($0))" } ?? ""))
         if let cancelled = run.cancelled { out.append("- Cancelled by **\(cancelled.by)** at \(EvidenceWording.time(cancelled.at)): \(cancelled.reason)") }
+        if let reversal = run.reversal {
+            out.append("- Reversed by **\(reversal.by)** at \(EvidenceWording.time(reversal.at)): \(reversal.reason); undone, newest first: \(reversal.steps.joined(separator: ", "))")
+        }
         if let leaveTime {
             out.append("- Leave time: **\(EvidenceWording.time(leaveTime.at))** (\(leaver.timeZone))")
             for change in leaveTime.changes {

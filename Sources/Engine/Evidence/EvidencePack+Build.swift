@@ -12,6 +12,7 @@ extension EvidencePack {
         var missed: [MissedDeadline] = []
         var changes: [Reschedule] = []
         var cancellation: Cancellation?
+        var reversal: ReversalFacts?
         var finishedAt: Date?
         for entry in stored.journal {
             switch entry.event {
@@ -23,6 +24,7 @@ extension EvidencePack {
                 if !missed.isEmpty { missed[missed.count - 1].escalations.append(InstanceKey(step: step, item: item.id).description) }
             case .rescheduled(let fields, let by, let reason): changes.append(Reschedule(at: entry.at, by: by, reason: reason, changes: fields))
             case .cancelRequested(let reason, let by): cancellation = Cancellation(by: by, reason: reason, at: entry.at)
+            case .reversalStarted(let steps, let by, let reason): reversal = ReversalFacts(by: by, reason: reason, at: entry.at, steps: steps)
             case .runFinished: finishedAt = entry.at
             default: break
             }
@@ -37,9 +39,9 @@ extension EvidencePack {
         }
         var steps: [StepEvidence] = []
         for record in core.orderedInstances {
-            guard let step = playbook.step(record.key.step) else { continue }
+            guard let step = core.step(record.key.step) else { continue }
             let time = times[record.key] ?? InstanceTimes()
-            let removes = step.removesAccess ?? removesAccess(step.uses)
+            let removes = !step.id.hasPrefix(RunCore.undoPrefix) && (step.removesAccess ?? removesAccess(step.uses))
             var evidence = StepEvidence(id: step.id, item: record.key.item, description: step.description, handler: step.uses, state: record.state.name,
                                         removesAccess: removes, readyAt: record.readyAt, startedAt: time.started, finishedAt: time.finished,
                                         attempts: record.attempts, verification: record.verification, error: record.lastError, reason: record.reason)
@@ -79,7 +81,7 @@ extension EvidencePack {
         return EvidencePack(
             generatedAt: now,
             run: RunFacts(id: summary.id, state: summary.state, triggeredBy: summary.createdBy, triggeredAt: summary.createdAt,
-                          finishedAt: summary.state.isFinished ? finishedAt : nil, cancelled: cancellation),
+                          finishedAt: summary.state.isFinished ? finishedAt : nil, cancelled: cancellation, reversal: reversal),
             playbook: RunReport.PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
             leaver: Leaver(fields: fields, withheld: withheld, timeZone: timeZone.identifier),
             leaveTime: leaveTime.map { LeaveTime(at: $0, changes: changes) },

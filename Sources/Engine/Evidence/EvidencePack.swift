@@ -31,9 +31,11 @@ public struct EvidencePack: Sendable, Codable, Hashable {
         public var triggeredAt: Date
         public var finishedAt: Date?
         public var cancelled: Cancellation?
+        /// Set when the run was reversed (a rehire, a withdrawn resignation).
+        public var reversal: ReversalFacts?
 
         enum CodingKeys: String, CodingKey {
-            case id, state, cancelled
+            case id, state, cancelled, reversal
             case triggeredBy = "triggered_by", triggeredAt = "triggered_at", finishedAt = "finished_at"
         }
     }
@@ -43,6 +45,14 @@ public struct EvidencePack: Sendable, Codable, Hashable {
         public var by: String
         public var reason: String
         public var at: Date
+    }
+
+    /// A reversal: who asked, why, when, and the steps undone, newest first.
+    public struct ReversalFacts: Sendable, Codable, Hashable {
+        public var by: String
+        public var reason: String
+        public var at: Date
+        public var steps: [String]
     }
 
     /// The leaver, minimally: inputs not declared personal, and the names of those withheld.

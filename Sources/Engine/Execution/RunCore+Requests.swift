@@ -21,7 +21,7 @@ extension RunCore {
         case .approve: return try approveTask(key, by: request.requestedBy, at: now)
         case .reject: return try rejectTask(key, by: request.requestedBy, reason: request.reason ?? "", at: now)
         case .reschedule: return try reschedule(request.fields, by: request.requestedBy, reason: request.reason ?? "no reason given", at: now)
-        case .reverse: throw TaskActionRefused("reversal is not supported by this worker")
+        case .reverse: return try reverse(by: request.requestedBy, reason: request.reason ?? "", at: now)
         }
     }
 }

@@ -75,6 +75,14 @@ public struct RunReport: Sendable, Codable {
                                         verification: record.verification))
             }
         }
+        // A reversal's compensations follow, in the order they run.
+        for step in core.reversal?.steps ?? [] {
+            for record in core.orderedInstances where record.key.step == RunCore.undoPrefix + step {
+                steps.append(StepReport(id: record.key.step, item: record.key.item, state: record.state.name, attempts: record.attempts,
+                                        interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output,
+                                        verification: record.verification))
+            }
+        }
         let summary = run.summary
         return RunReport(id: summary.id, state: summary.state,
                          playbook: PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),

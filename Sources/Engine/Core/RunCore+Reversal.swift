@@ -1,0 +1,100 @@
+import Foundation
+import Playbook
+
+/// Reversal (a rehire, a withdrawn resignation): the `compensate:` of every step the journal shows
+/// succeeded runs, newest first, one step after another. Each compensation is a step of its own,
+/// `undo:ID`, with the same fan-out items as the step it undoes and the same retry policy.
+extension RunCore {
+    /// The prefix of compensation steps' ids (`:` never appears in a playbook step id).
+    public static let undoPrefix = "undo:"
+
+    static func compensationStep(for step: Step) -> Step? {
+        guard let compensation = step.compensate else { return nil }
+        var undo = Step(id: undoPrefix + step.id, uses: compensation.uses, usesLocation: compensation.usesLocation, location: step.location)
+        undo.with = compensation.with
+        undo.retry = step.retry
+        undo.timeout = step.timeout
+        undo.description = "undo \(step.id)"
+        return undo
+    }
+
+    /// Steps that succeeded and can be undone, newest success first; and those that succeeded but
+    /// declare no `compensate` (they stay done).
+    public func reversalCandidates() -> (undoable: [String], permanent: [String]) {
+        var lastSuccess: [String: Int] = [:]
+        for record in instances.values where record.state == .succeeded && !record.key.step.hasPrefix(Self.undoPrefix) {
+            lastSuccess[record.key.step] = max(lastSuccess[record.key.step] ?? 0, record.successOrder ?? 0)
+        }
+        let succeeded = lastSuccess.sorted { $0.value > $1.value }.map(\.key)
+        return (succeeded.filter { stepsByID[Self.undoPrefix + $0] != nil }, succeeded.filter { stepsByID[Self.undoPrefix + $0] == nil })
+    }
+
+    /// Reverses a finished run: plans the compensations from the journal and starts the first.
+    public mutating func reverse(by: String, reason: String, at now: Date) throws -> RunDecision {
+        guard state.isFinished else {
+            throw TaskActionRefused("run \(runID) is \(state.rawValue); cancel it first (offboard cancel \(runID) --reason …), then reverse it")
+        }
+        guard state != .reversed, reversal == nil else { throw TaskActionRefused("run \(runID) has already been reversed") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("a reversal needs a --reason", invalidInput: true) }
+        let steps = reversalCandidates().undoable
+        guard !steps.isEmpty else { throw TaskActionRefused("run \(runID) has no succeeded step with a compensate: to run") }
+        var decision = RunDecision()
+        try record(.reversalStarted(steps: steps, by: by, reason: reason), into: &decision)
+        try advance(at: now, into: &decision)
+        return decision
+    }
+
+    /// Applies `reversalStarted`: the run runs again, for the compensation instances only.
+    mutating func startReversal(of steps: [String], by: String, reason: String) throws {
+        reversal = Reversal(steps: steps, by: by, reason: reason)
+        state = .running
+        abortedBy = nil
+        cancelRequest = nil
+        for step in steps {
+            let undo = Self.undoPrefix + step
+            guard stepsByID[undo] != nil, expansions[undo] == nil else { throw RunTransitionError(description: "step \(step) of run \(runID) cannot be undone") }
+            let originals = (expansions[step] ?? []).filter { instances[$0]?.state == .succeeded }
+            let keys = originals.map { InstanceKey(step: undo, item: $0.item) }
+            for (key, original) in zip(keys, originals) {
+                var record = InstanceRecord(key: key)
+                record.itemValue = instances[original]?.itemValue
+                instances[key] = record
+            }
+            expansions[undo] = keys
+            order += keys
+        }
+    }
+
+    /// The compensation step that must finish before `undo` starts (the one undone just before it).
+    func previousCompensation(_ undo: String) -> String? {
+        guard let reversal, let index = reversal.steps.firstIndex(of: String(undo.dropFirst(Self.undoPrefix.count))), index > 0 else { return nil }
+        return Self.undoPrefix + reversal.steps[index - 1]
+    }
+}
+
+/// One compensation a reversal would run, with its parameters rendered (secrets stay references).
+public struct PlannedCompensation: Sendable, Hashable {
+    public var undoes: InstanceKey
+    public var uses: String
+    public var parameters: [String: Value]
+    /// Why the parameters cannot be rendered, if they cannot.
+    public var problem: String?
+}
+
+extension RunCore {
+    /// What `offboard reverse` would run, in order, without recording anything.
+    public func plannedCompensations(at now: Date) -> [PlannedCompensation] {
+        reversalCandidates().undoable.flatMap { stepID -> [PlannedCompensation] in
+            guard let undo = stepsByID[Self.undoPrefix + stepID] else { return [] }
+            return (expansions[stepID] ?? []).filter { instances[$0]?.state == .succeeded }.map { key in
+                var planned = PlannedCompensation(undoes: key, uses: undo.uses, parameters: [:])
+                do {
+                    if case .object(let fields)? = try undo.with?.render(in: evaluationScope(for: key, at: now)) { planned.parameters = fields }
+                } catch {
+                    planned.problem = (error as? RenderError)?.message ?? "\(error)"
+                }
+                return planned
+            }
+        }
+    }
+}
