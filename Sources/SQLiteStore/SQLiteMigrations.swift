@@ -7,7 +7,9 @@ enum SQLiteMigrations {
     /// Applies the migrations not applied yet. Several processes may open a new file at once:
     /// GRDB reads the applied list before taking the write lock, so a process can lose the race and
     /// fail on a table the winner just created. Each migration is one transaction, so the loser's
-    /// attempt rolled back entirely; it reads the list again and finds nothing left to do.
+    /// attempt rolled back entirely; it reads the list again and finds nothing left to do. (A
+    /// migration that rebuilds a table can even run through again and only fail on recording its
+    /// name twice: SQLITE_CONSTRAINT, rolled back the same way.)
     static func migrate(_ pool: DatabasePool) throws {
         var attempt = 0
         while true {
@@ -17,7 +19,7 @@ enum SQLiteMigrations {
                 attempt += 1
                 let completed = (try? pool.read { try migrator.hasCompletedMigrations($0) }) ?? false
                 if completed { return }
-                if error.resultCode != .SQLITE_ERROR && error.resultCode != .SQLITE_BUSY { throw error }
+                if ![.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode) { throw error }
             }
         }
     }
@@ -125,7 +127,7 @@ enum SQLiteMigrations {
                 CREATE INDEX run_requests_open ON run_requests(run_id) WHERE handled_at IS NULL;
                 """)
         }
-        migrator.registerMigration("v4: reversed runs") { db in
+        migrator.registerMigration("v4: reversed runs, purged personal data") { db in
             // A reversed run is a state of its own; the CHECK is widened by rebuilding the table
             // (GRDB runs this with foreign-key checks deferred to its end).
             try db.execute(sql: """
@@ -146,6 +148,7 @@ enum SQLiteMigrations {
                     lease_expires_at INTEGER,
                     journal_length INTEGER NOT NULL DEFAULT 0 CHECK (journal_length >= 0),
                     chain_head TEXT,
+                    purged_at INTEGER,
                     CHECK ((lease_owner IS NULL) = (lease_expires_at IS NULL))
                 );
                 INSERT INTO runs_v4 (id, start_key, playbook_sha256, playbook_name, playbook_version, state, inputs, time_zone, created_by,

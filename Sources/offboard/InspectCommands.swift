@@ -116,10 +116,12 @@ extension Offboard {
 
         func run() async throws {
             let stored = try await store.loadRun(run, from: try store.openStore())
+            let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
+            let journal = RunCore.revealedJournal(stored, playbook: playbook)
             switch format {
-            case .json: Output.json(stored.journal.map(HistoryLine.init))
+            case .json: Output.json(journal.map(HistoryLine.init))
             case .text:
-                for entry in stored.journal {
+                for entry in journal {
                     let text = JournalText.describe(entry, everything: true) ?? entry.event.typeName
                     print("\(String(format: "%4d", entry.sequence))  \(DateText.iso8601(entry.at, fractionalSeconds: true))  \(entry.event.typeName.padding(toLength: 20, withPad: " ", startingAt: 0)) \(text)")
                 }

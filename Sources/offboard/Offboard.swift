@@ -28,7 +28,7 @@ struct Offboard: AsyncParsableCommand {
             75 the run is held by another worker.
             """,
         subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self,
-                      Start.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self, Tasks.self, Complete.self, Approve.self, Reject.self, Reschedule.self, Reverse.self, Evidence.self, Verify.self]
+                      Start.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self, Tasks.self, Complete.self, Approve.self, Reject.self, Reschedule.self, Reverse.self, Evidence.self, Verify.self, Purge.self]
     )
 }
 

@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import Handlers
 import Logging
-
+import Playbook
 
 extension Offboard {
     /// `offboard worker`: drives every runnable run.
@@ -33,10 +33,15 @@ extension Offboard {
         @Option(help: ArgumentHelp("How long a claim on a run lasts without renewal, in seconds.", valueName: "seconds"))
         var lease: Double = 30
 
+        @Option(help: ArgumentHelp("Purge the personal data of runs finished longer ago than this, at start and hourly (default: env OFFBOARD_RETENTION).",
+                                   valueName: "duration"))
+        var retention: String?
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
 
         func validate() throws {
+            _ = try RetentionOption.period(retention)
             guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
             guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         }
@@ -44,9 +49,26 @@ extension Offboard {
         func run() async throws {
             Logs.bootstrap(level: .info)
             let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
-            let worker = Engine.Worker(store: try store.openStore(), registry: try HandlerSetup.registry(), secrets: secrets.resolver,
-                                       clock: CommandClock.current, configuration: configuration,
+            let database = try store.openStore(), registry = try HandlerSetup.registry(), clock = CommandClock.current
+            let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver,
+                                       clock: clock, configuration: configuration,
                                        observer: LineProgress(showRunID: true))
+            let retentionTask = try RetentionOption.period(retention).map { period in
+                Task {
+                    let purge = PersonalDataPurge(store: database, catalog: registry)
+                    while !Task.isCancelled {
+                        let now = clock.now()
+                        do {
+                            let purged = try await purge.purge(finishedBefore: now.addingTimeInterval(-TimeInterval(period.seconds)), at: now, dryRun: false)
+                            if !purged.isEmpty { Output.error("retention \(period): purged the personal data of \(purged.count) run(s)") }
+                        } catch {
+                            Output.error("warning: retention purge failed: \(error)")
+                        }
+                        try? await clock.sleep(until: clock.now().addingTimeInterval(3600))
+                    }
+                }
+            }
+            defer { retentionTask?.cancel() }
             let task = Task { try await worker.run(untilIdle: untilIdle) }
             let signals = SignalWatcher { task.cancel() }
             defer { signals.stop() }

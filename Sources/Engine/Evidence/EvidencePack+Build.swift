@@ -6,7 +6,8 @@ extension EvidencePack {
     /// here; `removesAccess` says whether a handler type ends access (a step's `removes_access` wins).
     public static func build(_ stored: StoredRun, playbook: Playbook, chain: StoredChain?, removesAccess: (String) -> Bool,
                              now: Date) throws -> EvidencePack {
-        let core = try RunCore.replaying(stored, playbook: playbook)
+        // Personal values stay tokens (⟪full_name⟫): the pack keeps only what the evidence needs.
+        let core = try RunCore.replaying(stored, playbook: playbook, revealPersonal: false)
         let timeZone = core.timeZone
         var times: [InstanceKey: InstanceTimes] = [:]
         var missed: [MissedDeadline] = []

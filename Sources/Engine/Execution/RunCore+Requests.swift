@@ -2,13 +2,25 @@ import Foundation
 import Playbook
 
 extension RunCore {
-    /// A run rebuilt from the store: its inputs read back through the playbook, its journal replayed.
-    public static func replaying(_ stored: StoredRun, playbook: Playbook, maxParallel: Int = 8) throws -> RunCore {
+    /// A run rebuilt from the store: its inputs read back through the playbook, its journal replayed
+    /// with the leaver's personal values put back where the journal holds their tokens (unless
+    /// `revealPersonal` is false, as for the evidence pack, or they have been purged).
+    public static func replaying(_ stored: StoredRun, playbook: Playbook, maxParallel: Int = 8, revealPersonal: Bool = true) throws -> RunCore {
         let timeZone = TimeZone(identifier: stored.timeZone) ?? .gmt
         let inputs = try InputBinder.restore(playbook, json: stored.inputs, timeZone: timeZone)
         var core = RunCore(runID: stored.summary.id, playbook: playbook, inputs: inputs, timeZone: timeZone, maxParallel: maxParallel)
-        for entry in stored.journal { try core.apply(entry.event) }
+        let personal = PersonalData(playbook: playbook, inputs: revealPersonal ? inputs : [:])
+        for entry in stored.journal { try core.apply(personal.reveal(entry.event)) }
         return core
+    }
+
+    /// The run's journal with the leaver's personal values put back (while they are kept).
+    public static func revealedJournal(_ stored: StoredRun, playbook: Playbook) -> [JournalEntry] {
+        let timeZone = TimeZone(identifier: stored.timeZone) ?? .gmt
+        guard let inputs = try? InputBinder.restore(playbook, json: stored.inputs, timeZone: timeZone) else { return stored.journal }
+        let personal = PersonalData(playbook: playbook, inputs: inputs)
+        if personal.isEmpty { return stored.journal }
+        return stored.journal.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.reveal($0.event)) }
     }
 
     /// Carries out a request from outside the worker; throws (changing nothing) when it does not apply.

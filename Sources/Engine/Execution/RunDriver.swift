@@ -30,6 +30,7 @@ struct RunDriver {
         guard let stored = try await store.loadRun(runID) else { throw DriverError("run \(runID) does not exist") }
         let playbook = try await context.playbooks.playbook(for: stored)
         var core = try RunCore.replaying(stored, playbook: playbook, maxParallel: context.configuration.maxParallelPerRun)
+        let personal = PersonalData(playbook: playbook, inputs: core.inputs)
         var sequence = stored.journal.count
 
         let (stream, continuation) = AsyncStream<Input>.makeStream()
@@ -46,12 +47,14 @@ struct RunDriver {
             if !decision.events.isEmpty || !handled.isEmpty {
                 let now = clock.now()
                 let entries = decision.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: now, event: $0.element) }
+                // The journal keeps tokens where the leaver's personal values were (see PersonalData).
+                let stored = personal.isEmpty ? entries : entries.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.conceal($0.event)) }
                 let idle = attempts.isEmpty && decision.attempts.isEmpty
                 let wakeAt: Date? = core.state.isFinished ? nil : (idle ? decision.nextWake : now)
                 // A finished run gives its lease back in the same transaction as its last entries.
                 let finishing = core.state.isFinished && idle
                 let outcome = try await context.writer.append(JournalAppend(
-                    runID: runID, worker: context.configuration.workerID, entries: entries, state: core.state, wakeAt: wakeAt,
+                    runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
                     leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing))
                 if case .leaseLost = outcome { return .leaseLost }
                 sequence += entries.count

@@ -59,7 +59,7 @@ public struct RunReport: Sendable, Codable {
     public static func make(_ run: StoredRun, playbook: Playbook) throws -> RunReport {
         let timeZone = TimeZone(identifier: run.timeZone) ?? .gmt
         var core = RunCore(runID: run.summary.id, playbook: playbook, inputs: [:], timeZone: timeZone)
-        for entry in run.journal { try core.apply(entry.event) }
+        for entry in RunCore.revealedJournal(run, playbook: playbook) { try core.apply(entry.event) }
         var steps: [RunReport.StepReport] = []
         let fallbacks = playbook.fallbackStepIDs
         for step in playbook.steps {

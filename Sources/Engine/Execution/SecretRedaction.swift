@@ -71,7 +71,7 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
 
     /// One left-to-right pass: at each position the longest revealed value is replaced, and the
     /// text put in its place is never scanned again (so markers are never mangled).
-    private static func scrub(_ text: String, replacing candidates: [(String, String)]) -> String {
+    static func scrub(_ text: String, replacing candidates: [(String, String)]) -> String {
         guard !candidates.isEmpty else { return text }
         var result = ""
         var rest = Substring(text)

@@ -47,9 +47,13 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var leaseOwner: String?
     public var leaseExpiresAt: Date?
     public var journalLength: Int
+    /// When the leaver's personal inputs were deleted (`offboard purge`), if they were.
+    public var purgedAt: Date?
 
     public init(id: String, playbookName: String, playbookVersion: Int, playbookSHA256: String, state: RunState, startKey: String?,
-                createdBy: String, createdAt: Date, updatedAt: Date, wakeAt: Date?, leaseOwner: String?, leaseExpiresAt: Date?, journalLength: Int) {
+                createdBy: String, createdAt: Date, updatedAt: Date, wakeAt: Date?, leaseOwner: String?, leaseExpiresAt: Date?, journalLength: Int,
+                purgedAt: Date? = nil) {
+        self.purgedAt = purgedAt
         self.id = id
         self.playbookName = playbookName
         self.playbookVersion = playbookVersion
@@ -220,4 +224,11 @@ public protocol RunStore: Sendable {
 
     /// The run's journal exactly as stored, with its hashes, for `JournalChain.verify`.
     func storedChain(_ runID: String) async throws -> StoredChain?
+
+    /// Finished runs last changed before `cutoff` whose personal data is still kept, oldest first.
+    func runsToPurge(finishedBefore cutoff: Date, limit: Int) async throws -> [RunSummary]
+
+    /// Replaces a finished run's inputs with `inputs` (its personal fields removed), clears the free
+    /// text of its handled requests, and records when. The journal is not touched.
+    func purgePersonalData(_ runID: String, keeping inputs: JSONValue, at: Date) async throws
 }
