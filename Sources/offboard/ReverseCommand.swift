@@ -21,7 +21,8 @@ extension Offboard {
                   offboard reverse r-20261123-1f3a9c0e4b2d --reason "resignation withdrawn" --by hr:amy
 
                 Exit codes: 0 reversed (or planned, with --dry-run); 1 refused (not finished, already \
-                reversed, nothing to undo) or a compensation failed; 66 no such run.
+                reversed, nothing to undo) or a compensation failed; 3 a compensation waits (a task for \
+                a person, a retry); `offboard worker` continues it; 66 no such run.
                 """
         )
 
