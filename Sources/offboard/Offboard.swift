@@ -15,16 +15,19 @@ struct Offboard: AsyncParsableCommand {
               offboard plan standard-leaver --input Workflows/samples/jryan.json
               offboard graph immediate-leaver --format dot
               offboard run quickstart-leaver --input Workflows/samples/jryan.json
+              offboard tasks --assignee facilities
+              offboard evidence r-20261123-1f3a9c0e4b2d --format html --output evidence.html
 
             Runs are stored in one SQLite file: --db, env OFFBOARD_DB, else \
             $XDG_DATA_HOME/offboard/offboard.sqlite (~/.local/share/offboard/offboard.sqlite). \
             Secrets (${secret:NAME}) come from env OFFBOARD_SECRET_NAME, else the file NAME in \
             --secrets-dir (env OFFBOARD_SECRETS_DIR). Plugins: *.plugin.yaml manifests in the \
-            directory env OFFBOARD_PLUGINS names.
+            directory env OFFBOARD_PLUGINS names. OFFBOARD_NOW (ISO 8601) moves the commands' clock, for \
+            rehearsals; OFFBOARD_RETENTION is the default of purge --older-than and worker --retention.
 
             Exit codes: 0 success; 1 invalid playbook, a plan with problems, or a run that failed or \
             was cancelled; 3 a run is waiting (a worker continues it); 64 usage error; 65 invalid \
-            leaver record or input; 66 playbook, record or run not found; 69 the run database cannot be opened; \
+            leaver record, input or task evidence; 66 playbook, record or run not found; 69 the run database cannot be opened; \
             75 the run is held by another worker.
             """,
         subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self,
