@@ -46,6 +46,9 @@ import Testing
         let badges = try #require(try JSONSerialization.jsonObject(with: state) as? [String: [String: Any]])
         #expect(badges["B-77"]?["active"] as? Bool == false)
         #expect(badges["B-77"]?["revoked_by"] as? String == "\(id)/badge")
+        // The manifest says removes_access: the evidence pack treats the step as an access removal.
+        let pack = try CLI.json(try offboard(["evidence", id, "--format", "json"]).stdout)
+        #expect((pack["steps"] as? [[String: Any]])?.first?["removes_access"] as? Bool == true)
 
         let again = try offboard(["run", "badge.yaml", "--set", "badge=B-77"])
         let repeated = try #require((try CLI.json(try offboard(["status", again.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
