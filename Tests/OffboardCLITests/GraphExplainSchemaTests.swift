@@ -30,7 +30,7 @@ import Testing
         #expect(outcome.status == 0)
         #expect(outcome.stdout.contains("""
             4. reclaim-devices (task)
-                 defined at Workflows/base.yaml:61
+                 defined at Workflows/base.yaml:77
                  overridden at Workflows/acme-leaver.yaml:18
             """))
         #expect(outcome.stdout.contains("     included by Workflows/acme-leaver.yaml:33"))

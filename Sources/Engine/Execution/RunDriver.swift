@@ -42,69 +42,75 @@ struct RunDriver {
             attempts.values.forEach { $0.cancel() }
         }
 
-        var (decision, handled) = try await takeRequests(into: &core, first: core.state == .pending ? try core.start(at: clock.now()) : core.state.isFinished ? RunDecision(state: core.state) : try core.recover(at: clock.now()))
-        while true {
-            if !decision.events.isEmpty || !handled.isEmpty {
-                let now = clock.now()
-                let entries = decision.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: now, event: $0.element) }
-                // The journal keeps tokens where the leaver's personal values were (see PersonalData).
-                let stored = personal.isEmpty ? entries : entries.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.conceal($0.event)) }
-                let idle = attempts.isEmpty && decision.attempts.isEmpty
-                let wakeAt: Date? = core.state.isFinished ? nil : (idle ? decision.nextWake : now)
-                // A finished run gives its lease back in the same transaction as its last entries.
-                let finishing = core.state.isFinished && idle
-                let outcome = try await context.writer.append(JournalAppend(
-                    runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
-                    leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing))
-                if case .leaseLost = outcome { return .leaseLost }
-                sequence += entries.count
-                context.observer?.recorded(runID: runID, entries: entries, state: core.state)
-                if finishing { return .finished(core.state) }
-            }
-            for request in decision.attempts {
-                let runner = context.runner, runID = self.runID
-                attempts[request.instance] = Task {
-                    let result = await runner.run(request, runID: runID)
-                    continuation.yield(.attempt(request.instance, request.attempt, result))
+        // Cancelled while awaiting the store (the worker is stopping): stop as at any other point,
+        // with the attempts ended and the lease given back.
+        do {
+            var (decision, handled) = try await takeRequests(into: &core, first: core.state == .pending ? try core.start(at: clock.now()) : core.state.isFinished ? RunDecision(state: core.state) : try core.recover(at: clock.now()))
+            while true {
+                if !decision.events.isEmpty || !handled.isEmpty {
+                    let now = clock.now()
+                    let entries = decision.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: now, event: $0.element) }
+                    // The journal keeps tokens where the leaver's personal values were (see PersonalData).
+                    let stored = personal.isEmpty ? entries : entries.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.conceal($0.event)) }
+                    let idle = attempts.isEmpty && decision.attempts.isEmpty
+                    let wakeAt: Date? = core.state.isFinished ? nil : (idle ? decision.nextWake : now)
+                    // A finished run gives its lease back in the same transaction as its last entries.
+                    let finishing = core.state.isFinished && idle
+                    let outcome = try await context.writer.append(JournalAppend(
+                        runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
+                        leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing))
+                    if case .leaseLost = outcome { return .leaseLost }
+                    sequence += entries.count
+                    context.observer?.recorded(runID: runID, entries: entries, state: core.state)
+                    if finishing { return .finished(core.state) }
                 }
-            }
-            for key in decision.cancelAttempts { attempts[key]?.cancel() }
+                for request in decision.attempts {
+                    let runner = context.runner, runID = self.runID
+                    attempts[request.instance] = Task {
+                        let result = await runner.run(request, runID: runID)
+                        continuation.yield(.attempt(request.instance, request.attempt, result))
+                    }
+                }
+                for key in decision.cancelAttempts { attempts[key]?.cancel() }
 
-            if attempts.isEmpty {
-                if core.state.isFinished {
-                    try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
-                    return .finished(core.state)
+                if attempts.isEmpty {
+                    if core.state.isFinished {
+                        try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
+                        return .finished(core.state)
+                    }
+                    let now = clock.now()
+                    guard let wake = core.nextWake, wake <= now.addingTimeInterval(context.configuration.holdWindow) else {
+                        try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
+                        return .parked(core.state, wakeAt: core.nextWake)
+                    }
                 }
+                timer?.cancel()
+                let wakeTarget = min(core.nextWake ?? .distantFuture, clock.now().addingTimeInterval(context.configuration.requestPollInterval))
+                timer = Task { [clock] in
+                    try? await clock.sleep(until: wakeTarget)
+                    if !Task.isCancelled { continuation.yield(.wake) }
+                }
+                guard let input = await inputsIterator.next() else { return await stop(attempts: attempts, state: core.state, wakeAt: core.nextWake) }
                 let now = clock.now()
-                guard let wake = core.nextWake, wake <= now.addingTimeInterval(context.configuration.holdWindow) else {
-                    try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
-                    return .parked(core.state, wakeAt: core.nextWake)
+                switch input {
+                case .attempt(let key, let attempt, let result):
+                    attempts[key] = nil
+                    switch result {
+                    case .succeeded(let output, let verification):
+                        decision = try core.attemptSucceeded(key, attempt: attempt, output: output, verification: verification, at: now)
+                    case .suspended(let until): decision = try core.attemptSuspended(key, attempt: attempt, until: until, at: now)
+                    case .openedTask(let task): decision = try core.attemptOpenedTask(key, attempt: attempt, task: task, at: now)
+                    case .failed(let message, let retryable):
+                        decision = try core.attemptFailed(key, attempt: attempt, message: message, retryable: retryable, at: now)
+                    case .cancelled: decision = try core.attemptCancelled(key, attempt: attempt, at: now)
+                    }
+                    handled = []
+                case .wake:
+                    (decision, handled) = try await takeRequests(into: &core, first: try core.tick(at: now))
                 }
             }
-            timer?.cancel()
-            let wakeTarget = min(core.nextWake ?? .distantFuture, clock.now().addingTimeInterval(context.configuration.requestPollInterval))
-            timer = Task { [clock] in
-                try? await clock.sleep(until: wakeTarget)
-                if !Task.isCancelled { continuation.yield(.wake) }
-            }
-            guard let input = await inputsIterator.next() else { return await stop(attempts: attempts, state: core.state, wakeAt: core.nextWake) }
-            let now = clock.now()
-            switch input {
-            case .attempt(let key, let attempt, let result):
-                attempts[key] = nil
-                switch result {
-                case .succeeded(let output, let verification):
-                    decision = try core.attemptSucceeded(key, attempt: attempt, output: output, verification: verification, at: now)
-                case .suspended(let until): decision = try core.attemptSuspended(key, attempt: attempt, until: until, at: now)
-                case .openedTask(let task): decision = try core.attemptOpenedTask(key, attempt: attempt, task: task, at: now)
-                case .failed(let message, let retryable):
-                    decision = try core.attemptFailed(key, attempt: attempt, message: message, retryable: retryable, at: now)
-                case .cancelled: decision = try core.attemptCancelled(key, attempt: attempt, at: now)
-                }
-                handled = []
-            case .wake:
-                (decision, handled) = try await takeRequests(into: &core, first: try core.tick(at: now))
-            }
+        } catch where Task.isCancelled {
+            return await stop(attempts: attempts, state: core.state, wakeAt: core.nextWake)
         }
     }
 

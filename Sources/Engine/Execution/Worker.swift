@@ -109,7 +109,9 @@ public struct Worker: Sendable {
                             return .driven(id, try await RunDriver(runID: id, context: context).drive())
                         } catch {
                             context.logger.error("run \(id) could not be driven: \(error)")
-                            try? await context.store.release(id, worker: configuration.workerID, deferUntil: context.clock.now().addingTimeInterval(60))
+                            // A fresh task: this one may be cancelled, and the store refuses work from a cancelled task.
+                            await Task { try? await context.store.release(id, worker: configuration.workerID,
+                                                                           deferUntil: context.clock.now().addingTimeInterval(60)) }.value
                             return .driven(id, nil)
                         }
                     }
