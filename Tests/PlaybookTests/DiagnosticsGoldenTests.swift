@@ -5,7 +5,7 @@ import Testing
 /// Each `Fixtures/invalid/NAME.yaml` must give exactly the diagnostics in `NAME.expected`,
 /// line and column included, all at once and in source order.
 @Suite struct DiagnosticsGoldenTests {
-    static let cases = ["unknown-names", "expressions", "graph", "parameters", "yaml-rules", "syntax", "inputs"]
+    static let cases = ["unknown-names", "expressions", "graph", "parameters", "yaml-rules", "syntax", "inputs", "people"]
 
     @Test(arguments: cases)
     func matchesGoldenFile(_ name: String) throws {

@@ -53,7 +53,7 @@ extension EvidencePack {
                 let outcome: String
                 if record.missedDeadline || (time.finished.map { $0 > due } ?? (now >= due)) { outcome = "missed" }
                 else if record.state.isDone { outcome = "met" }
-                else { outcome = record.state.isTerminal ? "not-reached" : "open" }
+                else { outcome = record.state.isTerminal ? "not-met" : "open" }
                 evidence.deadline = DeadlineFacts(due: due, outcome: outcome)
             }
             if let task = record.task {

@@ -108,7 +108,8 @@ public struct EvidencePack: Sendable, Codable, Hashable {
     /// A step's deadline and whether it was met.
     public struct DeadlineFacts: Sendable, Codable, Hashable {
         public var due: Date
-        /// `met`, `missed`, or `open` (not done yet, not yet due).
+        /// `met`, `missed`, `not-met` (the step failed or was cancelled before it was due), or `open`
+        /// (not done yet, not yet due).
         public var outcome: String
     }
 

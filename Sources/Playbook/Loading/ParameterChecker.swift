@@ -27,6 +27,7 @@ struct ParameterChecker {
         case (_, .any):
             return
         case (_, .oneOf(let types)):
+            var trials: [(ParameterType, [Diagnostic])] = []
             for candidate in types {
                 var trial = self
                 trial.diagnostics = []
@@ -35,6 +36,13 @@ struct ParameterChecker {
                     diagnostics += trial.diagnostics
                     return
                 }
+                trials.append((candidate, trial.diagnostics))
+            }
+            // A mapping given where one alternative is a mapping: that alternative's own problems
+            // (an unknown key, a bad value) say more than "expects a string or a mapping".
+            if case .object = parameter, let shaped = trials.filter({ if case .object = $0.0 { true } else { false } }).first, trials.count > 1 {
+                diagnostics += shaped.1
+                return
             }
             diagnostics.append(.error("\(path) expects \(type.description)", at: parameter.location))
         case (.literal(let value, let location), _):

@@ -86,8 +86,11 @@ struct PlaybookValidator {
             if step.forEach != nil, let location = step.forEach?.source.location {
                 diagnostics.append(.error("step '\(step.id)' is named by an on_deadline, so it runs once per missed deadline and cannot have for_each", at: location))
             }
-            if case .run(let target, let location) = playbook.steps.first(where: { if case .run(step.id, _) = $0.onFailure { true } else { false } })?.onFailure {
-                diagnostics.append(.error("step '\(target)' is named by both an on_failure and an on_deadline; give each its own step", at: location))
+            let failureTrigger = playbook.steps.lazy.compactMap { other -> SourceLocation? in
+                if case .run(step.id, let location) = other.onFailure { return location } else { return nil }
+            }.first
+            if let location = failureTrigger {
+                diagnostics.append(.error("step '\(step.id)' is named by both an on_failure and an on_deadline; give each its own step", at: location))
             }
         }
         let stepScope = TypeScope(inputs: inputTypes, itemType: itemType, stepIDs: stepIDs, dependsOn: dependsOn)
@@ -167,7 +170,7 @@ struct PlaybookValidator {
     private mutating func checkOnDeadline(_ step: Step) {
         guard let first = step.onDeadline.first else { return }
         if step.deadline == nil {
-            diagnostics.append(.error("on_deadline needs a deadline: on step '\(step.id)' (nothing can be missed without one)", at: first.location))
+            diagnostics.append(.error("on_deadline needs a deadline on step '\(step.id)' (nothing can be missed without one)", at: first.location))
         }
         for target in step.onDeadline {
             if target.id == step.id {
