@@ -40,11 +40,17 @@ extension Offboard {
                 print("started \(report.createdAt) by \(report.createdBy); updated \(report.updatedAt)\(report.wakeAt.map { "; next due \($0)" } ?? "")")
                 for step in report.steps {
                     let name = step.item.map { "\(step.id) [\($0)]" } ?? step.id
-                    var line = "  \(step.state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(name)"
+                    var line = "  \(step.state.padding(toLength: 17, withPad: " ", startingAt: 0)) \(name)"
                     if step.attempts > 0 { line += "  attempts: \(step.attempts)" }
                     if step.interruptions > 0 { line += " (\(step.interruptions) interrupted)" }
                     if let reason = step.reason { line += "  \(reason)" }
                     if let error = step.error { line += "  error: \(error)" }
+                    if let assignee = step.assignee, StepState.awaitingPerson.name == step.state || StepState.awaitingApproval.name == step.state {
+                        line += "  for \(assignee): \(step.title ?? "")"
+                    }
+                    if let due = step.due, !["succeeded", "skipped"].contains(step.state) || step.overdue {
+                        line += step.overdue ? "  deadline \(DateText.iso8601(due)) MISSED" : "  due \(DateText.iso8601(due))"
+                    }
                     print(line)
                     if let verification = step.verification { print("                 verified: \(verification.detail)") }
                 }

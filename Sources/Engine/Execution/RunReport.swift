@@ -16,8 +16,14 @@ public struct RunReport: Sendable, Codable {
         public var output: JSONValue?
         /// The handler's independent check that the effect holds (`{holds, detail}`), when it made one.
         public var verification: VerificationResult?
+        /// For a task: who is asked, and what.
+        public var assignee: String?
+        public var title: String?
+        /// When the step must be done by, and whether that deadline was missed.
+        public var due: Date?
+        public var overdue = false
 
-        enum CodingKeys: String, CodingKey { case id, item, state, attempts, interruptions, reason, error, output, verification }
+        enum CodingKeys: String, CodingKey { case id, item, state, attempts, interruptions, reason, error, output, verification, assignee, title, due, overdue }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -30,6 +36,10 @@ public struct RunReport: Sendable, Codable {
             try container.encodeIfPresent(error, forKey: .error)
             try container.encodeIfPresent(output, forKey: .output)
             try container.encodeIfPresent(verification, forKey: .verification)
+            try container.encodeIfPresent(assignee, forKey: .assignee)
+            try container.encodeIfPresent(title, forKey: .title)
+            try container.encodeIfPresent(due.map { DateText.iso8601($0) }, forKey: .due)
+            if due != nil { try container.encode(overdue, forKey: .overdue) }
         }
     }
 
@@ -70,17 +80,13 @@ public struct RunReport: Sendable, Codable {
                 continue
             }
             for record in records {
-                steps.append(StepReport(id: step.id, item: record.key.item, state: record.state.name, attempts: record.attempts,
-                                        interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output,
-                                        verification: record.verification))
+                steps.append(StepReport(record))
             }
         }
         // A reversal's compensations follow, in the order they run.
         for step in core.reversal?.steps ?? [] {
             for record in core.orderedInstances where record.key.step == RunCore.undoPrefix + step {
-                steps.append(StepReport(id: record.key.step, item: record.key.item, state: record.state.name, attempts: record.attempts,
-                                        interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output,
-                                        verification: record.verification))
+                steps.append(StepReport(record))
             }
         }
         let summary = run.summary
@@ -88,5 +94,15 @@ public struct RunReport: Sendable, Codable {
                          playbook: PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
                          createdBy: summary.createdBy, createdAt: DateText.iso8601(summary.createdAt), updatedAt: DateText.iso8601(summary.updatedAt),
                          wakeAt: summary.wakeAt.flatMap { $0 >= .distantFuture ? nil : DateText.iso8601($0) }, leaseOwner: summary.leaseOwner, steps: steps)
+    }
+}
+
+extension RunReport.StepReport {
+    /// One instance's report from its record.
+    init(_ record: InstanceRecord) {
+        self.init(id: record.key.step, item: record.key.item, state: record.state.name, attempts: record.attempts,
+                  interruptions: record.interruptions, reason: record.reason, error: record.lastError, output: record.output,
+                  verification: record.verification, assignee: record.task?.assignee, title: record.task?.title, due: record.deadline,
+                  overdue: record.missedDeadline)
     }
 }
