@@ -49,8 +49,8 @@ import Testing
 
     @Test func aTaskIsCompletedWithTypedEvidenceThenApprovedByAnotherPerson() throws {
         let (_, run, offboard) = try Self.started()
-        let status = try offboard(["status", run], "2030-01-01T09:01:00Z").stdout
-        #expect(status.contains("  awaiting-person   shred  attempts: 1  for facilities: Shred the files of E1  due 2030-01-03T09:00:00Z"), "\(status)")
+        let statusText = try offboard(["status", run], "2030-01-01T09:01:00Z").stdout
+        #expect(statusText.contains("  awaiting-person   shred  attempts: 1  for facilities: Shred the files of E1  due 2030-01-03T09:00:00Z"), "\(statusText)")
         let listed = try offboard(["tasks", "--assignee", "FACILITIES"], "2030-01-01T09:01:00Z")
         #expect(listed.stdout.contains("\(run) shred [awaiting-person] for facilities, due 2030-01-03T09:00:00Z"), "\(listed.stdout)")
         #expect(listed.stdout.contains("complete: offboard complete \(run) shred --by NAME --evidence certificate_number=… --evidence destruction_date=…"))
