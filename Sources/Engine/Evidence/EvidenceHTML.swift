@@ -90,7 +90,8 @@ extension EvidencePack {
         let rows = access.map { step -> String in
             let deadline = step.deadline.map { "\(e(EvidenceWording.time($0.due)))<br>\(badge($0.outcome, $0.outcome == "met" ? "ok" : ($0.outcome == "missed" ? "bad" : "wait")))" } ?? "—"
             let verified = step.verification.map { badge($0.holds ? "verified" : "NOT verified", $0.holds ? "ok" : "bad") + " " + e($0.detail) } ?? "—"
-            let relative = step.secondsAfterLeaveTime.map { e(EvidenceWording.relative($0)) } ?? badge(EvidenceWording.access(step), "bad")
+            let relative = step.secondsAfterLeaveTime.map { e(EvidenceWording.relative($0)) }
+                ?? badge(EvidenceWording.access(step), step.state == "skipped" ? "wait" : "bad")
             return "<tr><td><strong>\(e(EvidenceWording.key(step)))</strong><br><small>\(e(step.description ?? step.handler))</small></td>"
                 + "<td>\(e(EvidenceWording.time(step.finishedAt)))</td><td>\(relative)</td><td>\(deadline)</td><td>\(verified)</td></tr>"
         }

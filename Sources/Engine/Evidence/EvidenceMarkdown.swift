@@ -36,7 +36,11 @@ enum EvidenceWording {
 
     static func access(_ step: EvidencePack.StepEvidence) -> String {
         if let seconds = step.secondsAfterLeaveTime { return relative(seconds) }
-        return step.state == "succeeded" ? "done (no leave time)" : "NOT removed (\(step.state))"
+        switch step.state {
+        case "succeeded": return "done (no leave time)"
+        case "skipped": return "not applicable (\(step.reason ?? "skipped"))"
+        default: return "NOT removed (\(step.state))"
+        }
     }
 
     static func key(_ step: EvidencePack.StepEvidence) -> String { step.item.map { "\(step.id) [\($0)]" } ?? step.id }
