@@ -160,6 +160,10 @@ enum SQLiteMigrations {
                 CREATE INDEX runs_by_wake ON runs(wake_at) WHERE wake_at IS NOT NULL;
                 CREATE INDEX runs_by_state ON runs(state, created_at);
                 """)
+            // Runs in flight are due once, so the next worker replays them under this version (a task
+            // parked by an earlier one is reopened with its evidence fields).
+            try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE state IN ('running', 'waiting') AND lease_owner IS NULL",
+                           arguments: [Int64((Date().timeIntervalSince1970 * 1000).rounded())])
         }
         return migrator
     }

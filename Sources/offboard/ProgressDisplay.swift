@@ -35,7 +35,7 @@ enum JournalText {
             case .succeed: return "\(name) succeeded"
             case .fail(let message, _, let retryAt):
                 return "\(name) failed: \(message)" + (retryAt.map { "; retrying at \(DateText.iso8601($0))" } ?? "")
-            case .interrupt: return "\(name) was interrupted by a crash; running it again with the same idempotency key"
+            case .interrupt: return "\(name) was interrupted (its process stopped, or an upgrade reopens it); running it again with the same idempotency key"
             case .suspend(let until) where until >= .distantFuture: return "\(name) waiting for a person"
             case .suspend(let until): return "\(name) waiting until \(DateText.iso8601(until))"
             case .fire: return "\(name) finished waiting"

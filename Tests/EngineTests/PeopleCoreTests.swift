@@ -170,6 +170,19 @@ import Testing
         #expect(sudden.attempts.map(\.instance.step) == ["cut"])
     }
 
+    @Test func aTaskParkedByAnEarlierVersionIsReopenedOnRecovery() throws {
+        var run = try core()
+        let key = Self.shred
+        // What earlier versions journaled for a task: a wait until the distant future.
+        for event: RunEvent in [.runStarted, .stepExpanded(step: "shred", items: nil), .step(instance: key, event: .schedule(notBefore: Self.t0)),
+                                .step(instance: key, event: .start(attempt: 1)), .step(instance: key, event: .suspend(until: .distantFuture))] {
+            try run.apply(event)
+        }
+        #expect(throws: TaskActionRefused.self) { try run.completeTask(key, by: "sam", evidence: Self.goodEvidence, at: Self.t0) }
+        let recovered = try run.recover(at: Self.t0)
+        #expect(recovered.attempts.contains { $0.instance == key && $0.attempt == 2 && $0.idempotencyKey == "r1/shred" })
+    }
+
     @Test func cancellingClosesOpenTasks() throws {
         var run = try opened()
         let decision = try run.requestCancel(reason: "resignation withdrawn", by: "hr", at: Self.t0)

@@ -32,6 +32,7 @@ import Testing
         "running+interrupt": .scheduled(notBefore: t2), "running+suspend": .waiting(until: t2), "running+cancel": .cancelled,
         "retrying+start": .running(attempt: 2), "retrying+cancel": .cancelled,
         "waiting+fire": .succeeded, "waiting+cancel": .cancelled,
+        // Only a wait until the distant future (a person, as journaled by earlier versions) is reopened.
         "failed+reset": .pending, "cancelled+reset": .pending,
         "scheduled+reschedule": .scheduled(notBefore: t2), "running+open-task": .awaitingPerson,
         "awaiting-person+complete": .awaitingApproval, "awaiting-person+reject": .failed, "awaiting-person+cancel": .cancelled,
@@ -57,6 +58,12 @@ import Testing
             }
         }
         #expect(checked == 11 * 16)
+    }
+
+    @Test func aLegacyWaitForAPersonIsReopenedAndNoOtherWaitIs() throws {
+        #expect(try StepTransition.apply(.interrupt(at: Self.t2), to: .waiting(until: .distantFuture), attempts: 1, instance: "s")
+                == .scheduled(notBefore: Self.t2))
+        #expect(throws: IllegalTransition.self) { try StepTransition.apply(.interrupt(at: Self.t2), to: .waiting(until: Self.t1), attempts: 1, instance: "s") }
     }
 
     @Test func startMustNameTheNextAttempt() {

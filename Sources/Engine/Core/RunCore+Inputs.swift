@@ -108,6 +108,11 @@ extension RunCore {
         for key in order where { if case .running = instances[key]?.state { return true } else { return false } }() {
             try record(.step(instance: key, event: .interrupt(at: Self.milliseconds(now))), into: &decision)
         }
+        // Earlier versions parked a task as a wait until the distant future: its step runs again
+        // (same idempotency key) and opens the task properly, with its evidence and approvals.
+        for key in order where { if case .waiting(let until)? = instances[key]?.state { return until >= .distantFuture } else { return false } }() {
+            try record(.step(instance: key, event: .interrupt(at: Self.milliseconds(now))), into: &decision)
+        }
         try advance(at: now, into: &decision)
         return decision
     }

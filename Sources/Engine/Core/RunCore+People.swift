@@ -22,6 +22,10 @@ extension RunCore {
             let hint = Suggestion.closest(to: key.description, in: known).map { "; did you mean \($0)?" } ?? ""
             throw TaskActionRefused("run \(runID) has no task \(key)\(hint)")
         }
+        if case .waiting(let until) = record.state, until >= .distantFuture {
+            throw TaskActionRefused("task \(key) was opened by an earlier version of offboard; a worker reopens it with its evidence fields "
+                                    + "(run `offboard worker --until-idle`), then complete it")
+        }
         guard let task = record.task else {
             throw TaskActionRefused("step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
         }

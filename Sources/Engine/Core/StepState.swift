@@ -146,6 +146,8 @@ public enum StepTransition {
         case (.running(let attempt), .fail(_, _, let retryAt?)): return .retrying(attempt: attempt, until: retryAt)
         case (.running, .fail(_, _, nil)): return .failed
         case (.running, .interrupt(let at)): return .scheduled(notBefore: at)
+        // A wait for a person journaled before tasks had states of their own: opened again as a task.
+        case (.waiting(let until), .interrupt(let at)) where until >= .distantFuture: return .scheduled(notBefore: at)
         case (.running, .suspend(let until)): return .waiting(until: until)
         case (.waiting, .fire): return .succeeded
         case (.scheduled, .reschedule(let date)): return .scheduled(notBefore: date)
