@@ -122,6 +122,9 @@ import Testing
         #expect(throws: TaskActionRefused(["ann completed task shred and may not also reject it"])) {
             try run.rejectTask(Self.shred, by: "ann", reason: "oops", at: Self.t0)
         }
+        #expect(throws: TaskActionRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+            try run.rejectTask(Self.shred, by: "mallory", reason: "oops", at: Self.t0)
+        }
         let decision = try run.rejectTask(Self.shred, by: "dpo", reason: "certificate is for another customer", at: Self.t0)
         #expect(run.instances[Self.shred]?.state == .failed)
         #expect(run.instances[Self.shred]?.lastError == "rejected by dpo: certificate is for another customer")

@@ -64,18 +64,25 @@ extension RunCore {
     public func checkApproval(_ key: InstanceKey, by: String) throws(TaskActionRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
-        guard let rule = task.approvals else { throw TaskActionRefused("task \(key) needs no approval") }
+        guard task.approvals != nil else { throw TaskActionRefused("task \(key) needs no approval") }
         guard record.state == .awaitingApproval else {
             throw TaskActionRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
                                                                     : "task \(key) is \(record.state.name); nothing to approve")
         }
+        try checkSignOff(record, task, key, by: by, verb: "approve")
+    }
+
+    /// Who may approve or reject a completed task: a named approver who has not approved it yet,
+    /// neither its completer nor the leaver.
+    private func checkSignOff(_ record: InstanceRecord, _ task: TaskSpec, _ key: InstanceKey, by: String, verb: String) throws(TaskActionRefused) {
+        let rule = task.approvals ?? ApprovalRule(required: 0, approvers: [])
         guard rule.approvers.contains(where: { Self.samePerson($0, by) }) else {
             throw TaskActionRefused("\(by) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
         }
         if let completer = record.completion?.by, Self.samePerson(completer, by) {
-            throw TaskActionRefused("\(by) completed task \(key) and may not also approve it")
+            throw TaskActionRefused("\(by) completed task \(key) and may not also \(verb) it")
         }
-        if isLeaver(by) { throw TaskActionRefused("\(by) is the leaver this run is about and may not approve its tasks") }
+        if isLeaver(by) { throw TaskActionRefused("\(by) is the leaver this run is about and may not \(verb) its tasks") }
         if record.approvals.contains(where: { Self.samePerson($0, by) }) {
             throw TaskActionRefused("\(by) has already approved task \(key); nothing changed")
         }
@@ -99,17 +106,12 @@ extension RunCore {
     /// Checks a rejection without recording it. An open task may be declined by anyone (recorded
     /// by name); a completed one only by an approver who is not its completer or the leaver.
     public func checkRejection(_ key: InstanceKey, by: String, reason: String) throws(TaskActionRefused) {
-        let (record, _) = try openTask(key)
+        let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("a rejection needs a --reason") }
         switch record.state {
         case .awaitingPerson: break
-        case .awaitingApproval:
-            do {
-                try checkApproval(key, by: by)
-            } catch {
-                throw TaskActionRefused(error.problems.map { $0.replacingOccurrences(of: "approve", with: "reject") })
-            }
+        case .awaitingApproval: try checkSignOff(record, task, key, by: by, verb: "reject")
         default: throw TaskActionRefused("task \(key) is \(record.state.name); it can no longer be rejected")
         }
     }
