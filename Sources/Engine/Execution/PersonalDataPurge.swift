@@ -24,11 +24,12 @@ public struct PersonalDataPurge: Sendable {
 
     /// Purges every finished run last changed before `cutoff`; with `dryRun`, only says which.
     public func purge(finishedBefore cutoff: Date, at now: Date, dryRun: Bool) async throws -> [Purged] {
+        // A dry run lists everything in one batch; a real one works in batches of 100, and a purged
+        // run is no longer selected (purgePersonalData throws rather than leave one unmarked).
+        let limit = dryRun ? Int(Int32.max) : 100
         var purged: [Purged] = []
         while true {
-            let batch = try await store.runsToPurge(finishedBefore: cutoff, limit: dryRun ? Int(Int32.max) : 100)
-                .filter { summary in !purged.contains { $0.run == summary.id } }
-            if batch.isEmpty { return purged }
+            let batch = try await store.runsToPurge(finishedBefore: cutoff, limit: limit)
             for summary in batch {
                 guard let stored = try await store.loadRun(summary.id) else { continue }
                 let playbook = try await playbooks.playbook(for: stored)
@@ -38,7 +39,7 @@ public struct PersonalDataPurge: Sendable {
                 if !dryRun { try await store.purgePersonalData(summary.id, keeping: kept, at: now) }
                 purged.append(Purged(run: summary.id, finishedAt: summary.updatedAt, fields: personal.sorted()))
             }
-            if dryRun { return purged }
+            if dryRun || batch.count < limit { return purged }
         }
     }
 }
