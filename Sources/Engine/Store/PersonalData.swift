@@ -39,12 +39,23 @@ public struct PersonalData: Sendable {
     /// Replaces inside the event's string values (never its structure's keys); an event that would
     /// not decode afterwards is kept as it was.
     private func substitute(_ event: RunEvent, _ pairs: [(String, String)]) -> RunEvent {
-        guard !pairs.isEmpty, let data = try? JSONEncoder().encode(event), let tree = try? JSONDecoder().decode(JSONValue.self, from: data) else { return event }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        guard !pairs.isEmpty, let data = try? encoder.encode(event) else { return event }
+        // Most events (a step scheduled, started) hold none of the values: one look at the encoded
+        // text settles that, unless a value is one JSON writes escaped (a quote, a backslash).
+        let text = String(decoding: data, as: UTF8.self)
+        guard pairs.contains(where: { text.contains($0.0) || Self.isEscapedInJSON($0.0) }),
+              let tree = try? JSONDecoder().decode(JSONValue.self, from: data) else { return event }
         let changed = Self.replace(in: tree, pairs)
         guard changed != tree, let bytes = try? JSONEncoder().encode(changed), let result = try? JSONDecoder().decode(RunEvent.self, from: bytes) else {
             return event
         }
         return result
+    }
+
+    private static func isEscapedInJSON(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }
     }
 
     private static func replace(in value: JSONValue, _ pairs: [(String, String)]) -> JSONValue {
