@@ -49,7 +49,7 @@ struct RequestSubmission {
         var core = try RunCore.replaying(stored, playbook: playbook)
         do {
             _ = try core.apply(request, at: clock.now())
-        } catch let refused as TaskActionRefused {
+        } catch let refused as RequestRefused {
             for problem in refused.problems { Output.error("error: \(problem)") }
             throw refused.isInvalidInput ? ExitCodes.badInput : ExitCodes.invalid
         } catch {

@@ -72,7 +72,7 @@ import Testing
         do {
             _ = try run.completeTask(Self.shred, by: "sam", evidence: bad, at: Self.t0)
             Issue.record("ill-typed evidence was accepted")
-        } catch let refused as TaskActionRefused {
+        } catch let refused as RequestRefused {
             #expect(refused.problems == [
                 "unknown evidence field 'certifcate_number'; did you mean 'certificate_number'? (fields: certificate_number, destruction_date, method, containers)",
                 "missing evidence 'certificate_number': text",
@@ -86,28 +86,28 @@ import Testing
         let completion = try #require(run.instances[Self.shred]?.completion)
         #expect(completion.evidenceObject == .object(["certificate_number": .string("SHR-1"), "destruction_date": .string("2026-12-02"),
                                                       "method": .string("shredding"), "containers": .int(3)]))
-        #expect(throws: TaskActionRefused(["task shred was already completed by sam; nothing changed"])) {
+        #expect(throws: RequestRefused(["task shred was already completed by sam; nothing changed"])) {
             try run.completeTask(Self.shred, by: "sam", evidence: Self.goodEvidence, at: Self.t0)
         }
     }
 
     @Test func approvalsNeedNDistinctApproversNotTheLeaverNorTheCompleter() throws {
         var run = try opened()
-        #expect(throws: TaskActionRefused(["task shred has not been completed yet; approve it once it is"])) {
+        #expect(throws: RequestRefused(["task shred has not been completed yet; approve it once it is"])) {
             try run.approveTask(Self.shred, by: "dpo", at: Self.t0)
         }
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
         #expect(run.instances[Self.shred]?.state == .awaitingApproval)
-        #expect(throws: TaskActionRefused(["ANN completed task shred and may not also approve it"])) { try run.approveTask(Self.shred, by: "ANN", at: Self.t0) }
-        #expect(throws: TaskActionRefused(["jane@example.com is the leaver this run is about and may not approve its tasks"])) {
+        #expect(throws: RequestRefused(["ANN completed task shred and may not also approve it"])) { try run.approveTask(Self.shred, by: "ANN", at: Self.t0) }
+        #expect(throws: RequestRefused(["jane@example.com is the leaver this run is about and may not approve its tasks"])) {
             try run.approveTask(Self.shred, by: "jane@example.com", at: Self.t0)
         }
-        #expect(throws: TaskActionRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.approveTask(Self.shred, by: "mallory", at: Self.t0)
         }
         let first = try run.approveTask(Self.shred, by: "dpo", at: Self.t0)
         #expect(first.attempts.isEmpty && run.instances[Self.shred]?.state == .awaitingApproval)
-        #expect(throws: TaskActionRefused(["dpo has already approved task shred; nothing changed"])) { try run.approveTask(Self.shred, by: "dpo", at: Self.t0) }
+        #expect(throws: RequestRefused(["dpo has already approved task shred; nothing changed"])) { try run.approveTask(Self.shred, by: "dpo", at: Self.t0) }
         let second = try run.approveTask(Self.shred, by: "ciso", at: Self.t0)
         #expect(run.instances[Self.shred]?.state == .succeeded)
         #expect(run.instances[Self.shred]?.approvals == ["dpo", "ciso"])
@@ -118,11 +118,11 @@ import Testing
     @Test func rejectionFailsTheStepAndFollowsOnFailure() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
-        #expect(throws: TaskActionRefused(["a rejection needs a --reason"])) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
-        #expect(throws: TaskActionRefused(["ann completed task shred and may not also reject it"])) {
+        #expect(throws: RequestRefused(["a rejection needs a --reason"])) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
+        #expect(throws: RequestRefused(["ann completed task shred and may not also reject it"])) {
             try run.rejectTask(Self.shred, by: "ann", reason: "oops", at: Self.t0)
         }
-        #expect(throws: TaskActionRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.rejectTask(Self.shred, by: "mallory", reason: "oops", at: Self.t0)
         }
         let decision = try run.rejectTask(Self.shred, by: "dpo", reason: "certificate is for another customer", at: Self.t0)
@@ -181,7 +181,7 @@ import Testing
                                 .step(instance: key, event: .start(attempt: 1)), .step(instance: key, event: .suspend(until: .distantFuture))] {
             try run.apply(event)
         }
-        #expect(throws: TaskActionRefused.self) { try run.completeTask(key, by: "sam", evidence: Self.goodEvidence, at: Self.t0) }
+        #expect(throws: RequestRefused.self) { try run.completeTask(key, by: "sam", evidence: Self.goodEvidence, at: Self.t0) }
         let recovered = try run.recover(at: Self.t0)
         #expect(recovered.attempts.contains { $0.instance == key && $0.attempt == 2 && $0.idempotencyKey == "r1/shred" })
     }

@@ -72,7 +72,7 @@ import Testing
     @Test func aRunInProgressMustBeCancelledFirst() throws {
         var run = RunCore(runID: "r1", playbook: try EngineFixtures.playbook(Self.yaml), inputs: [:], timeZone: .gmt)
         _ = try run.start(at: Self.t0)
-        #expect(throws: TaskActionRefused(["run r1 is running; cancel it first (offboard cancel r1 --reason …), then reverse it"])) {
+        #expect(throws: RequestRefused(["run r1 is running; cancel it first (offboard cancel r1 --reason …), then reverse it"])) {
             try run.reverse(by: "hr", reason: "x", at: Self.t0)
         }
     }

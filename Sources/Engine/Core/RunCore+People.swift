@@ -16,30 +16,30 @@ extension RunCore {
     }
 
     /// The open task of `key`, or a refusal saying why there is none.
-    public func openTask(_ key: InstanceKey) throws(TaskActionRefused) -> (InstanceRecord, TaskSpec) {
+    public func openTask(_ key: InstanceKey) throws(RequestRefused) -> (InstanceRecord, TaskSpec) {
         guard let record = instances[key] else {
             let known = order.filter { instances[$0]?.task != nil }.map(\.description)
             let hint = Suggestion.closest(to: key.description, in: known).map { "; did you mean \($0)?" } ?? ""
-            throw TaskActionRefused("run \(runID) has no task \(key)\(hint)")
+            throw RequestRefused("run \(runID) has no task \(key)\(hint)")
         }
         if case .waiting(let until) = record.state, until >= .distantFuture {
-            throw TaskActionRefused("task \(key) was opened by an earlier version of offboard; a worker reopens it with its evidence fields "
+            throw RequestRefused("task \(key) was opened by an earlier version of offboard; a worker reopens it with its evidence fields "
                                     + "(run `offboard worker --until-idle`), then complete it")
         }
         guard let task = record.task else {
-            throw TaskActionRefused("step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
+            throw RequestRefused("step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
         }
         return (record, task)
     }
 
     /// Checks a completion without recording it; returns the typed evidence.
-    public func checkCompletion(_ key: InstanceKey, by: String, evidence: [String: String]) throws(TaskActionRefused) -> [String: JSONValue] {
+    public func checkCompletion(_ key: InstanceKey, by: String, evidence: [String: String]) throws(RequestRefused) -> [String: JSONValue] {
         let (record, task) = try openTask(key)
         switch record.state {
         case .awaitingPerson: break
         case .awaitingApproval, .succeeded:
-            throw TaskActionRefused("task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
-        default: throw TaskActionRefused("task \(key) is \(record.state.name); it can no longer be completed")
+            throw RequestRefused("task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
+        default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be completed")
         }
         try Self.requireName(by, what: "--by")
         return try task.typedEvidence(evidence)
@@ -61,12 +61,12 @@ extension RunCore {
     }
 
     /// Checks an approval without recording it.
-    public func checkApproval(_ key: InstanceKey, by: String) throws(TaskActionRefused) {
+    public func checkApproval(_ key: InstanceKey, by: String) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
-        guard task.approvals != nil else { throw TaskActionRefused("task \(key) needs no approval") }
+        guard task.approvals != nil else { throw RequestRefused("task \(key) needs no approval") }
         guard record.state == .awaitingApproval else {
-            throw TaskActionRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
+            throw RequestRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
                                                                     : "task \(key) is \(record.state.name); nothing to approve")
         }
         try checkSignOff(record, task, key, by: by, verb: "approve")
@@ -74,17 +74,17 @@ extension RunCore {
 
     /// Who may approve or reject a completed task: a named approver who has not approved it yet,
     /// neither its completer nor the leaver.
-    private func checkSignOff(_ record: InstanceRecord, _ task: TaskSpec, _ key: InstanceKey, by: String, verb: String) throws(TaskActionRefused) {
+    private func checkSignOff(_ record: InstanceRecord, _ task: TaskSpec, _ key: InstanceKey, by: String, verb: String) throws(RequestRefused) {
         let rule = task.approvals ?? ApprovalRule(required: 0, approvers: [])
         guard rule.approvers.contains(where: { Self.samePerson($0, by) }) else {
-            throw TaskActionRefused("\(by) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
+            throw RequestRefused("\(by) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
         }
         if let completer = record.completion?.by, Self.samePerson(completer, by) {
-            throw TaskActionRefused("\(by) completed task \(key) and may not also \(verb) it")
+            throw RequestRefused("\(by) completed task \(key) and may not also \(verb) it")
         }
-        if isLeaver(by) { throw TaskActionRefused("\(by) is the leaver this run is about and may not \(verb) its tasks") }
+        if isLeaver(by) { throw RequestRefused("\(by) is the leaver this run is about and may not \(verb) its tasks") }
         if record.approvals.contains(where: { Self.samePerson($0, by) }) {
-            throw TaskActionRefused("\(by) has already approved task \(key); nothing changed")
+            throw RequestRefused("\(by) has already approved task \(key); nothing changed")
         }
     }
 
@@ -105,14 +105,14 @@ extension RunCore {
 
     /// Checks a rejection without recording it. An open task may be declined by anyone (recorded
     /// by name); a completed one only by an approver who is not its completer or the leaver.
-    public func checkRejection(_ key: InstanceKey, by: String, reason: String) throws(TaskActionRefused) {
+    public func checkRejection(_ key: InstanceKey, by: String, reason: String) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("a rejection needs a --reason") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a rejection needs a --reason") }
         switch record.state {
         case .awaitingPerson: break
         case .awaitingApproval: try checkSignOff(record, task, key, by: by, verb: "reject")
-        default: throw TaskActionRefused("task \(key) is \(record.state.name); it can no longer be rejected")
+        default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be rejected")
         }
     }
 
@@ -129,8 +129,8 @@ extension RunCore {
     /// Moves time inputs (the leave time) of a running run. Steps not started yet get their new
     /// start time, and every deadline is worked out again; a time brought forward to now acts at once.
     public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date) throws -> RunDecision {
-        guard !state.isFinished else { throw TaskActionRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
-        guard !changes.isEmpty else { throw TaskActionRefused("nothing to change: give --set NAME=VALUE", invalidInput: true) }
+        guard !state.isFinished else { throw RequestRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
+        guard !changes.isEmpty else { throw RequestRefused("nothing to change: give --set NAME=VALUE", invalidInput: true) }
         var problems: [String] = []
         let timeInputs = playbook.inputs.filter { $0.type == .date || $0.type == .datetime }
         for (name, text) in changes.sorted(by: { $0.key < $1.key }) {
@@ -143,7 +143,7 @@ extension RunCore {
                 problems.append("\(name): \(problem.message)")
             }
         }
-        if !problems.isEmpty { throw TaskActionRefused(problems, invalidInput: true) }
+        if !problems.isEmpty { throw RequestRefused(problems, invalidInput: true) }
         // Worked out on a copy: a change that cannot be applied leaves this run untouched.
         var next = self
         let decision = try next.applyReschedule(changes, by: by, reason: reason, at: now)
@@ -167,7 +167,7 @@ extension RunCore {
                 guard let readyAt, !record.missedDeadline, let due = try deadline(of: step, readyAt: readyAt, scope: scope), due != record.deadline else { continue }
                 try self.record(.deadlineSet(instance: key, due: due), into: &decision)
             } catch let failure as StepFailure {
-                throw TaskActionRefused("step \(key): \(failure.message)")
+                throw RequestRefused("step \(key): \(failure.message)")
             }
         }
         try advance(at: now, into: &decision)
@@ -186,7 +186,7 @@ extension RunCore {
         a.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(b.trimmingCharacters(in: .whitespaces)) == .orderedSame
     }
 
-    static func requireName(_ name: String, what: String) throws(TaskActionRefused) {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("\(what) must name a person") }
+    static func requireName(_ name: String, what: String) throws(RequestRefused) {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("\(what) must name a person") }
     }
 }

@@ -32,12 +32,12 @@ extension RunCore {
     /// Reverses a finished run: plans the compensations from the journal and starts the first.
     public mutating func reverse(by: String, reason: String, at now: Date) throws -> RunDecision {
         guard state.isFinished else {
-            throw TaskActionRefused("run \(runID) is \(state.rawValue); cancel it first (offboard cancel \(runID) --reason …), then reverse it")
+            throw RequestRefused("run \(runID) is \(state.rawValue); cancel it first (offboard cancel \(runID) --reason …), then reverse it")
         }
-        guard state != .reversed, reversal == nil else { throw TaskActionRefused("run \(runID) has already been reversed") }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TaskActionRefused("a reversal needs a --reason", invalidInput: true) }
+        guard state != .reversed, reversal == nil else { throw RequestRefused("run \(runID) has already been reversed") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a reversal needs a --reason", invalidInput: true) }
         let steps = reversalCandidates().undoable
-        guard !steps.isEmpty else { throw TaskActionRefused("run \(runID) has no succeeded step with a compensate: to run") }
+        guard !steps.isEmpty else { throw RequestRefused("run \(runID) has no succeeded step with a compensate: to run") }
         var decision = RunDecision()
         try record(.reversalStarted(steps: steps, by: by, reason: reason), into: &decision)
         try advance(at: now, into: &decision)

@@ -67,8 +67,8 @@ public struct TaskCompletion: Sendable, Hashable, Codable {
     public var evidenceObject: JSONValue { .object(evidence.mapValues(\.value)) }
 }
 
-/// Why a person's action on a task was refused; every problem at once.
-public struct TaskActionRefused: Error, Sendable, Hashable, CustomStringConvertible {
+/// Why a person's request was refused (a task action, a reschedule, a reversal); every problem at once.
+public struct RequestRefused: Error, Sendable, Hashable, CustomStringConvertible {
     public var problems: [String]
     /// The values given were wrong (evidence, a time), rather than the action not being allowed now.
     public var isInvalidInput: Bool
@@ -89,7 +89,7 @@ public struct TaskActionRefused: Error, Sendable, Hashable, CustomStringConverti
 extension TaskSpec {
     /// Turns `key=value` text into typed evidence, or refuses with every problem: a missing
     /// required field, an unknown field (with the closest name), a value of the wrong type.
-    public func typedEvidence(_ given: [String: String]) throws(TaskActionRefused) -> [String: JSONValue] {
+    public func typedEvidence(_ given: [String: String]) throws(RequestRefused) -> [String: JSONValue] {
         var problems: [String] = []
         var typed: [String: JSONValue] = [:]
         let names = evidence.map(\.name)
@@ -109,7 +109,7 @@ extension TaskSpec {
                 problems.append("evidence '\(field.name)' must be \(field.expectation), not '\(text)'")
             }
         }
-        if !problems.isEmpty { throw TaskActionRefused(problems, invalidInput: true) }
+        if !problems.isEmpty { throw RequestRefused(problems, invalidInput: true) }
         return typed
     }
 }
