@@ -74,17 +74,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The real test servers (scripts/test-servers.sh) as the handler and command-line tests reach them.
+        .target(
+            name: "TestServerSupport",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestServerSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Handlers"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore"], swiftSettings: strictSettings),
         .testTarget(
             name: "HandlerTests",
-            dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+            dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", "TestServerSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "OffboardCLITests",
-            dependencies: ["offboard", "Playbook", "Handlers", "Engine", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["offboard", "Playbook", "Handlers", "Engine", "TestServerSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),

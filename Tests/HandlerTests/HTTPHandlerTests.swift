@@ -2,15 +2,12 @@ import Crypto
 import Engine
 import Foundation
 import Playbook
+import TestServerSupport
 import Testing
 
 /// The `http` handler against a real HTTP server (Tests/Servers/echo_server.py) that answers with
 /// what it received.
 @Suite struct HTTPHandlerTests {
-    static func url() throws -> String {
-        try #require(TestServers.environment["OFFBOARD_TEST_HTTP_URL"], "no test HTTP server: run the suite with ./scripts/test.sh")
-    }
-
     @Test func aSignedWebhookCarriesItsKeyBodyAndSignature() async throws {
         let run = try PlaybookRun("""
             playbook: notify
@@ -26,7 +23,7 @@ import Testing
                   sign: { secret: "${secret:HOOK_KEY}" }
                   output: { id: /id, key: /headers/idempotency-key, signature: /headers/x-signature-256, raw: /raw_body,
                             auth: /headers/authorization, missing: /no/such/field }
-            """, secrets: ["HOOK_URL": try Self.url(), "HOOK_TOKEN": "tok-123456", "HOOK_KEY": "hmac-key-98765"])
+            """, secrets: ["HOOK_URL": try TestServers.httpURL(), "HOOK_TOKEN": "tok-123456", "HOOK_KEY": "hmac-key-98765"])
         let report = try await run.run([("who", "Jordan \"JR\" Ryan")])
         #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
         guard case .object(let output)? = report.steps.first?.output, case .string(let raw)? = output["raw"] else {
@@ -55,7 +52,7 @@ import Testing
                 retry: { attempts: 2, backoff: fixed, initial: 1s }
                 with: { method: GET, url: "${secret:BASE}{{ inputs.path }}", expect: "{{ inputs.expect }}" }
             """
-        let run = try PlaybookRun(yaml, secrets: ["BASE": try Self.url()])
+        let run = try PlaybookRun(yaml, secrets: ["BASE": try TestServers.httpURL()])
         let flaky = try await run.run([("path", "/flaky/\(UUID().uuidString)")])
         #expect(flaky.state == .succeeded)
         #expect(flaky.steps.first?.attempts == 2, "a 503 is retried")

@@ -3,6 +3,7 @@ import Foundation
 import Handlers
 import Playbook
 import PostgresNIO
+import TestServerSupport
 import Testing
 
 /// The shipped immediate-leaver playbook against the real PostgreSQL and SCIM servers (and the
@@ -17,9 +18,9 @@ import Testing
             _ = try await admin.query(PostgresQuery(unsafeSQL: sql), logger: .init(label: "test")).collect()
         }
         let session = try await TestServers.connect(user: role, password: "mh-pw")
-        let scimID = try await SCIMDeactivateTests.createUser(email)
+        let scimID = try await TestServers.createSCIMUser(email)
         let (scimURL, scimToken) = try TestServers.scim()
-        let hooks = try HTTPHandlerTests.url()
+        let hooks = try TestServers.httpURL()
         let run = try PlaybookRun(path: "\(TestServers.repositoryRoot)/Workflows/immediate-leaver.yaml", secrets: [
             "CRM_DB_URL": try TestServers.postgresURL(), "IDP_SCIM_URL": scimURL, "IDP_SCIM_TOKEN": scimToken,
             "VPN_API_URL": "\(hooks)/vpn", "VPN_API_TOKEN": "vpn-token", "SERVICE_DESK_WEBHOOK": "\(hooks)/desk",
@@ -60,7 +61,7 @@ import Testing
         } catch let error as PSQLError {
             #expect(error.serverInfo?[.sqlState] == "28000")
         }
-        #expect(try await SCIMDeactivateTests.user(scimID)?["active"] as? Bool == false)
+        #expect(try await TestServers.scimUser(scimID)?["active"] as? Bool == false)
         try await admin.close()
     }
 }

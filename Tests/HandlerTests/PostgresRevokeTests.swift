@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Playbook
 import PostgresNIO
+import TestServerSupport
 import Testing
 
 /// `postgres.revoke` against the real throwaway PostgreSQL cluster: real roles, real sessions.

@@ -3,6 +3,7 @@ import Foundation
 import Handlers
 import Playbook
 import SQLiteStore
+import TestServerSupport
 import Testing
 
 /// Reversing a run against the real SCIM server: the identity deactivated by the run is active
@@ -10,7 +11,7 @@ import Testing
 @Suite struct ReversalEndToEndTests {
     @Test func aRehiredPersonsIdentityIsActiveAgain() async throws {
         let email = "rehire-\(UUID().uuidString.prefix(6))@example.com"
-        let id = try await SCIMDeactivateTests.createUser(email)
+        let id = try await TestServers.createSCIMUser(email)
         let (url, token) = try TestServers.scim()
         let run = try PlaybookRun("""
             playbook: rehire
@@ -32,7 +33,7 @@ import Testing
             """, secrets: ["IDP_SCIM_URL": url, "IDP_SCIM_TOKEN": token])
         let report = try await run.run([("email", email)])
         #expect(report.state == .succeeded, "\(report.steps.map { $0.error ?? "" })")
-        #expect(try await SCIMDeactivateTests.user(id)?["active"] as? Bool == false)
+        #expect(try await TestServers.scimUser(id)?["active"] as? Bool == false)
 
         try await run.store.addRequest(RunRequest(runID: report.id, kind: .reverse, reason: "rehired", requestedBy: "hr", requestedAt: Date()))
         let state = try await Worker(store: run.store, registry: BuiltInHandlers.registry(), secrets: run.resolver,
@@ -40,7 +41,7 @@ import Testing
         let stored = try #require(try await run.store.loadRun(report.id))
         let after = try RunReport.make(stored, playbook: run.playbook)
         #expect(state == .reversed, "\(after.steps.map { "\($0.id)=\($0.state) \($0.error ?? "")" })")
-        #expect(try await SCIMDeactivateTests.user(id)?["active"] as? Bool == true)
+        #expect(try await TestServers.scimUser(id)?["active"] as? Bool == true)
         #expect(after.steps.map(\.id) == ["deactivate-identity", "undo:deactivate-identity"])
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Playbook
+import TestServerSupport
 import Testing
 
 /// `scim.deactivate` against the real SCIM 2.0 server the test script starts (scim2-server).
@@ -21,32 +22,6 @@ import Testing
             with: { base_url: "${secret:SCIM_URL}", token: "${secret:SCIM_TOKEN}", user_name: "{{ inputs.email }}", action: "{{ inputs.action }}" }
         """
 
-    /// Creates a user on the server and returns its id.
-    static func createUser(_ userName: String) async throws -> String {
-        let (url, token) = try TestServers.scim()
-        var request = URLRequest(url: try #require(URL(string: "\(url)/Users")))
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/scim+json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: [
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": userName, "active": true,
-        ])
-        let (data, response) = try await URLSession.shared.data(for: request)
-        #expect((response as? HTTPURLResponse)?.statusCode == 201, "\(String(decoding: data, as: UTF8.self))")
-        let user = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try #require(user["id"] as? String)
-    }
-
-    /// The user as the server has it now (nil when gone).
-    static func user(_ id: String) async throws -> [String: Any]? {
-        let (url, token) = try TestServers.scim()
-        var request = URLRequest(url: try #require(URL(string: "\(url)/Users/\(id)")))
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let (data, response) = try await URLSession.shared.data(for: request)
-        if (response as? HTTPURLResponse)?.statusCode == 404 { return nil }
-        return try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    }
-
     static func run() throws -> PlaybookRun {
         let (url, token) = try TestServers.scim()
         return try PlaybookRun(playbook, secrets: ["SCIM_URL": url, "SCIM_TOKEN": token])
@@ -54,13 +29,13 @@ import Testing
 
     @Test func aUserIsDeactivatedOnceAndItIsCheckedBack() async throws {
         let email = "o'brien+\(UUID().uuidString.prefix(6))@example.com"
-        let id = try await Self.createUser(email)
+        let id = try await TestServers.createSCIMUser(email)
         let run = try Self.run()
         let report = try await run.run([("email", email)])
         #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
         #expect(report.steps.first?.output == .object(["id": .string(id), "state": "inactive", "was_active": true]))
         #expect(report.steps.first?.verification?.holds == true)
-        #expect(try await Self.user(id)?["active"] as? Bool == false)
+        #expect(try await TestServers.scimUser(id)?["active"] as? Bool == false)
 
         let again = try await run.run([("email", email)])
         #expect(again.steps.first?.output == .object(["id": .string(id), "state": "inactive", "was_active": false]))
@@ -68,12 +43,12 @@ import Testing
 
     @Test func deleteAndAnAbsentUserAreBothSuccess() async throws {
         let email = "gone-\(UUID().uuidString.prefix(6))@example.com"
-        let id = try await Self.createUser(email)
+        let id = try await TestServers.createSCIMUser(email)
         let run = try Self.run()
         let deleted = try await run.run([("email", email), ("action", "delete")])
         #expect(deleted.steps.first?.output == .object(["id": .string(id), "state": "deleted", "was_active": true]))
         #expect(deleted.steps.first?.verification?.holds == true)
-        #expect(try await Self.user(id) == nil)
+        #expect(try await TestServers.scimUser(id) == nil)
         let absent = try await run.run([("email", email)])
         #expect(absent.state == .succeeded)
         #expect(absent.steps.first?.output == .object(["filter": .string("userName eq \"\(email)\""), "state": "absent"]))
@@ -92,7 +67,7 @@ import Testing
 
     @Test func throttlingIsWaitedOutThenLeftToTheRetryPolicy() async throws {
         // The echo server answers 429 with Retry-After: 1 for every path under /status/429.
-        let run = try PlaybookRun(Self.playbook, secrets: ["SCIM_URL": "\(try HTTPHandlerTests.url())/status/429", "SCIM_TOKEN": "t"])
+        let run = try PlaybookRun(Self.playbook, secrets: ["SCIM_URL": "\(try TestServers.httpURL())/status/429", "SCIM_TOKEN": "t"])
         let report = try await run.run([("email", "anyone@example.com")])
         #expect(report.state == .failed)
         #expect(report.steps.first?.error?.hasSuffix("/Users: HTTP 429, retry after 1 s") == true, "\(report.steps.first?.error ?? "")")

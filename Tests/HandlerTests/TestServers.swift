@@ -7,36 +7,6 @@ import PostgresNIO
 import SQLiteStore
 import Testing
 
-/// The real servers `scripts/test.sh` starts (scripts/test-servers.sh), found through the environment.
-enum TestServers {
-    static let environment = ProcessInfo.processInfo.environment
-    static let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// A superuser URL of the throwaway PostgreSQL cluster.
-    static func postgresURL() throws -> String {
-        try #require(environment["OFFBOARD_TEST_PG_URL"], "no test PostgreSQL: run the suite with ./scripts/test.sh")
-    }
-
-    static func scim() throws -> (url: String, token: String) {
-        let url = try #require(environment["OFFBOARD_TEST_SCIM_URL"], "no test SCIM server: run the suite with ./scripts/test.sh")
-        return (url, try #require(environment["OFFBOARD_TEST_SCIM_TOKEN"]))
-    }
-
-    /// Opens a session to the test cluster as `user`.
-    static func connect(user: String, password: String?, database: String = "postgres") async throws -> PostgresConnection {
-        let port = Int(environment["OFFBOARD_TEST_PG_PORT"] ?? "") ?? 5432
-        let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: port, username: user, password: password,
-                                                             database: database, tls: .disable)
-        return try await PostgresConnection.connect(configuration: configuration, id: Int.random(in: 1...1_000_000), logger: Logger(label: "test"))
-    }
-
-    /// The superuser's password, from the URL.
-    static func adminPassword() throws -> String? { URLComponents(string: try postgresURL())?.password }
-
-    static func admin() async throws -> PostgresConnection { try await connect(user: "postgres", password: try adminPassword()) }
-}
-
 /// A playbook in a scratch directory, run by a real worker on a real SQLite file.
 struct PlaybookRun {
     let directory: String

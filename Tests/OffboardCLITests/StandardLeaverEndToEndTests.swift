@@ -1,10 +1,8 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GRDB
 import Logging
 import PostgresNIO
+import TestServerSupport
 import Testing
 
 /// The shipped standard-leaver playbook driven only through the command line, against the real
@@ -12,38 +10,16 @@ import Testing
 /// ends at the leave time, one task completes with evidence, one misses its deadline and escalates,
 /// the evidence pack shows both, and `verify` passes until one byte of the database is changed.
 @Suite struct StandardLeaverEndToEndTests {
-    static let environment = ProcessInfo.processInfo.environment
     static let leave = "2030-01-07T17:00:00Z"
 
-    static func postgres(user: String, password: String?) async throws -> PostgresConnection {
-        let port = Int(environment["OFFBOARD_TEST_PG_PORT"] ?? "") ?? 5432
-        return try await PostgresConnection.connect(
-            configuration: .init(host: "127.0.0.1", port: port, username: user, password: password, database: "postgres", tls: .disable),
-            id: Int.random(in: 1...1_000_000), logger: Logger(label: "test"))
-    }
-
-    static func createSCIMUser(_ userName: String, url: String, token: String) async throws -> String {
-        var request = URLRequest(url: try #require(URL(string: "\(url)/Users")))
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/scim+json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: [
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": userName, "active": true,
-        ])
-        let (data, _) = try await URLSession.shared.data(for: request)
-        return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
-    }
-
     @Test func aPlannedDepartureFromLeaveTimeToEvidencePack() async throws {
-        let pgURL = try #require(Self.environment["OFFBOARD_TEST_PG_URL"], "no test PostgreSQL: run the suite with ./scripts/test.sh")
-        let scimURL = try #require(Self.environment["OFFBOARD_TEST_SCIM_URL"]), scimToken = try #require(Self.environment["OFFBOARD_TEST_SCIM_TOKEN"])
-        let hooks = try #require(Self.environment["OFFBOARD_TEST_HTTP_URL"])
+        let pgURL = try TestServers.postgresURL(), (scimURL, scimToken) = try TestServers.scim(), hooks = try TestServers.httpURL()
         let suffix = String(UUID().uuidString.prefix(6)).lowercased()
         let role = "jryan_\(suffix)", email = "jryan-\(suffix)@example.com"
-        let admin = try await Self.postgres(user: "postgres", password: URLComponents(string: pgURL)?.password)
+        let admin = try await TestServers.admin()
         _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN PASSWORD 'jr-pw'"), logger: Logger(label: "test")).collect()
         try await admin.close()
-        let scimID = try await Self.createSCIMUser(email, url: scimURL, token: scimToken)
+        let scimID = try await TestServers.createSCIMUser(email)
 
         let scratch = try RunCommandTests.Scratch()
         try scratch.write("jryan.json", """
@@ -68,14 +44,14 @@ import Testing
         let early = try CLI.json(try offboard(["status", run, "--format", "json"], at: "2030-01-05T09:00:10Z").stdout)
         let earlySteps = try #require(early["steps"] as? [[String: Any]])
         #expect(earlySteps.first { $0["id"] as? String == "revoke-crm-database" }?["state"] as? String == "scheduled")
-        let stillIn = try await Self.postgres(user: role, password: "jr-pw")
+        let stillIn = try await TestServers.connect(user: role, password: "jr-pw")
         try await stillIn.close()
 
         // One minute after the leave time, a worker fires the timers: access ends and is verified.
         let atLeave = try offboard(["worker", "--until-idle"], at: "2030-01-07T17:01:00Z")
         #expect(atLeave.status == 0, "\(atLeave.stderr)")
         do {
-            _ = try await Self.postgres(user: role, password: "jr-pw")
+            _ = try await TestServers.connect(user: role, password: "jr-pw")
             Issue.record("the leaver can still log in after the leave time")
         } catch let error as PSQLError {
             #expect(error.serverInfo?[.sqlState] == "28000")
@@ -133,12 +109,7 @@ import Testing
         #expect(((pack["chain"] as? [String: Any])?["intact"] as? Bool) == true)
         let html = try offboard(["evidence", run, "--format", "html"], at: "2030-01-12T17:02:00Z").stdout
         #expect(html.contains("SHR-2030-0042") && html.contains("deadline missed") && !html.contains("<script"))
-        let user = try await URLSession.shared.data(for: {
-            var request = URLRequest(url: URL(string: "\(scimURL)/Users/\(scimID)")!)
-            request.setValue("Bearer \(scimToken)", forHTTPHeaderField: "Authorization")
-            return request
-        }())
-        #expect((try JSONSerialization.jsonObject(with: user.0) as? [String: Any])?["active"] as? Bool == false)
+        #expect(try await TestServers.scimUser(scimID)?["active"] as? Bool == false)
 
         // The record verifies, and stops verifying after one byte of it changes.
         #expect(try offboard(["verify", run], at: "2030-01-12T17:03:00Z").status == 0)
