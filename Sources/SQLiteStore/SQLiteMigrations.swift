@@ -165,6 +165,9 @@ enum SQLiteMigrations {
             try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE state IN ('running', 'waiting') AND lease_owner IS NULL",
                            arguments: [Int64((Date().timeIntervalSince1970 * 1000).rounded())])
         }
+        migrator.registerMigration("v5: reschedules confirmed into the past") { db in
+            try db.execute(sql: "ALTER TABLE run_requests ADD COLUMN allow_past INTEGER NOT NULL DEFAULT 0 CHECK (allow_past IN (0, 1))")
+        }
         return migrator
     }
 }

@@ -181,9 +181,10 @@ public final class SQLiteRunStore: RunStore {
         let fields = request.fields.isEmpty ? nil : String(decoding: JSONValue.object(request.fields.mapValues(JSONValue.string)).canonicalData(), as: UTF8.self)
         return try await pool.write { db in
             try db.execute(sql: """
-                INSERT INTO run_requests (run_id, kind, step, item, reason, fields, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO run_requests (run_id, kind, step, item, reason, fields, requested_by, requested_at, allow_past)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [request.runID, request.kind.rawValue, request.step, request.item, request.reason, fields, request.requestedBy,
-                                 millis(request.requestedAt)])
+                                 millis(request.requestedAt), request.allowPast])
             let id = db.lastInsertedRowID
             try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ?", arguments: [millis(request.requestedAt), request.runID])
             return id
@@ -205,7 +206,7 @@ public final class SQLiteRunStore: RunStore {
                 let fields = (row["fields"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
                 return RunRequest(id: row["id"], runID: row["run_id"], kind: RunRequest.Kind(rawValue: row["kind"]) ?? .cancel, step: row["step"],
                                   item: row["item"], reason: row["reason"], fields: fields, requestedBy: row["requested_by"],
-                                  requestedAt: dateFromMillis(row["requested_at"]))
+                                  requestedAt: dateFromMillis(row["requested_at"]), allowPast: row["allow_past"])
             }
         }
     }

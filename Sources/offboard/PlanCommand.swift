@@ -58,7 +58,7 @@ extension Offboard {
                 }
                 moment = parsed
             }
-            let inputs = try leaver.bind(to: playbook)
+            let inputs = try leaver.bind(to: playbook, now: moment)
             let planner = Planner(registry: try HandlerSetup.registry(), liveSecrets: live ? secrets.resolver : nil)
             let plan = await planner.plan(playbook, inputs: inputs, now: moment)
             switch format {

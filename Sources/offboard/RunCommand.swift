@@ -42,7 +42,7 @@ extension Offboard {
             // The progress display shows every step; only problems are logged besides it.
             Logs.bootstrap(level: .warning)
             let (playbook, _) = try options.loadOrExit(self.playbook)
-            let inputs = try leaver.bind(to: playbook)
+            let inputs = try leaver.bind(to: playbook, now: CommandClock.current.now())
             let database = try store.openStore()
             let started = try await RunStarter(store: database, clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             let progress = ProgressDisplay.make(runID: started.id, playbook: playbook)

@@ -35,7 +35,7 @@ extension Offboard {
 
         func run() async throws {
             let (playbook, _) = try options.loadOrExit(self.playbook)
-            let inputs = try leaver.bind(to: playbook)
+            let inputs = try leaver.bind(to: playbook, now: CommandClock.current.now())
             let started = try await RunStarter(store: try store.openStore(), clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             if !started.created { Output.error("note: key '\(key ?? "")' was used before; this is the run it started") }
             print(started.id)

@@ -74,8 +74,9 @@ struct LeaverInputOptions: ParsableArguments {
         }
     }
 
-    /// Binds the record and assignments, printing diagnostics and exiting 65/66 on bad input.
-    func bind(to playbook: Playbook) throws -> BoundInputs {
+    /// Binds the record and assignments, printing diagnostics and exiting 65/66 on bad input. A date or
+    /// datetime input may be written `now` (this moment); a leave time already past is warned about.
+    func bind(to playbook: Playbook, now: Date) throws -> BoundInputs {
         var record: YAMLNode?
         if let input {
             guard let data = FileManager.default.contents(atPath: input) else {
@@ -92,7 +93,7 @@ struct LeaverInputOptions: ParsableArguments {
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }
         do {
-            let inputs = try InputBinder.bind(playbook, record: record, overrides: overrides)
+            let inputs = try InputBinder.bind(playbook, record: record, overrides: overrides, now: now)
             Output.printDiagnostics(inputs.warnings)
             return inputs
         } catch {

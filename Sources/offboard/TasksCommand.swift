@@ -89,15 +89,17 @@ extension Offboard {
                 Steps that have not started get their new start time and every deadline that depends \
                 on the changed input is worked out again. A time brought forward to now acts at \
                 once. The change is journaled with who made it and why. Only date and datetime \
-                inputs can change.
+                inputs can change. A time more than a minute in the past is refused (saying how long \
+                ago it is) unless confirmed with --allow-past; `now` needs no confirmation. Either then \
+                acts at once, and the evidence keeps the time given, so time-to-revoke stays honest.
 
                 Examples:
                   offboard reschedule r-20261123-1f3a9c0e4b2d --set leave_at=2026-12-18T17:00:00Z \\
                     --reason "notice period extended" --by hr:amy
                   offboard reschedule r-20261123-1f3a9c0e4b2d --set leave_at=now --reason "dismissed"
 
-                Exit codes: 0 rescheduled; 1 the run has finished; 65 not a date input, or not a \
-                time; 66 no such run.
+                Exit codes: 0 rescheduled; 1 the run has finished; 65 not a date input, not a valid \
+                time, or in the past without --allow-past; 66 no such run.
                 """
         )
 
@@ -110,6 +112,9 @@ extension Offboard {
 
         @Option(help: "Why (recorded).")
         var reason: String
+
+        @Flag(name: .customLong("allow-past"), help: "Accept a time already in the past: the steps timed from it act at once.")
+        var allowPast = false
 
         @OptionGroup var actor: ActorOption
         @OptionGroup var store: StoreOptions
@@ -128,7 +133,7 @@ extension Offboard {
             }
             let submission = RequestSubmission(database: try store.openStore(), store: store, secrets: secrets, clock: clock)
             let state = try await submission.submit(RunRequest(runID: run, kind: .reschedule, reason: reason, fields: changes,
-                                                               requestedBy: actor.name, requestedAt: clock.now()))
+                                                               requestedBy: actor.name, requestedAt: clock.now(), allowPast: allowPast))
             Output.error("run \(run) rescheduled by \(actor.name); it is \(state.rawValue)")
         }
     }

@@ -32,7 +32,7 @@ import Testing
             "record.json:1:1: error: missing required input 'full_name' (string): the leaver's name, for tasks",
             "record.json:1:17: error: input 'employee_id': expected a string, got the integer 10442",
             "record.json:1:33: error: input 'email': 'not-an-email' is not an email address",
-            "record.json:1:61: error: input 'leave_at': expected a date-time with a UTC offset such as 2026-12-04T17:30:00Z, got the string \"next friday\"",
+            "record.json:1:61: error: input 'leave_at': expected a date-time with a UTC offset such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00, got 'next friday'",
             "record.json:2:14: error: input 'timezone': 'Mars/Base' is not a time zone name (IANA names such as Europe/London or UTC)",
             "record.json:2:40: error: input 'immediate': expected true or false, got the string \"yes\"",
             "record.json:2:58: error: input 'devices': expected a list, got a mapping",
@@ -79,5 +79,39 @@ import Testing
     @Test func aRecordMustBeAnObject() throws {
         let playbook = try EngineFixtures.shipped("base")
         #expect(errors(playbook, record: "[1, 2]").first == "record.json:1:1: error: a leaver record is a JSON object of input names to values, not a list")
+    }
+
+    @Test func impossibleDatesAreRefusedNamingTheFieldAndNothingIsNormalised() throws {
+        let playbook = try EngineFixtures.shipped("standard-leaver")
+        #expect(errors(playbook, record: nil, set: [("employee_id", "E1"), ("full_name", "A B"), ("email", "a@b.co"), ("leave_at", "2026-04-31T17:30:00Z")])
+                == ["error: input 'leave_at' (from --set): '2026-04-31T17:30:00Z' is not a valid date-time: April 2026 has 30 days, not 31"])
+        #expect(errors(playbook, record: nil, set: [("employee_id", "E1"), ("full_name", "A B"), ("email", "a@b.co"), ("leave_at", "2026-12-04T17:30:00\u{0312}Z")])
+                .first?.hasPrefix("error: input 'leave_at' (from --set): expected a date-time") == true)
+    }
+
+    @Test func nowIsAcceptedAndALateLeaveTimeIsWarnedAbout() throws {
+        let playbook = try EngineFixtures.shipped("standard-leaver")
+        let now = EngineFixtures.date("2026-12-07T09:00:00Z")
+        let base = [("employee_id", "E1"), ("full_name", "A B"), ("email", "a@b.co")].map { (name: $0.0, value: $0.1) }
+        let immediate = try InputBinder.bind(playbook, record: nil, overrides: base + [(name: "leave_at", value: "now")], now: now)
+        #expect(immediate.values["leave_at"] == .datetime(now))
+        #expect(immediate.warnings.isEmpty)
+        let late = try InputBinder.bind(playbook, record: nil, overrides: base + [(name: "leave_at", value: "2026-12-04T17:30:00Z")], now: now)
+        #expect(late.warnings.map(\.description) == ["warning: the leave time 2026-12-04T17:30:00Z was 2d15h ago: steps timed from it act at once"])
+        // Without a moment to compare with (a stored run read back), "now" is not a time.
+        #expect(errors(playbook, record: nil, set: base.map { ($0.name, $0.value) } + [("leave_at", "now")]).count == 1)
+    }
+
+    @Test func theAutumnOverlapIsResolvedEarlierWithAWarningAndTheGapRefused() throws {
+        let playbook = try EngineFixtures.shipped("standard-leaver")
+        let base = [("employee_id", "E1"), ("full_name", "A B"), ("email", "a@b.co")].map { (name: $0.0, value: $0.1) }
+        let inputs = try InputBinder.bind(playbook, record: nil, overrides: base + [(name: "leave_at", value: "2026-10-25T01:30:00")])
+        #expect(inputs.values["leave_at"] == .datetime(EngineFixtures.date("2026-10-25T00:30:00Z")))
+        #expect(inputs.warnings.map(\.description) == [
+            "warning: input 'leave_at' (from --set): 2026-10-25T01:30:00 occurs twice in Europe/London (the clocks go back); the earlier, 2026-10-25T01:30:00+01:00, was taken",
+        ])
+        #expect(errors(playbook, record: nil, set: base.map { ($0.name, $0.value) } + [("leave_at", "2027-03-28T01:30:00")]) == [
+            "error: input 'leave_at' (from --set): '2027-03-28T01:30:00' does not exist in Europe/London: the clocks go forward there from +00:00 to +01:00 (write the offset, or a time outside the gap)",
+        ])
     }
 }

@@ -173,6 +173,22 @@ import Testing
         #expect(sudden.attempts.map(\.instance.step) == ["cut"])
     }
 
+    @Test func reschedulingIntoThePastIsRefusedUnlessConfirmedAndKeepsTheTrueTime() throws {
+        var run = try opened()
+        let now = Self.t0.addingTimeInterval(2 * Self.hour)
+        let past = Self.t0.addingTimeInterval(-3 * 24 * Self.hour)
+        #expect {
+            try run.reschedule(["leave_at": DateText.iso8601(past)], by: "hr:amy", reason: "typo", at: now, pastBefore: now)
+        } throws: { error in
+            (error as? RequestRefused)?.problems == ["leave_at: \(DateText.iso8601(past)) is 3d2h in the past; to act on it at once give --allow-past (the true time is kept), or write now"]
+                && (error as? RequestRefused)?.isInvalidInput == true
+        }
+        #expect(run.inputs["leave_at"] != .datetime(past), "a refused reschedule changes nothing")
+        let confirmed = try run.reschedule(["leave_at": DateText.iso8601(past)], by: "hr:amy", reason: "left on Friday", at: now, pastBefore: nil)
+        #expect(confirmed.attempts.map(\.instance.step) == ["cut"], "a confirmed past time acts at once")
+        #expect(run.inputs["leave_at"] == .datetime(past), "the true leave time is kept")
+    }
+
     @Test func aTaskParkedByAnEarlierVersionIsReopenedOnRecovery() throws {
         var run = try core()
         let key = Self.shred

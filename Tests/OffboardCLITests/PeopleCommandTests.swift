@@ -95,6 +95,11 @@ import Testing
         let history = try offboard(["history", run], "2030-01-02T08:00:01Z").stdout
         #expect(history.contains("rescheduled by hr:amy: leave_at → 2030-01-02T08:00:00Z (dismissed)"), "\(history)")
         #expect(history.contains("cut succeeded"))
+        let past = try offboard(["reschedule", run, "--set", "leave_at=2029-12-30T08:00:00Z", "--reason", "typo"], "2030-01-02T08:01:00Z")
+        #expect(past.status == 65 && past.stderr.contains("leave_at: 2029-12-30T08:00:00Z is 3d1m in the past; to act on it at once give --allow-past"), "\(past.stderr)")
+        let impossible = try offboard(["reschedule", run, "--set", "leave_at=2030-02-29T08:00:00Z", "--reason", "typo"], "2030-01-02T08:01:00Z")
+        #expect(impossible.status == 65 && impossible.stderr.contains("February 2030 has 28 days, not 29"), "\(impossible.stderr)")
+        #expect(try offboard(["history", run], "2030-01-02T08:01:01Z").stdout.components(separatedBy: "rescheduled by").count == 2, "refusals record nothing")
         let wrong = try offboard(["reschedule", run, "--set", "email=x@example.com", "--reason", "typo"], "2030-01-02T08:01:00Z")
         #expect(wrong.status == 65 && wrong.stderr.contains("'email' is not a date or datetime input of people"), "\(wrong.stderr)")
 

@@ -45,9 +45,25 @@ import Testing
         #expect(outcome.stdout.isEmpty)
         #expect(outcome.stderr == """
             error: input 'email' (from --set): 'nobody' is not an email address
-            error: input 'leave_at' (from --set): expected a date-time with a UTC offset such as 2026-12-04T17:30:00Z, got the string "next friday"
+            error: input 'leave_at' (from --set): expected a date-time such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00, or 2026-12-04T17:30 read in the leaver's time zone (Europe/London), got 'next friday'
 
             """)
+    }
+
+    /// Found by fuzzing: a combining mark (U+0312) in a date made Foundation trap, killing the process (SIGILL).
+    @Test func aCombiningMarkInADateIsABadInputNotACrash() throws {
+        for command in ["plan", "start"] {
+            let outcome = try CLI.run([command, "standard-leaver", "--input", "Workflows/samples/jryan.json",
+                                       "--set", "leave_at=2026-12-04T17:30:00\u{0312}Z"]
+                                      + (command == "plan" ? now : ["--db", NSTemporaryDirectory() + "/combining-\(UUID()).sqlite"]))
+            #expect(outcome.status == 65, "\(command): \(outcome.stderr)")
+            #expect(outcome.stderr.contains("error: input 'leave_at' (from --set): expected a date-time"))
+        }
+        let badNow = try CLI.run(["plan", "base", "--input", "Workflows/samples/jryan.json", "--now", "2026-12-04T17:30:00\u{0312}Z"])
+        #expect(badNow.status == 65)
+        let impossible = try CLI.run(["plan", "standard-leaver", "--input", "Workflows/samples/jryan.json", "--set", "leave_at=2027-02-29T09:00:00Z"] + now)
+        #expect(impossible.status == 65)
+        #expect(impossible.stderr == "error: input 'leave_at' (from --set): '2027-02-29T09:00:00Z' is not a valid date-time: February 2027 has 28 days, not 29\n")
     }
 
     @Test func missingRequiredInputs() throws {

@@ -128,7 +128,11 @@ extension RunCore {
 
     /// Moves time inputs (the leave time) of a running run. Steps not started yet get their new
     /// start time, and every deadline is worked out again; a time brought forward to now acts at once.
-    public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date) throws -> RunDecision {
+    /// A time more than a minute before `pastBefore` (when the request was made) is refused unless
+    /// `pastBefore` is nil (the person confirmed it, `--allow-past`), so a mistyped year cannot revoke access
+    /// months early, or late, without anyone saying so.
+    public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date,
+                                    pastBefore: Date? = nil) throws -> RunDecision {
         guard !state.isFinished else { throw RequestRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
         guard !changes.isEmpty else { throw RequestRefused("nothing to change: give --set NAME=VALUE", invalidInput: true) }
         var problems: [String] = []
@@ -139,8 +143,18 @@ extension RunCore {
                 problems.append("'\(name)' is not a date or datetime input of \(playbook.name)\(hint) (only times can be rescheduled)")
                 continue
             }
-            if case .failure(let problem) = InputBinding.convert(text: text, to: declaration, timeZone: timeZone) {
-                problems.append("\(name): \(problem.message)")
+            switch InputBinding.convert(text: text, to: declaration, timeZone: timeZone) {
+            case .failure(let problem): problems.append("\(name): \(problem.message)")
+            case .success(let value):
+                let instant: Date? = switch value {
+                case .datetime(let date): date
+                case .date(let date): date.startOfDay(in: timeZone)
+                default: nil
+                }
+                if let instant, let reference = pastBefore, reference.timeIntervalSince(instant) > 60 {
+                    let ago = PlaybookDuration(seconds: Int(reference.timeIntervalSince(instant).rounded())).roughly
+                    problems.append("\(name): \(text) is \(ago) in the past; to act on it at once give --allow-past (the true time is kept), or write now")
+                }
             }
         }
         if !problems.isEmpty { throw RequestRefused(problems, invalidInput: true) }

@@ -32,7 +32,9 @@ extension RunCore {
         case .complete: return try completeTask(key, by: request.requestedBy, evidence: request.fields, at: now)
         case .approve: return try approveTask(key, by: request.requestedBy, at: now)
         case .reject: return try rejectTask(key, by: request.requestedBy, reason: request.reason ?? "", at: now)
-        case .reschedule: return try reschedule(request.fields, by: request.requestedBy, reason: request.reason ?? "no reason given", at: now)
+        case .reschedule:
+            return try reschedule(request.fields, by: request.requestedBy, reason: request.reason ?? "no reason given", at: now,
+                                  pastBefore: request.allowPast ? nil : request.requestedAt)
         case .reverse: return try reverse(by: request.requestedBy, reason: request.reason ?? "", at: now)
         }
     }

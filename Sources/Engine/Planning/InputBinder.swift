@@ -13,7 +13,10 @@ public struct BoundInputs: Sendable {
 /// inputs: types checked, defaults applied, required inputs enforced, every problem reported.
 public enum InputBinder {
     /// Binds `record` (a mapping node, usually parsed from a JSON file) and `overrides`, which win.
-    public static func bind(_ playbook: Playbook, record: YAMLNode?, overrides: [(name: String, value: String)]) throws(DiagnosticsError) -> BoundInputs {
+    /// With `now`, a date or datetime input may be written `now`, and a leave time already past is
+    /// accepted with a warning that says how late it is (the steps timed from it act at once).
+    public static func bind(_ playbook: Playbook, record: YAMLNode?, overrides: [(name: String, value: String)],
+                            now: Date? = nil) throws(DiagnosticsError) -> BoundInputs {
         var diagnostics: [Diagnostic] = []
         var recordFields: [String: YAMLNode] = [:]
         var recordLocation: SourceLocation?
@@ -45,12 +48,14 @@ public enum InputBinder {
             let result: Result<Value, InputBinding.Problem>
             var location: SourceLocation?
             var origin = ""
+            var notes: [String] = []
+            defer { for note in notes { diagnostics.append(.warning("input '\(input.name)'\(origin): \(note)", at: location)) } }
             if let text = overrideValues[input.name] {
-                result = InputBinding.convert(text: text, to: input, timeZone: timeZone)
+                result = InputBinding.convert(text: text, to: input, timeZone: timeZone, now: now, notes: &notes)
                 origin = " (from --set)"
             } else if let node = recordFields[input.name] {
                 location = node.location
-                result = InputBinding.convert(node, to: input, timeZone: timeZone)
+                result = InputBinding.convert(node, to: input, timeZone: timeZone, now: now, notes: &notes)
             } else {
                 if input.required {
                     let message = "missing required input '\(input.name)' (\(input.type.rawValue))" + (input.description.map { ": \($0)" } ?? "")
@@ -71,27 +76,52 @@ public enum InputBinder {
         }
 
         // Datetimes written without an offset are read in the leaver's zone, which may itself be an input.
-        let zoneDependent: Set<InputType> = [.datetime]
+        // (and `now` for a date input is the leaver's date).
+        let zoneDependent: Set<InputType> = [.datetime, .date]
         for input in playbook.inputs where !zoneDependent.contains(input.type) { bindInput(input, timeZone: nil) }
         var timeZone = TimeZone.gmt
-        if let zoneField = playbook.timeZone, !diagnostics.containsErrors {
+        // The zone is worked out even when other inputs are wrong, so a date's message names the right zone;
+        // a zone that fails only because of those other errors is not reported twice.
+        var zoneKnown = playbook.timeZone == nil
+        if let zoneField = playbook.timeZone {
+            let reportZoneProblems = !diagnostics.containsErrors
             let scope = EvaluationScope(inputs: values, now: Date(), timeZone: .gmt)
             do {
                 let rendered = try zoneField.render(in: scope)
-                if case .string(let name) = rendered, let zone = TimeZone(identifier: name) {
+                if case .string(let name) = rendered, let zone = TimeZoneName.zone(named: name) {
                     timeZone = zone
-                } else {
+                    zoneKnown = true
+                } else if reportZoneProblems {
                     diagnostics.append(.error("timezone renders to \(rendered.interpolationText(in: .gmt).map { "'\($0)'" } ?? "no value"), not a time zone name", at: zoneField.source.location))
                 }
             } catch {
-                diagnostics.append(.error("timezone: \(error.message)", at: error.location))
+                if reportZoneProblems { diagnostics.append(.error("timezone: \(error.message)", at: error.location)) }
             }
         }
-        for input in playbook.inputs where zoneDependent.contains(input.type) { bindInput(input, timeZone: timeZone) }
+        // With the zone unknown (its input is wrong), a time without an offset cannot be read at all.
+        for input in playbook.inputs where zoneDependent.contains(input.type) { bindInput(input, timeZone: zoneKnown ? timeZone : nil) }
 
+        if let now, !diagnostics.containsErrors, let late = lateness(of: playbook, values: values, timeZone: timeZone, now: now) {
+            diagnostics.append(.warning(late, at: nil))
+        }
         diagnostics = diagnostics.sortedByLocation()
         if diagnostics.containsErrors { throw DiagnosticsError(diagnostics) }
         return BoundInputs(values: values, timeZone: timeZone, warnings: diagnostics)
+    }
+
+    /// "the leave time … is 3 days ago …" when the playbook's leave time has already passed (by more than a minute).
+    static func lateness(of playbook: Playbook, values: [String: Value], timeZone: TimeZone, now: Date) -> String? {
+        guard let field = playbook.leaveTime else { return nil }
+        let scope = EvaluationScope(inputs: values, now: now, timeZone: timeZone)
+        let leave: Date
+        switch try? field.evaluate(in: scope) {
+        case .datetime(let date)?: leave = date
+        case .date(let date)?: leave = date.startOfDay(in: timeZone)
+        default: return nil
+        }
+        let seconds = Int(now.timeIntervalSince(leave).rounded())
+        guard seconds > 60 else { return nil }
+        return "the leave time \(DateText.iso8601(leave, in: timeZone)) was \(PlaybookDuration(seconds: seconds).roughly) ago: steps timed from it act at once"
     }
 }
 

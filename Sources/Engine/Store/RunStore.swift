@@ -141,9 +141,11 @@ public struct RunRequest: Sendable, Hashable {
     public var fields: [String: String]
     public var requestedBy: String
     public var requestedAt: Date
+    /// For `reschedule`: the person confirmed a time already in the past (it acts at once).
+    public var allowPast: Bool
 
     public init(id: Int64 = 0, runID: String, kind: Kind, step: String? = nil, item: String? = nil, reason: String? = nil,
-                fields: [String: String] = [:], requestedBy: String, requestedAt: Date) {
+                fields: [String: String] = [:], requestedBy: String, requestedAt: Date, allowPast: Bool = false) {
         self.id = id
         self.runID = runID
         self.kind = kind
@@ -153,6 +155,7 @@ public struct RunRequest: Sendable, Hashable {
         self.fields = fields
         self.requestedBy = requestedBy
         self.requestedAt = requestedAt
+        self.allowPast = allowPast
     }
 }
 

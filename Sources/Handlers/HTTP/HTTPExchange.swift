@@ -16,15 +16,9 @@ struct HTTPExchange: Sendable {
 
         var json: Any? { body.isEmpty ? nil : try? JSONSerialization.jsonObject(with: body) }
 
-        /// `Retry-After` in seconds (delta form, or an HTTP date), when given.
+        /// `Retry-After` in seconds (delta form, or an HTTP date), when given; see `RetryAfter`.
         var retryAfter: TimeInterval? {
-            guard let value = header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-            if let seconds = TimeInterval(value) { return max(0, seconds) }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-            return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+            header("Retry-After").flatMap { RetryAfter.seconds($0, now: Date()) }
         }
 
         /// The body as text for an error message, cut short.

@@ -3,24 +3,64 @@ import Foundation
 /// Reading and writing instants as ISO 8601 text, through Foundation's formatters.
 public enum DateText {
     /// Parses `2026-12-04T17:30:00Z`, `…+01:00`, fractional seconds, or a time without an offset,
-    /// which is read in `defaultTimeZone` (the leaver's zone) when one is given.
+    /// which is read in `defaultTimeZone` (the leaver's zone) when one is given. Strict: see
+    /// `DateTimeGrammar`; `resolveDateTime` says why text is refused.
     public static func parseDateTime(_ text: String, defaultTimeZone: TimeZone?) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        for options in [ISO8601DateFormatter.Options.withInternetDateTime, [.withInternetDateTime, .withFractionalSeconds]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: trimmed) { return date }
+        try? resolveDateTime(text, timeZone: defaultTimeZone).get().date
+    }
+
+    /// A date-time read from outside, with a note when the text was ambiguous and one reading was taken.
+    public struct Resolved: Sendable, Hashable {
+        public var date: Date
+        /// Set when a local time occurs twice in the zone (the autumn overlap): which instant was taken.
+        public var note: String?
+    }
+
+    /// Why text is not a date-time offboard accepts, in words for the person who wrote it.
+    public struct Refusal: Error, Sendable, Hashable {
+        public var message: String
+    }
+
+    /// Reads a date-time strictly. Without an offset the time is local to `timeZone`: one that does not exist
+    /// there (the spring-forward gap) is refused, one that occurs twice resolves to the earlier instant (so
+    /// access ends sooner) and says so in `note`.
+    public static func resolveDateTime(_ text: String, timeZone: TimeZone?) -> Result<Resolved, Refusal> {
+        let shown = "'\(text)'"
+        let civil: DateTimeGrammar.Civil
+        switch DateTimeGrammar.dateTime(text) {
+        case .success(let parsed): civil = parsed
+        case .failure(.outOfRange(let why)): return .failure(Refusal(message: "\(shown) is not a valid date-time: \(why)"))
+        case .failure(.malformed):
+            let accepted = timeZone.map { "a date-time such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00, or 2026-12-04T17:30 read in the leaver's time zone (\($0.identifier))" }
+                ?? "a date-time with a UTC offset such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00"
+            return .failure(Refusal(message: "expected \(accepted), got \(shown)"))
         }
-        guard let zone = defaultTimeZone else { return nil }
-        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss.SSS"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = zone
-            formatter.dateFormat = format
-            formatter.isLenient = false
-            if let date = formatter.date(from: trimmed) { return date }
+        let local = DateTimeGrammar.secondsAsIfUTC(civil)
+        let fraction = Double(civil.nanosecond) / 1_000_000_000
+        if let offset = civil.offsetSeconds {
+            return .success(Resolved(date: Date(timeIntervalSince1970: Double(local - offset) + fraction)))
         }
-        return nil
+        guard let zone = timeZone else {
+            return .failure(Refusal(message: "\(shown) has no UTC offset; write it with one, such as \(civil.localText)Z or \(civil.localText)+01:00"))
+        }
+        let before = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - 86_400)))
+        let after = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local + 86_400)))
+        let candidates = Set([before, after, zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local)))])
+            .filter { zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - $0))) == $0 }
+            .map { local - $0 }.sorted()
+        guard let first = candidates.first else {
+            return .failure(Refusal(message: "\(shown) does not exist in \(zone.identifier): the clocks go forward there from \(offsetText(before)) to \(offsetText(after)) (write the offset, or a time outside the gap)"))
+        }
+        let date = Date(timeIntervalSince1970: Double(first) + fraction)
+        guard candidates.count > 1 else { return .success(Resolved(date: date)) }
+        let taken = iso8601(date, in: zone)
+        return .success(Resolved(date: date, note: "\(civil.localText) occurs twice in \(zone.identifier) (the clocks go back); the earlier, \(taken), was taken"))
+    }
+
+    /// `+01:00`, `-05:30`, `+00:00`.
+    public static func offsetText(_ seconds: Int) -> String {
+        let minutes = abs(seconds) / 60
+        return "\(seconds < 0 ? "-" : "+")\(DateTimeGrammar.pad(minutes / 60)):\(DateTimeGrammar.pad(minutes % 60))"
     }
 
     /// `2026-12-04T17:30:00Z` in UTC, or with the zone's offset (`2026-12-04T18:30:00+01:00`).

@@ -6,16 +6,19 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public var month: Int
     public var day: Int
 
-    /// Parses `YYYY-MM-DD`, rejecting dates that do not exist (`2026-02-30`).
+    /// Parses `YYYY-MM-DD`, rejecting dates that do not exist (`2026-02-30`); `DateTimeGrammar.date`
+    /// says why.
     public init?(parsing text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
-        let components = DateComponents(calendar: Self.calendar, timeZone: .gmt, year: year, month: month, day: day)
-        guard components.isValidDate else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        guard case .success(let date) = DateTimeGrammar.date(text) else { return nil }
+        self = date
+    }
+
+    /// The calendar date of an instant in `timeZone`.
+    public init(_ date: Date, in timeZone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        self.init(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 
     init(year: Int, month: Int, day: Int) {

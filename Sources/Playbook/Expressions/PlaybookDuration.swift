@@ -43,6 +43,17 @@ public struct PlaybookDuration: Sendable, Hashable, Comparable, Codable, CustomS
         return text
     }
 
+    /// The two largest units only (`3d4h`, `2h15m`, `40s`), for telling a person how long ago something was.
+    public var roughly: String {
+        var remaining = abs(seconds), text = seconds < 0 ? "-" : "", used = 0
+        for unit in Self.units.dropFirst() where remaining >= unit.seconds && used < 2 {
+            text += "\(remaining / unit.seconds)\(unit.suffix)"
+            remaining %= unit.seconds
+            used += 1
+        }
+        return used == 0 ? "0s" : text
+    }
+
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.seconds < rhs.seconds }
 
     public init(from decoder: any Decoder) throws {

@@ -53,7 +53,7 @@ struct PlaybookValidator {
         }
         if let zone = playbook.timeZone {
             if zone.template.expressions.isEmpty {
-                if TimeZone(identifier: zone.template.source) == nil {
+                if TimeZoneName.zone(named: zone.template.source) == nil {
                     diagnostics.append(.error("'\(zone.template.source)' is not a time zone name (IANA names such as Europe/London or UTC)", at: zone.source.location))
                 }
             } else {

@@ -11,19 +11,43 @@ public enum InputBinding {
 
     /// Converts a YAML (or JSON) node.
     public static func convert(_ node: YAMLNode, to input: InputDeclaration, timeZone: TimeZone?) -> Result<Value, Problem> {
-        convert(node, type: input.type, items: input.items, allowed: input.allowed, timeZone: timeZone)
+        var context = Context(timeZone: timeZone, now: nil)
+        return convert(node, type: input.type, items: input.items, allowed: input.allowed, context: &context)
+    }
+
+    /// Converts a node for a leaver's record: `now` is accepted for a date or datetime input, and the notes
+    /// (which of two instants an ambiguous local time was read as) are added to `notes`.
+    public static func convert(_ node: YAMLNode, to input: InputDeclaration, timeZone: TimeZone?, now: Date?, notes: inout [String]) -> Result<Value, Problem> {
+        var context = Context(timeZone: timeZone, now: now)
+        let result = convert(node, type: input.type, items: input.items, allowed: input.allowed, context: &context)
+        notes += context.notes
+        return result
+    }
+
+    /// What a conversion depends on besides the value, and what it has to say about it.
+    struct Context {
+        var timeZone: TimeZone?
+        /// When set, the word `now` is this moment for date and datetime inputs.
+        var now: Date?
+        var notes: [String] = []
     }
 
     /// Converts text typed on a command line (`--set leave_at=2026-12-04T17:30:00Z`); lists and
     /// objects are written as JSON.
     public static func convert(text: String, to input: InputDeclaration, timeZone: TimeZone?) -> Result<Value, Problem> {
+        var notes: [String] = []
+        return convert(text: text, to: input, timeZone: timeZone, now: nil, notes: &notes)
+    }
+
+    /// Converts command-line text, accepting `now` for date and datetime inputs when `now` is given.
+    public static func convert(text: String, to input: InputDeclaration, timeZone: TimeZone?, now: Date?, notes: inout [String]) -> Result<Value, Problem> {
         switch input.type {
         case .list, .object:
             let result = YAMLComposer.compose(Array(text.utf8), file: "--set \(input.name)")
             guard let node = result.root, !result.diagnostics.containsErrors else {
                 return .failure(Problem("expected \(input.type == .list ? "a JSON list" : "a JSON object"), got '\(text)'"))
             }
-            return convert(node, to: input, timeZone: timeZone)
+            return convert(node, to: input, timeZone: timeZone, now: now, notes: &notes)
         case .int:
             guard let number = Int(text) else { return .failure(Problem("expected an integer, got '\(text)'")) }
             return .success(.int(number))
@@ -33,11 +57,11 @@ public enum InputBinding {
         default:
             let node = YAMLNode(.scalar(YAMLScalar(text: text, style: .doubleQuoted, value: .string(text), columnsMapOneToOne: false)),
                                 at: SourceLocation(file: "--set", line: 1, column: 1))
-            return convert(node, to: input, timeZone: timeZone)
+            return convert(node, to: input, timeZone: timeZone, now: now, notes: &notes)
         }
     }
 
-    private static func convert(_ node: YAMLNode, type: InputType, items: InputType?, allowed: [String]?, timeZone: TimeZone?) -> Result<Value, Problem> {
+    private static func convert(_ node: YAMLNode, type: InputType, items: InputType?, allowed: [String]?, context: inout Context) -> Result<Value, Problem> {
         if node.scalar?.value == .null { return .success(.null) }
         switch type {
         case .string:
@@ -53,7 +77,7 @@ public enum InputBinding {
             return .success(.string(text))
         case .timezone:
             guard let text = node.string else { return mismatch("a time zone name", node) }
-            guard TimeZone(identifier: text) != nil else {
+            guard TimeZoneName.zone(named: text) != nil else {
                 return .failure(Problem("'\(text)' is not a time zone name (IANA names such as Europe/London or UTC)"))
             }
             return .success(.string(text))
@@ -64,12 +88,22 @@ public enum InputBinding {
             guard case .bool(let flag)? = node.scalar?.value else { return mismatch("true or false", node) }
             return .success(.bool(flag))
         case .date:
-            guard let text = node.string, let date = LocalDate(parsing: text) else { return mismatch("a date such as 2026-12-04", node) }
-            return .success(.date(date))
+            guard let text = node.string else { return mismatch("a date such as 2026-12-04", node) }
+            if text == "now", let now = context.now { return .success(.date(LocalDate(now, in: context.timeZone ?? .gmt))) }
+            switch DateTimeGrammar.date(text) {
+            case .success(let date): return .success(.date(date))
+            case .failure(.outOfRange(let why)): return .failure(Problem("'\(text)' is not a valid date: \(why)"))
+            case .failure(.malformed): return .failure(Problem("expected a date such as 2026-12-04, got '\(text)'"))
+            }
         case .datetime:
-            let example = "a date-time with a UTC offset such as 2026-12-04T17:30:00Z"
-            guard let text = node.string, let date = DateText.parseDateTime(text, defaultTimeZone: timeZone) else { return mismatch(example, node) }
-            return .success(.datetime(date))
+            guard let text = node.string else { return mismatch("a date-time such as 2026-12-04T17:30:00Z", node) }
+            if text == "now", let now = context.now { return .success(.datetime(now)) }
+            switch DateText.resolveDateTime(text, timeZone: context.timeZone) {
+            case .success(let resolved):
+                if let note = resolved.note { context.notes.append(note) }
+                return .success(.datetime(resolved.date))
+            case .failure(let refusal): return .failure(Problem(refusal.message))
+            }
         case .duration:
             guard let text = node.scalar?.text, let duration = PlaybookDuration(parsing: text) else { return mismatch("a duration such as 2h or 5d", node) }
             return .success(.duration(duration))
@@ -81,7 +115,7 @@ public enum InputBinding {
                     values.append(genericValue(element))
                     continue
                 }
-                switch convert(element, type: items, items: nil, allowed: nil, timeZone: timeZone) {
+                switch convert(element, type: items, items: nil, allowed: nil, context: &context) {
                 case .success(let value): values.append(value)
                 case .failure(let problem): return .failure(Problem("item \(index): \(problem.message)"))
                 }
