@@ -31,8 +31,8 @@ enum JournalText {
                 return everything ? "\(name) is due now" : nil
             case .skip(let reason): return "\(name) skipped: \(reason)"
             case .start(let attempt): return "\(name) started\(attempt > 1 ? " (attempt \(attempt))" : "")"
-            case .succeed(_, let verification?): return "\(name) succeeded; verified: \(verification.detail)"
-            case .succeed: return "\(name) succeeded"
+            case .succeed(_, let verification, let removal):
+                return "\(name) succeeded" + (removal.map { "; \($0.sentence)" } ?? "") + (verification.map { "; verified: \($0.detail)" } ?? "")
             case .fail(let message, _, let retryAt):
                 return "\(name) failed: \(message)" + (retryAt.map { "; retrying at \(DateText.iso8601($0))" } ?? "")
             case .interrupt: return "\(name) was interrupted (its process stopped, or an upgrade reopens it); running it again with the same idempotency key"

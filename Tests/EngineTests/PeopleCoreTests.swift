@@ -99,7 +99,7 @@ import Testing
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
         #expect(run.instances[Self.shred]?.state == .awaitingApproval)
         #expect(throws: RequestRefused(["ANN completed task shred and may not also approve it"])) { try run.approveTask(Self.shred, by: "ANN", at: Self.t0) }
-        #expect(throws: RequestRefused(["jane@example.com is the leaver this run is about and may not approve its tasks"])) {
+        #expect(throws: RequestRefused(["jane@example.com matches the leaver's email: nobody this run is about may approve its tasks"])) {
             try run.approveTask(Self.shred, by: "jane@example.com", at: Self.t0)
         }
         #expect(throws: RequestRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
@@ -171,6 +171,59 @@ import Testing
         let now = Self.t0.addingTimeInterval(Self.hour)
         let sudden = try run.reschedule(["leave_at": DateText.iso8601(now)], by: "hr:amy", reason: "dismissed", at: now)
         #expect(sudden.attempts.map(\.instance.step) == ["cut"])
+    }
+
+    @Test func nobodyTheRunIsAboutMayCompleteApproveOrDeclineItsTasks() throws {
+        var run = try opened()
+        for leaver in ["jane@example.com", "JANE@Example.com", "facilities:jane", "jane"] {
+            #expect(throws: RequestRefused(["\(leaver) matches the leaver's email: nobody this run is about may complete its tasks"])) {
+                try run.completeTask(Self.shred, by: leaver, evidence: Self.goodEvidence, at: Self.t0)
+            }
+            #expect(throws: RequestRefused(["\(leaver) matches the leaver's email: nobody this run is about may reject its tasks"])) {
+                try run.rejectTask(Self.shred, by: leaver, reason: "no files", at: Self.t0)
+            }
+        }
+        #expect(run.instances[Self.shred]?.state == .awaitingPerson, "nothing was recorded")
+        _ = try run.completeTask(Self.shred, by: "facilities:janet", evidence: Self.goodEvidence, at: Self.t0)
+    }
+
+    @Test func evidenceDatesMayNotLieInTheFutureAndBooleansAreStrict() throws {
+        var run = try opened()
+        var future = Self.goodEvidence
+        future["destruction_date"] = "2027-01-16"
+        #expect(throws: RequestRefused(["evidence 'destruction_date' is 2027-01-16, later than today (2027-01-15): record it once it has happened"],
+                                       invalidInput: true)) {
+            try run.completeTask(Self.shred, by: "sam", evidence: future, at: Self.t0)
+        }
+        let flag = EvidenceField(name: "confirmed", type: .bool)
+        #expect(flag.parse("true") == .bool(true) && flag.parse("false") == .bool(false))
+        for loose in ["yes", "no", "TRUE", "1"] { #expect(flag.parse(loose) == nil, "\(loose)") }
+    }
+
+    @Test func anExpectedEvidenceValueNotGivenFailsTheStepAndFollowsOnFailure() throws {
+        let playbook = try EngineFixtures.playbook("""
+            playbook: confirm
+            version: 1
+            steps:
+              - id: confirm
+                uses: task
+                on_failure: escalate
+                with:
+                  assignee: line-manager
+                  title: Confirm
+                  evidence: [{ name: confirmed, type: bool, expect: true }]
+              - { id: escalate, uses: log, with: { message: "not confirmed" } }
+            """)
+        var run = RunCore(runID: "r2", playbook: playbook, inputs: [:], timeZone: .gmt)
+        let first = try run.start(at: Self.t0)
+        let key = InstanceKey(step: "confirm")
+        let spec = TaskSpec(assignee: "line-manager", title: "Confirm", evidence: [EvidenceField(name: "confirmed", type: .bool, expected: .bool(true))])
+        _ = try run.attemptOpenedTask(key, attempt: first.attempts[0].attempt, task: spec, at: Self.t0)
+        let denied = try run.completeTask(key, by: "manager:ola", evidence: ["confirmed": "false"], at: Self.t0)
+        #expect(run.instances[key]?.state == .failed)
+        #expect(run.instances[key]?.lastError == "evidence 'confirmed' is false, but the task requires true")
+        #expect(run.instances[key]?.completion?.evidence["confirmed"]?.value == .bool(false), "what was given is recorded")
+        #expect(denied.attempts.map(\.instance.step) == ["escalate"])
     }
 
     @Test func reschedulingIntoThePastIsRefusedUnlessConfirmedAndKeepsTheTrueTime() throws {

@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import Handlers
 import Logging
@@ -98,4 +98,62 @@ struct CapturingLogHandler: Logging.LogHandler {
         }
         #expect(Array(output.keys) == ["a-${secret:TOKEN}"])
     }
+
+    /// A `command` step that names no secret used to inherit every OFFBOARD_SECRET_* of the engine and
+    /// could print them into the journal; now a child gets only what its step declares (and PATH, HOME, LANG…).
+    @Test func aCommandChildGetsOnlyTheVariablesItsStepDeclares() async throws {
+        let marker = "OFFBOARD_SECRET_LEAK_\(UUID().uuidString.prefix(8))"
+        setenv(marker, "engine-only-value", 1)
+        setenv("OFFBOARD_TEST_UNRELATED", "engine-setting", 1)
+        defer { unsetenv(marker); unsetenv("OFFBOARD_TEST_UNRELATED") }
+        let setup = try ExecutorTests.Setup("""
+            playbook: env
+            version: 1
+            steps:
+              - id: show
+                uses: command
+                with:
+                  argv: [/bin/sh, -c, 'env | sort']
+                  env: { DECLARED: "yes" }
+            """)
+        let worker = Worker(store: setup.store, registry: BuiltInHandlers.registry(), secrets: EnvironmentSecretResolver())
+        let id = try await setup.start()
+        #expect(try await worker.drive(runID: id) == .succeeded)
+        guard case .object(let output)? = try await setup.report(id).steps.first?.output, case .string(let printed)? = output["stdout"] else {
+            Issue.record("no output")
+            return
+        }
+        #expect(!printed.contains("engine-only-value") && !printed.contains("OFFBOARD_SECRET"), "\(printed)")
+        #expect(!printed.contains("OFFBOARD_TEST_UNRELATED"))
+        #expect(printed.contains("DECLARED=yes") && printed.contains("PATH=") && printed.contains("OFFBOARD_IDEMPOTENCY_KEY="))
+    }
+
+    /// A secret cut in two by a snippet or a tail leaves no recognisable part on either side of the cut.
+    @Test func aSecretCutByTruncationLeavesNoFragment() {
+        let secret = "sk-live-0123456789abcdef0123456789"
+        let candidates = [(secret, "${secret:API}")]
+        let cutAfter16 = "HTTP 500 {\"error\": \"bad key \(secret.prefix(16))…"
+        #expect(RevealedSecretsProbe.scrub(cutAfter16, candidates) == "HTTP 500 {\"error\": \"bad key ${secret:API}…")
+        let tail = "…\(secret.suffix(12)) rejected"
+        #expect(RevealedSecretsProbe.scrub("exited with status 1: " + tail, candidates) == "exited with status 1: …${secret:API} rejected")
+        #expect(RevealedSecretsProbe.scrub(String(secret.prefix(10)), candidates) == "${secret:API}", "a prefix at the very end is a cut too")
+        #expect(RevealedSecretsProbe.scrub("plain words stay", candidates) == "plain words stay")
+    }
+
+    /// A webhook URL secret with its token in the path or the query: rewritten for display (the query
+    /// replaced by …), the token must still not show.
+    @Test func aSecretURLIsScrubbedByItsPartsToo() {
+        let forms = RevealedSecretsProbe.forms("https://hooks.example.com/services/T0A1B2C3/B9Z8Y7X6/xoxb4d5e6f7g8h9?token=q7w8e9r0t1&v=2")
+        #expect(forms.contains("T0A1B2C3") && forms.contains("xoxb4d5e6f7g8h9") && forms.contains("q7w8e9r0t1"))
+        #expect(!forms.contains("services") && !forms.contains("hooks.example.com"), "words and the host name the system; they are no secret")
+        #expect(forms.contains("https://hooks.example.com/services/T0A1B2C3/B9Z8Y7X6/xoxb4d5e6f7g8h9"))
+        let userinfo = RevealedSecretsProbe.forms("postgres://offboard:pa55-word@crm-db.internal:5432/crm")
+        #expect(userinfo.contains("offboard") && userinfo.contains("pa55-word"))
+    }
+}
+
+/// The scrubber's pure functions, reached through `@testable`.
+enum RevealedSecretsProbe {
+    static func scrub(_ text: String, _ candidates: [(String, String)]) -> String { RevealedSecrets.scrub(text, replacing: candidates) }
+    static func forms(_ value: String) -> [String] { RevealedSecrets.forms(of: value) }
 }

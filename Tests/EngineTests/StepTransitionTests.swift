@@ -37,7 +37,7 @@ import Testing
         "scheduled+reschedule": .scheduled(notBefore: t2), "running+open-task": .awaitingPerson,
         "awaiting-person+complete": .awaitingApproval, "awaiting-person+reject": .failed, "awaiting-person+cancel": .cancelled,
         "awaiting-approval+approve": .awaitingApproval, "awaiting-approval+succeed": .succeeded, "awaiting-approval+reject": .failed,
-        "awaiting-approval+cancel": .cancelled,
+        "awaiting-approval+cancel": .cancelled, "awaiting-approval+fail-final": .failed,
     ]
 
     @Test func everyStateAndEvent() {

@@ -34,7 +34,7 @@ import Testing
         let bound = try InputBinder.bind(run.playbook, record: record, overrides: inputs.map { (name: $0.0, value: $0.1) })
         let plan = await Planner(registry: BuiltInHandlers.registry(), liveSecrets: run.resolver).plan(run.playbook, inputs: bound, now: Date())
         let crmPreview = try #require(plan.steps.first { $0.id == "revoke-crm-database" }?.action?.details)
-        #expect(crmPreview.contains { $0.hasPrefix("now: role \(role) on postgres@127.0.0.1:") && $0.hasSuffix(": can log in → cannot") },
+        #expect(crmPreview.contains { $0.hasPrefix("now: role \(role) on 127.0.0.1:") && $0.hasSuffix(": can log in → cannot") },
                 "\(crmPreview)")
         #expect(crmPreview.contains("now: membership in \(crmUsers) would be revoked"))
         #expect(crmPreview.contains("now: 1 open session(s) would be ended"))

@@ -108,7 +108,7 @@ import Testing
         ("inputs.emal", ["7: unknown input 'emal' [email]"]),
         ("steps.other.output.id", ["6: uses the output of step 'other' without waiting for it; add 'other' to this step's needs"]),
         ("steps.nope.output.id", ["6: unknown step 'nope'"]),
-        ("steps.find.id", ["11: a step's result is read as steps.ID.output.FIELD"]),
+        ("steps.find.id", ["11: a step's result is read as steps.ID.output.FIELD, or steps.ID.removal"]),
         ("inputs.count && true", ["0: '&&' needs bools, not int"]),
         ("inputs.email + 1", ["15: cannot add int to string"]),
         ("inputs.leave_at < 'x'", ["18: cannot order datetime against string with '<'"]),

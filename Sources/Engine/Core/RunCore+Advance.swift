@@ -201,7 +201,8 @@ extension RunCore {
             let attempt = record.attempts + 1
             try self.record(.step(instance: key, event: .start(attempt: attempt)), into: &decision)
             decision.attempts.append(AttemptRequest(instance: key, attempt: attempt, uses: step.uses, parameters: parameters,
-                                                    idempotencyKey: key.idempotencyKey(run: runID), timeout: step.timeout))
+                                                    idempotencyKey: key.idempotencyKey(run: runID), timeout: step.timeout,
+                                                    removesAccess: key.step.hasPrefix(Self.undoPrefix) ? false : step.removesAccess))
             running += 1
         }
         return changed
@@ -244,7 +245,8 @@ extension RunCore {
     }
 
     func evaluationScope(for key: InstanceKey, at now: Date) -> EvaluationScope {
-        EvaluationScope(inputs: inputs, item: instances[key]?.itemValue.map(Value.init), stepOutputs: stepOutputs, now: now, timeZone: timeZone)
+        EvaluationScope(inputs: inputs, item: instances[key]?.itemValue.map(Value.init), stepOutputs: stepOutputs, stepRemovals: stepRemovals,
+                        now: now, timeZone: timeZone)
     }
 
     func evaluate(_ field: ExpressionField, in scope: EvaluationScope, what: String) throws -> Value {

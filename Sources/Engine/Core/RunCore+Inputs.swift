@@ -19,10 +19,10 @@ extension RunCore {
 
     /// The handler finished an attempt successfully.
     public mutating func attemptSucceeded(_ key: InstanceKey, attempt: Int, output: JSONValue, verification: VerificationResult? = nil,
-                                          at now: Date) throws -> RunDecision {
+                                          removal: AccessRemoval? = nil, at now: Date) throws -> RunDecision {
         try requireRunning(key, attempt: attempt)
         var decision = RunDecision()
-        try record(.step(instance: key, event: .succeed(output: JSONValueBox(output), verification: verification)), into: &decision)
+        try record(.step(instance: key, event: .succeed(output: JSONValueBox(output), verification: verification, removal: removal)), into: &decision)
         try advance(at: now, into: &decision)
         return decision
     }

@@ -33,7 +33,7 @@ extension RunCore {
     }
 
     /// Checks a completion without recording it; returns the typed evidence.
-    public func checkCompletion(_ key: InstanceKey, by: String, evidence: [String: String]) throws(RequestRefused) -> [String: JSONValue] {
+    public func checkCompletion(_ key: InstanceKey, by: String, evidence: [String: String], at now: Date) throws(RequestRefused) -> [String: JSONValue] {
         let (record, task) = try openTask(key)
         switch record.state {
         case .awaitingPerson: break
@@ -42,18 +42,22 @@ extension RunCore {
         default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be completed")
         }
         try Self.requireName(by, what: "--by")
-        return try task.typedEvidence(evidence)
+        try refuseLeaver(by, verb: "complete")
+        return try task.typedEvidence(evidence, today: LocalDate(now, in: timeZone))
     }
 
     /// A person completed a task with its evidence. Without approvals the step succeeds now, with
     /// the evidence as its output.
     public mutating func completeTask(_ key: InstanceKey, by: String, evidence: [String: String], at now: Date) throws -> RunDecision {
-        let typed = try checkCompletion(key, by: by, evidence: evidence)
+        let typed = try checkCompletion(key, by: by, evidence: evidence, at: now)
         var decision = RunDecision()
         try recordMissedDeadlines(at: now, into: &decision)
         let completion = TaskCompletion(by: by, evidence: typed)
         try record(.step(instance: key, event: .complete(completion)), into: &decision)
-        if (instances[key]?.task?.approvals?.required ?? 0) <= 0 {
+        if let unmet = instances[key]?.task?.unmetExpectation(typed) {
+            // Recorded as given, and the step fails: the run follows its on_failure.
+            try record(.step(instance: key, event: .fail(message: unmet, retryable: false, retryAt: nil)), into: &decision)
+        } else if (instances[key]?.task?.approvals?.required ?? 0) <= 0 {
             try record(.step(instance: key, event: .succeed(output: JSONValueBox(completion.evidenceObject))), into: &decision)
         }
         try advance(at: now, into: &decision)
@@ -82,7 +86,7 @@ extension RunCore {
         if let completer = record.completion?.by, Self.samePerson(completer, by) {
             throw RequestRefused("\(by) completed task \(key) and may not also \(verb) it")
         }
-        if isLeaver(by) { throw RequestRefused("\(by) is the leaver this run is about and may not \(verb) its tasks") }
+        try refuseLeaver(by, verb: verb)
         if record.approvals.contains(where: { Self.samePerson($0, by) }) {
             throw RequestRefused("\(by) has already approved task \(key); nothing changed")
         }
@@ -103,14 +107,14 @@ extension RunCore {
         return decision
     }
 
-    /// Checks a rejection without recording it. An open task may be declined by anyone (recorded
-    /// by name); a completed one only by an approver who is not its completer or the leaver.
+    /// Checks a rejection without recording it. An open task may be declined by anyone but the leaver
+    /// (recorded by name); a completed one only by an approver who is not its completer or the leaver.
     public func checkRejection(_ key: InstanceKey, by: String, reason: String) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a rejection needs a --reason") }
         switch record.state {
-        case .awaitingPerson: break
+        case .awaitingPerson: try refuseLeaver(by, verb: "reject")
         case .awaitingApproval: try checkSignOff(record, task, key, by: by, verb: "reject")
         default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be rejected")
         }
@@ -188,16 +192,35 @@ extension RunCore {
         return decision
     }
 
-    /// Whether `name` is the person the run is about: one of the leaver's text inputs.
-    func isLeaver(_ name: String) -> Bool {
-        playbook.inputs.contains { input in
-            guard input.type == .string || input.type == .email, case .string(let value)? = inputs[input.name] else { return false }
-            return Self.samePerson(value, name)
+    /// The input by which `name` is the person the run is about, matched by any identifying input: each text or
+    /// email input (employee id, name, email, user names such as a database role), an email's local part,
+    /// and the person part of a `team:person` actor (`it:jryan`).
+    func leaverInput(matching name: String) -> String? {
+        var identities: [(input: String, value: String)] = []
+        for input in playbook.inputs where input.type == .string || input.type == .email {
+            guard case .string(let value)? = inputs[input.name], value.trimmingCharacters(in: .whitespaces).count >= 2 else { continue }
+            identities.append((input.name, value))
+            if input.type == .email, let local = value.split(separator: "@").first { identities.append((input.name, String(local))) }
+        }
+        var candidates = [name]
+        if let person = name.split(separator: ":").last, person.count < name.count { candidates.append(String(person)) }
+        for candidate in candidates {
+            if let match = identities.first(where: { Self.samePerson($0.value, candidate) }) { return match.input }
+        }
+        return nil
+    }
+
+    /// Refuses `by` when it matches the leaver: nobody the run is about may act on its tasks.
+    func refuseLeaver(_ by: String, verb: String) throws(RequestRefused) {
+        if let input = leaverInput(matching: by) {
+            throw RequestRefused("\(by) matches the leaver's \(input): nobody this run is about may \(verb) its tasks")
         }
     }
 
+    /// Equal ignoring case and runs of white space ("Jane  Ryan" is "jane ryan").
     static func samePerson(_ a: String, _ b: String) -> Bool {
-        a.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(b.trimmingCharacters(in: .whitespaces)) == .orderedSame
+        func normal(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased() }
+        return normal(a) == normal(b)
     }
 
     static func requireName(_ name: String, what: String) throws(RequestRefused) {

@@ -14,6 +14,8 @@ public struct InstanceRecord: Sendable, Hashable {
     public var output: JSONValue?
     /// The handler's check that the effect holds, made after the attempt that succeeded.
     public var verification: VerificationResult?
+    /// What the handler of a step that ends access reported it found and changed.
+    public var removal: AccessRemoval?
     public var lastError: String?
     /// Why the step was skipped or cancelled.
     public var reason: String?
@@ -120,6 +122,15 @@ public struct RunCore: Sendable {
         return outputs
     }
 
+    /// Where each single-instance step stands as an access removal (`steps.ID.removal`).
+    var stepRemovals: [String: String] {
+        var removals: [String: String] = [:]
+        for (step, keys) in expansions where keys.count == 1 && keys[0].item == nil {
+            if let record = instances[keys[0]] { removals[step] = record.removalOutcome.rawValue }
+        }
+        return removals
+    }
+
     /// Applies one journaled event (a replay, or an event just decided). Illegal events throw.
     public mutating func apply(_ event: RunEvent) throws {
         switch event {
@@ -213,9 +224,10 @@ public struct RunCore: Sendable {
         record.state = try StepTransition.apply(event, to: record.state, attempts: record.attempts, instance: key.description)
         switch event {
         case .start(let attempt): record.attempts = attempt
-        case .succeed(let output, let verification):
+        case .succeed(let output, let verification, let removal):
             record.output = output.value
             record.verification = verification
+            record.removal = removal
             successes += 1
             record.successOrder = successes
         case .fail(let message, _, _):

@@ -11,6 +11,8 @@ public struct AttemptRequest: Sendable, Hashable {
     /// `RUN/STEP[/ITEM]`: the same for every attempt of the instance.
     public var idempotencyKey: String
     public var timeout: PlaybookDuration?
+    /// The step's own `removes_access`, when it says; otherwise its handler decides.
+    public var removesAccess: Bool? = nil
 }
 
 /// What the core decided in answer to one input: events to journal first, then attempts to start,

@@ -78,8 +78,9 @@ public enum StepEvent: Sendable, Hashable, Codable {
     case schedule(notBefore: Date)
     case skip(reason: String)
     case start(attempt: Int)
-    /// Done; `verification` is the handler's independent check that the effect holds, when it has one.
-    case succeed(output: JSONValueBox, verification: VerificationResult? = nil)
+    /// Done; `verification` is the handler's independent check that the effect holds, when it has one,
+    /// and `removal` what a step that ends access found and changed, when its handler said.
+    case succeed(output: JSONValueBox, verification: VerificationResult? = nil, removal: AccessRemoval? = nil)
     /// An attempt failed; `retryAt` is when the next attempt starts, nil when no attempt is left.
     case fail(message: String, retryable: Bool, retryAt: Date?)
     /// The process running an attempt died; the attempt runs again with the same idempotency key.
@@ -156,6 +157,8 @@ public enum StepTransition {
         case (.awaitingApproval, .approve): return .awaitingApproval
         case (.awaitingApproval, .succeed): return .succeeded
         case (.awaitingPerson, .reject), (.awaitingApproval, .reject): return .failed
+        // A completion whose evidence contradicts what the task requires (`expect:`) fails the step.
+        case (.awaitingApproval, .fail(_, _, nil)): return .failed
         case (.pending, .cancel), (.scheduled, .cancel), (.running, .cancel), (.retrying, .cancel), (.waiting, .cancel),
              (.awaitingPerson, .cancel), (.awaitingApproval, .cancel): return .cancelled
         case (.failed, .reset), (.cancelled, .reset): return .pending

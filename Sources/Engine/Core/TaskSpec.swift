@@ -14,13 +14,21 @@ public struct EvidenceField: Sendable, Hashable, Codable {
     public var values: [String]?
     public var required: Bool
     public var description: String?
+    /// The value the field must have (`confirmed` must be `true`): another value is recorded, and the
+    /// step fails and follows its `on_failure`.
+    public var expected: JSONValue?
+    /// Values that are an open finding in the evidence (a device recorded `missing`), not a plain success.
+    public var findings: [String]?
 
-    public init(name: String, type: EvidenceType = .string, values: [String]? = nil, required: Bool = true, description: String? = nil) {
+    public init(name: String, type: EvidenceType = .string, values: [String]? = nil, required: Bool = true, description: String? = nil,
+                expected: JSONValue? = nil, findings: [String]? = nil) {
         self.name = name
         self.type = type
         self.values = values
         self.required = required
         self.description = description
+        self.expected = expected
+        self.findings = findings
     }
 }
 
@@ -88,8 +96,9 @@ public struct RequestRefused: Error, Sendable, Hashable, CustomStringConvertible
 
 extension TaskSpec {
     /// Turns `key=value` text into typed evidence, or refuses with every problem: a missing
-    /// required field, an unknown field (with the closest name), a value of the wrong type.
-    public func typedEvidence(_ given: [String: String]) throws(RequestRefused) -> [String: JSONValue] {
+    /// required field, an unknown field (with the closest name), a value of the wrong type, a date
+    /// after `today` (evidence records what has happened: a destruction dated tomorrow is refused).
+    public func typedEvidence(_ given: [String: String], today: LocalDate? = nil) throws(RequestRefused) -> [String: JSONValue] {
         var problems: [String] = []
         var typed: [String: JSONValue] = [:]
         let names = evidence.map(\.name)
@@ -104,6 +113,9 @@ extension TaskSpec {
                 continue
             }
             if let value = field.parse(text) {
+                if field.type == .date, let today, case .string(let written) = value, let date = LocalDate(parsing: written), date > today {
+                    problems.append("evidence '\(field.name)' is \(written), later than today (\(today)): record it once it has happened")
+                }
                 typed[field.name] = value
             } else {
                 problems.append("evidence '\(field.name)' must be \(field.expectation), not '\(text)'")
@@ -127,21 +139,55 @@ extension EvidenceField {
     }
 
     /// The value as JSON, or nil when the text is not of the field's type.
-    func parse(_ text: String) -> JSONValue? {
+    public func parse(_ text: String) -> JSONValue? {
         switch type {
         case .string: return .string(text)
         case .date: return LocalDate(parsing: text).map { .string($0.description) }
         case .enum: return (values ?? []).contains(text) ? .string(text) : nil
         case .bool:
-            switch text.lowercased() {
-            case "true", "yes": return .bool(true)
-            case "false", "no": return .bool(false)
+            // As for inputs: true or false, nothing else (a "yes" is not read as a confirmation).
+            switch text {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
             default: return nil
             }
         case .number:
             if let int = Int(text) { return .int(int) }
             if let double = Double(text), double.isFinite { return .number(double) }
             return nil
+        }
+    }
+}
+
+extension TaskSpec {
+    /// Why evidence that was well-typed still does not do (a field's `expect:` not met), or nil.
+    public func unmetExpectation(_ evidence: [String: JSONValue]) -> String? {
+        let unmet = self.evidence.compactMap { field -> String? in
+            guard let expected = field.expected, let given = evidence[field.name], given != expected else { return nil }
+            return "evidence '\(field.name)' is \(given.compactText), but the task requires \(expected.compactText)"
+        }
+        return unmet.isEmpty ? nil : unmet.joined(separator: "; ")
+    }
+
+    /// The findings the evidence records (`condition: missing`), as "condition missing".
+    public func findings(in evidence: [String: JSONValue]) -> [String] {
+        self.evidence.compactMap { field in
+            guard let findings = field.findings, case .string(let value)? = evidence[field.name], findings.contains(value) else { return nil }
+            return "\(field.name) \(value)"
+        }
+    }
+}
+
+extension JSONValue {
+    /// `true`, `3`, `text`: a scalar as a person reads it in a message.
+    var compactText: String {
+        switch self {
+        case .string(let text): return text
+        case .bool(let flag): return String(flag)
+        case .int(let number): return String(number)
+        case .number(let number): return String(number)
+        case .null: return "null"
+        case .array, .object: return String(decoding: canonicalData(), as: UTF8.self)
         }
     }
 }

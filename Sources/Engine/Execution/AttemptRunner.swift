@@ -4,7 +4,7 @@ import Playbook
 
 /// How one attempt ended, as the core needs to hear it.
 enum AttemptResult: Sendable {
-    case succeeded(JSONValue, VerificationResult?)
+    case succeeded(JSONValue, VerificationResult?, AccessRemoval?)
     case suspended(until: Date)
     case openedTask(TaskSpec)
     case failed(message: String, retryable: Bool)
@@ -31,14 +31,20 @@ struct AttemptRunner: Sendable {
         let revealed = RevealedSecrets(secrets)
         let context = ExecutionContext(runID: runID, instance: request.instance, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
                                        parameters: request.parameters, secrets: revealed, logger: revealed.redacting(logger), clock: clock, timeout: timeout)
-        return Self.redact(await attempt(handler: handler, context: context, timeout: timeout), with: revealed)
+        var result = await attempt(handler: handler, context: context, timeout: timeout)
+        // A removal report is kept only for a step that ends access: a webhook's "accepted" is no removal.
+        if case .succeeded(let output, let verification, _?) = result, !(request.removesAccess ?? handler.removesAccess) {
+            result = .succeeded(output, verification, nil)
+        }
+        return Self.redact(result, with: revealed)
     }
 
     static func redact(_ result: AttemptResult, with revealed: RevealedSecrets) -> AttemptResult {
         switch result {
-        case .succeeded(let output, let verification):
+        case .succeeded(let output, let verification, let removal):
             return .succeeded(revealed.redact(output),
-                              verification.map { VerificationResult(holds: $0.holds, detail: revealed.redact($0.detail)) })
+                              verification.map { VerificationResult(holds: $0.holds, detail: revealed.redact($0.detail)) },
+                              removal.map { $0.mapText(revealed.redact) })
         case .failed(let message, let retryable): return .failed(message: revealed.redact(message), retryable: retryable)
         case .openedTask(var task):
             task.title = revealed.redact(task.title)
@@ -54,7 +60,9 @@ struct AttemptRunner: Sendable {
             let result = try await withThrowingTaskGroup(of: AttemptResult?.self) { group in
                 group.addTask {
                     switch try await handler.execute(context) {
-                    case .completed(let output): return try await verified(output, handler: handler, context: context)
+                    case .completed(let output):
+                        return try await verified(output, removal: AccessRemoval.reported(in: output), handler: handler, context: context)
+                    case .accessRemoval(let output, let removal): return try await verified(output, removal: removal, handler: handler, context: context)
                     case .waitUntil(let date): return .suspended(until: date)
                     case .openTask(let task): return .openedTask(task)
                     }
@@ -81,12 +89,12 @@ struct AttemptRunner: Sendable {
 
     /// Asks the handler to check independently that what it did holds. A check that fails makes the
     /// attempt fail (retryable: the step runs again, idempotently, and is checked again).
-    private func verified(_ output: JSONValue, handler: any StepHandler, context: ExecutionContext) async throws -> AttemptResult {
-        guard let verification = try await handler.verify(context) else { return .succeeded(output, nil) }
+    private func verified(_ output: JSONValue, removal: AccessRemoval?, handler: any StepHandler, context: ExecutionContext) async throws -> AttemptResult {
+        guard let verification = try await handler.verify(context) else { return .succeeded(output, nil, removal) }
         guard verification.holds else {
             context.logger.warning("verification failed: \(verification.detail)")
             return .failed(message: "verification failed: \(verification.detail)", retryable: true)
         }
-        return .succeeded(output, verification)
+        return .succeeded(output, verification, removal)
     }
 }

@@ -96,8 +96,8 @@ struct RunDriver {
                 case .attempt(let key, let attempt, let result):
                     attempts[key] = nil
                     switch result {
-                    case .succeeded(let output, let verification):
-                        decision = try core.attemptSucceeded(key, attempt: attempt, output: output, verification: verification, at: now)
+                    case .succeeded(let output, let verification, let removal):
+                        decision = try core.attemptSucceeded(key, attempt: attempt, output: output, verification: verification, removal: removal, at: now)
                     case .suspended(let until): decision = try core.attemptSuspended(key, attempt: attempt, until: until, at: now)
                     case .openedTask(let task): decision = try core.attemptOpenedTask(key, attempt: attempt, task: task, at: now)
                     case .failed(let message, let retryable):

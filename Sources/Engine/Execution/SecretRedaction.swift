@@ -46,23 +46,44 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     /// destroy it and protect nothing (a credential that short is no secret).
     static let shortestScrubbed = 4
 
-    /// Each revealed value, and the forms it may take in a message (a URL's password, percent-
-    /// encoded), paired with what replaces it; none shorter than `shortestScrubbed`, longest first
-    /// so no fragment survives.
+    /// Each revealed value, and the forms it may take in a message (percent-encoded; for a URL, its
+    /// parts: user information, token-like path segments, query values, and the URL without its
+    /// query as a display rewrites it), paired with what replaces it; none shorter than
+    /// `shortestScrubbed`, longest first so no fragment survives.
     private var replacements: [(String, String)] {
         let pairs = lock.withLock { revealed }
         var result: [(String, String)] = []
         for (name, value) in pairs {
             let marker = "${secret:\(name)}"
-            result.append((value, marker))
-            if let encoded = value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed), encoded != value { result.append((encoded, marker)) }
-            if let password = URLComponents(string: value)?.password {
-                result.append((password, marker))
-                if let decoded = password.removingPercentEncoding, decoded != password { result.append((decoded, marker)) }
+            for form in Self.forms(of: value) {
+                result.append((form, marker))
+                if let decoded = form.removingPercentEncoding, decoded != form { result.append((decoded, marker)) }
+                if let encoded = form.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed), encoded != form { result.append((encoded, marker)) }
             }
         }
         return result.filter { $0.0.count >= Self.shortestScrubbed }.sorted { $0.0.count > $1.0.count }
     }
+
+    /// The value, and when it is a URL with a host, the parts of it that are secret on their own. The
+    /// scheme and host are not among them: they name the system (the evidence shows them).
+    static func forms(of value: String) -> [String] {
+        var forms = [value]
+        guard let url = URLComponents(string: value), url.scheme != nil, let host = url.host, !host.isEmpty else { return forms }
+        forms += [url.user, url.password].compactMap { $0 }
+        // Path segments that look like tokens (a webhook's key): long, or with a digit in them. Words
+        // such as "services" or "v2" are left alone so messages stay readable.
+        forms += url.path.split(separator: "/").map(String.init).filter { $0.count >= 20 || ($0.count >= 8 && $0.contains(where: \.isNumber)) }
+        forms += (url.queryItems ?? []).compactMap(\.value)
+        var withoutQuery = url
+        withoutQuery.query = nil
+        withoutQuery.fragment = nil
+        if let text = withoutQuery.string, text != value, !withoutQuery.path.isEmpty, withoutQuery.path != "/" { forms.append(text) }
+        return forms
+    }
+
+    /// Text cut short (a response snippet, a stderr tail) is marked with `…`; a secret cut there leaves a
+    /// prefix before the mark, or a suffix after it. Fragments this long or longer are scrubbed there too.
+    static let shortestCutFragment = 6
 
     func redact(_ text: String) -> String { Self.scrub(text, replacing: replacements) }
 
@@ -73,17 +94,53 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     /// text put in its place is never scanned again (so markers are never mangled).
     static func scrub(_ text: String, replacing candidates: [(String, String)]) -> String {
         guard !candidates.isEmpty else { return text }
+        let longest = candidates.map(\.0.count).max() ?? 0
         var result = ""
         var rest = Substring(text)
+        var afterCut = true // the start of a text may be the end of a cut (a tail)
+        var nextCut = rest.firstIndex(of: "…") ?? rest.endIndex
         while !rest.isEmpty {
+            if nextCut < rest.startIndex { nextCut = rest.firstIndex(of: "…") ?? rest.endIndex }
             if let match = candidates.first(where: { rest.hasPrefix($0.0) }) {
                 result += match.1
                 rest = rest.dropFirst(match.0.count)
+            } else if afterCut, let (length, marker) = cutSuffix(at: rest, candidates) {
+                result += marker
+                rest = rest.dropFirst(length)
+            } else if rest.distance(from: rest.startIndex, to: nextCut) < longest,
+                      let (length, marker) = cutPrefix(rest[..<nextCut], candidates) {
+                result += marker
+                rest = rest.dropFirst(length)
             } else {
-                result.append(rest.removeFirst())
+                let character = rest.removeFirst()
+                result.append(character)
+                afterCut = character == "…"
+                continue
             }
+            afterCut = false
         }
         return result
+    }
+
+    /// A prefix of a secret that is all of `run` (the text up to a cut `…` or its end): its length and marker.
+    private static func cutPrefix(_ run: Substring, _ candidates: [(String, String)]) -> (Int, String)? {
+        guard run.count >= shortestCutFragment else { return nil }
+        for (secret, marker) in candidates where secret.count > run.count && secret.hasPrefix(run) {
+            return (run.count, marker)
+        }
+        return nil
+    }
+
+    /// A suffix of a secret at the start of the text or right after a cut: its length and marker.
+    private static func cutSuffix(at rest: Substring, _ candidates: [(String, String)]) -> (Int, String)? {
+        for (secret, marker) in candidates where secret.count > shortestCutFragment {
+            var length = secret.count - 1
+            while length >= shortestCutFragment {
+                if rest.hasPrefix(secret.suffix(length)) { return (length, marker) }
+                length -= 1
+            }
+        }
+        return nil
     }
 
     private static func scrub(_ value: JSONValue, replacing candidates: [(String, String)]) -> JSONValue {

@@ -6,6 +6,13 @@ import Playbook
 public protocol SecretResolver: Sendable {
     /// The value of `name`, or nil when it is not configured.
     func value(of name: String) -> String?
+    /// `text` with every value revealed through this resolver replaced by its `${secret:NAME}`: a handler
+    /// calls it before cutting text short (a response snippet), so no fragment of a secret survives the cut.
+    func redact(_ text: String) -> String
+}
+
+extension SecretResolver {
+    public func redact(_ text: String) -> String { text }
 }
 
 /// Secrets from environment variables: `${secret:CRM_DB_URL}` reads `OFFBOARD_SECRET_CRM_DB_URL`.

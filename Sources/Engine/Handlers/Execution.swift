@@ -37,6 +37,9 @@ public struct ExecutionContext: Sendable {
 public enum StepOutcome: Sendable, Hashable {
     /// Done; the object becomes `steps.ID.output`.
     case completed(JSONValue)
+    /// Done, for a step that ends access: the output, and what the handler found and changed (the
+    /// evidence pack's "removed" or "already absent" comes from this report alone).
+    case accessRemoval(JSONValue, AccessRemoval)
     /// Come back at this time (a `wait` step); the wait is journaled and survives restarts.
     case waitUntil(Date)
     /// A person must finish the step (a `task` step): it waits, durably, until they complete it

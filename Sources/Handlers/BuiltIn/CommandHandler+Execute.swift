@@ -19,6 +19,16 @@ extension CommandHandler {
             "OFFBOARD_RUN_ID": context.runID, "OFFBOARD_STEP_ID": context.instance.step, "OFFBOARD_ATTEMPT": String(context.attempt),
             "OFFBOARD_IDEMPOTENCY_KEY": context.idempotencyKey, "OFFBOARD_ITEM": context.instance.item,
         ]
+        // The child gets only what the step declares: never the engine's secrets, nor anything else it runs with.
+        if case .list(let names)? = context.parameters["inherit_env"] {
+            let engine = ProcessInfo.processInfo.environment
+            for name in names.compactMap(\.displayText) {
+                guard !name.hasPrefix("OFFBOARD_SECRET_") else {
+                    throw HandlerFailure("inherit_env may not name \(name): give the child a secret as env: { VAR: \"${secret:NAME}\" }", retryable: false)
+                }
+                if let value = engine[name] { environment[Environment.Key(stringLiteral: name)] = value }
+            }
+        }
         if case .object(let extra)? = context.parameters["env"] {
             for (name, value) in extra {
                 let text = try context.secrets.reveal(value) ?? ""

@@ -11,7 +11,9 @@ public struct CommandHandler: StepHandler {
     public var parameters: ParameterSchema {
         ParameterSchema([
             ParameterField("argv", .list(.string), required: true, description: "the program and its arguments, one list element each"),
-            ParameterField("env", .map(.string), description: "extra environment variables; values may use ${secret:NAME}", acceptsSecrets: true),
+            ParameterField("env", .map(.string), description: "environment variables of the child; values may use ${secret:NAME}", acceptsSecrets: true),
+            ParameterField("inherit_env", .list(.string),
+                           description: "names of the engine's own environment variables the child also gets (never OFFBOARD_SECRET_*); otherwise only PATH, HOME, LANG, LC_ALL, TZ, TMPDIR"),
             ParameterField("cwd", .string, description: "working directory"),
             ParameterField("timeout", .duration, description: "kill the process group after this long"),
         ])
@@ -23,6 +25,8 @@ public struct CommandHandler: StepHandler {
         if case .object(let env)? = request.parameters["env"], !env.isEmpty {
             details.append("environment: " + env.keys.sorted().joined(separator: ", "))
         }
+        let inherited = request.strings("inherit_env")
+        if !inherited.isEmpty { details.append("inherits from the engine: " + inherited.joined(separator: ", ")) }
         if request.parameters["cwd"] != nil { details.append("in directory \(request.text("cwd"))") }
         return ActionPreview("run \(argv) (argument list, no shell)", details: details)
     }

@@ -16,6 +16,9 @@ public struct TaskHandler: StepHandler {
         ParameterField("values", .list(.string), description: "allowed values, for type enum"),
         ParameterField("required", .bool, description: "whether it must be given", default: .bool(true)),
         ParameterField("description", .string, description: "what to enter"),
+        ParameterField("expect", .oneOf([.bool, .string, .int]),
+                       description: "the value it must have (confirmed: true); another value is recorded and fails the step"),
+        ParameterField("findings", .list(.string), description: "values that are an open finding in the evidence (condition: missing)"),
     ])
 
     public var parameters: ParameterSchema {
@@ -77,7 +80,15 @@ public struct TaskHandler: StepHandler {
                     }
                     var required = true
                     if case .bool(let flag)? = object["required"] { required = flag }
-                    fields.append(EvidenceField(name: name, type: type, values: values, required: required, description: object["description"]?.displayText))
+                    var field = EvidenceField(name: name, type: type, values: values, required: required, description: object["description"]?.displayText)
+                    if let expected = object["expect"] {
+                        guard let text = expected.displayText, let value = field.parse(text) else {
+                            throw HandlerFailure("evidence '\(name)': expect must be \(field.expectation)", retryable: false)
+                        }
+                        field.expected = value
+                    }
+                    if case .list(let findings)? = object["findings"] { field.findings = findings.compactMap(\.displayText) }
+                    fields.append(field)
                 default:
                     if let name = item.displayText { fields.append(EvidenceField(name: name)) }
                 }

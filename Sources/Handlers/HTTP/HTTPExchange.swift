@@ -21,11 +21,22 @@ struct HTTPExchange: Sendable {
             header("Retry-After").flatMap { RetryAfter.seconds($0, now: Date()) }
         }
 
-        /// The body as text for an error message, cut short.
-        var snippet: String {
-            let text = String(decoding: body.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
-            return body.count > 300 ? text + "…" : text
+        /// The body as text for an error message: secrets scrubbed first (`secrets` is the attempt's
+        /// resolver, which knows what it revealed), then cut short, the cut marked with `…`.
+        func snippet(_ secrets: any SecretResolver) -> String {
+            let text = secrets.redact(String(decoding: body.prefix(Self.scanned), as: UTF8.self)).replacingOccurrences(of: "\n", with: " ")
+            return text.count > 300 || body.count > Self.scanned ? String(text.prefix(300)) + "…" : text
         }
+
+        /// How much of a body is read for a snippet (scrubbed whole, then cut to 300 characters).
+        static let scanned = 4_096
+    }
+
+    /// `host` or `host:port` of a URL, without user information, path or query: a label for a system
+    /// that holds no secret (the evidence names systems by it).
+    static func hostLabel(of url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else { return "the configured service" }
+        return components.port.map { "\(host):\($0)" } ?? host
     }
 
     /// The most a response body may be.

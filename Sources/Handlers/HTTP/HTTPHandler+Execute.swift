@@ -39,10 +39,16 @@ extension HTTPHandler {
         let label = "\(methodName) \(Self.redactedQuery(url))"
         let response = try await HTTPExchange.send(method, url, headers: headers, body: body, timeout: timeout, label: label)
         let expected = Self.expectedStatuses(context.parameters["expect"])
+        let system = HTTPExchange.hostLabel(of: url)
+        let path = URLComponents(string: url)?.path ?? ""
+        if Self.expectedStatuses(context.parameters["absent_statuses"])?.contains(response.status) == true {
+            return .accessRemoval(.object(["status": .int(response.status)]),
+                                  AccessRemoval(.alreadyAbsent, system: system, priorState: "\(methodName) \(path) answered HTTP \(response.status): no such account"))
+        }
         guard expected?.contains(response.status) ?? (200..<300).contains(response.status) else {
             let retryable = [408, 425, 429].contains(response.status) || response.status >= 500
             let after = response.retryAfter.map { ", retry after \(Int($0)) s" } ?? ""
-            throw HandlerFailure("\(label): HTTP \(response.status)\(after) \(response.snippet)", retryable: retryable)
+            throw HandlerFailure("\(label): HTTP \(response.status)\(after) \(response.snippet(context.secrets))", retryable: retryable)
         }
         var output: [String: JSONValue] = ["status": .int(response.status)]
         if case .object(let fields)? = context.parameters["output"] {
@@ -51,7 +57,9 @@ extension HTTPHandler {
                 output[name] = JSONPointer.resolve(pointer.displayText ?? "", in: document) ?? .null
             }
         }
-        return .completed(.object(output))
+        // What an API accepted is all the handler knows; it says exactly that (and it counts only for a
+        // step that removes access).
+        return .accessRemoval(.object(output), AccessRemoval(.removed, system: system, removed: ["\(methodName) \(path) accepted (HTTP \(response.status))"]))
     }
 
     /// `sha256=` and the hex HMAC-SHA256 of the body (the form GitHub and many webhook receivers check).

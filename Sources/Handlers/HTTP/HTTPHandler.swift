@@ -15,6 +15,8 @@ public struct HTTPHandler: StepHandler {
             ParameterField("headers", .map(.string), description: "request headers; values may use ${secret:NAME}", acceptsSecrets: true),
             ParameterField("body", .any, description: "JSON body (templates allowed)"),
             ParameterField("expect", .list(.int), description: "accepted status codes (default any 2xx)"),
+            ParameterField("absent_statuses", .list(.int),
+                           description: "statuses that mean the account does not exist (for example 404): the step succeeds as already absent, nothing removed"),
             ParameterField("sign", .object(ParameterSchema([
                 ParameterField("secret", .string, required: true, description: "HMAC-SHA256 key, as ${secret:NAME}", sensitive: true),
                 ParameterField("header", .string, description: "header that carries the signature", default: .string("X-Signature-256")),

@@ -6,7 +6,11 @@ import Playbook
 /// A SCIM 2.0 service (RFC 7644) as `scim.deactivate` uses it.
 struct SCIMService: Sendable {
     let baseURL: String
+    /// The service by its host (no credentials, path or query), for the evidence and messages.
+    let system: String
     let token: String
+    /// The attempt's resolver: response snippets are scrubbed of what it revealed before they are cut.
+    let secrets: any SecretResolver
     let timeout: TimeInterval
     let clock: any EngineClock
 
@@ -23,7 +27,9 @@ struct SCIMService: Sendable {
             throw HandlerFailure("token is missing", retryable: false)
         }
         baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+        system = HTTPExchange.hostLabel(of: base)
         self.token = token
+        secrets = context.secrets
         if case .duration(let duration)? = context.parameters["timeout"] { timeout = TimeInterval(duration.seconds) } else { timeout = 30 }
         clock = context.clock
     }
@@ -79,7 +85,7 @@ struct SCIMService: Sendable {
     func find(_ filter: String) async throws -> [(id: String, active: Bool)] {
         let response = try await send(.GET, path: "/Users", query: [URLQueryItem(name: "filter", value: filter)])
         guard response.status == 200, let list = response.json as? [String: Any] else {
-            throw HandlerFailure("GET \(baseURL)/Users: HTTP \(response.status) \(response.snippet)", retryable: response.status >= 500)
+            throw HandlerFailure("GET \(baseURL)/Users: HTTP \(response.status) \(response.snippet(secrets))", retryable: response.status >= 500)
         }
         let resources = list["Resources"] as? [[String: Any]] ?? []
         return resources.compactMap { user in
@@ -99,13 +105,15 @@ extension SCIMDeactivateHandler {
             throw HandlerFailure("\(users.count) SCIM users match \(filter.description); refusing to guess", retryable: false)
         }
         guard let user = users.first else {
-            return .completed(.object(["filter": .string(filter.text), "state": "absent"]))
+            return .accessRemoval(.object(["filter": .string(filter.text), "state": "absent"]),
+                                  AccessRemoval(.alreadyAbsent, system: service.system, priorState: "no SCIM user with \(filter.description)"))
         }
         let response: HTTPExchange.Response
         if delete {
             response = try await service.send(.DELETE, path: "/Users/\(Self.pathSegment(user.id))")
         } else if !user.active {
-            return .completed(.object(["id": .string(user.id), "state": "inactive", "was_active": false]))
+            return .accessRemoval(.object(["id": .string(user.id), "state": "inactive", "was_active": false]),
+                                  AccessRemoval(.alreadyAbsent, system: service.system, priorState: "SCIM user \(user.id) was already inactive"))
         } else {
             response = try await service.send(.PATCH, path: "/Users/\(Self.pathSegment(user.id))", body: [
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -114,11 +122,15 @@ extension SCIMDeactivateHandler {
         }
         switch response.status {
         case 200, 204:
-            return .completed(.object(["id": .string(user.id), "state": delete ? "deleted" : "inactive", "was_active": .bool(user.active)]))
+            let prior = "SCIM user \(user.id) (\(filter.description)) was \(user.active ? "active" : "inactive")"
+            return .accessRemoval(.object(["id": .string(user.id), "state": delete ? "deleted" : "inactive", "was_active": .bool(user.active)]),
+                                  AccessRemoval(.removed, system: service.system, removed: [delete ? "account deleted" : "account deactivated (active: false)"],
+                                                priorState: prior))
         case 404:
-            return .completed(.object(["id": .string(user.id), "state": "absent"]))
+            return .accessRemoval(.object(["id": .string(user.id), "state": "absent"]),
+                                  AccessRemoval(.alreadyAbsent, system: service.system, priorState: "SCIM user \(user.id) was gone when removed"))
         default:
-            throw HandlerFailure("\(delete ? "DELETE" : "PATCH") \(service.baseURL)/Users/\(user.id): HTTP \(response.status) \(response.snippet)",
+            throw HandlerFailure("\(delete ? "DELETE" : "PATCH") \(service.baseURL)/Users/\(user.id): HTTP \(response.status) \(response.snippet(service.secrets))",
                                  retryable: response.status >= 500 || response.status == 409)
         }
     }
@@ -128,7 +140,7 @@ extension SCIMDeactivateHandler {
         let service = try SCIMService(context)
         let filter = try SCIMService.filter(context)
         let users = try await service.find(filter.text)
-        let serviceURL = service.baseURL
+        let serviceURL = service.system
         if users.isEmpty { return VerificationResult(holds: true, detail: "no SCIM user with \(filter.description) at \(serviceURL)") }
         let active = users.filter(\.active)
         if active.isEmpty {

@@ -14,6 +14,14 @@ struct PostgresRoleState: Sendable, Hashable {
     var sessions: Int
 }
 
+extension PostgresRoleState: CustomStringConvertible {
+    /// "role jryan: could log in, member of crm_readers, crm_writers, 2 open session(s)".
+    var description: String {
+        "role \(name): \(canLogin ? "could log in" : "could not log in"), "
+            + (memberships.isEmpty ? "no memberships" : "member of \(memberships.joined(separator: ", "))") + ", \(sessions) open session(s)"
+    }
+}
+
 /// The `with:` of a `postgres.revoke` step, read for execution.
 struct PostgresRevokeParameters: Sendable {
     enum Memberships: Sendable, Hashable { case all, none, only([String]) }
@@ -105,7 +113,8 @@ extension PostgresRevokeHandler {
                 guard parameters.succeedIfMissing else {
                     throw HandlerFailure("role \(parameters.role) does not exist on \(target.label)", retryable: false)
                 }
-                return .completed(.object(["role": .string(parameters.role), "state": "absent"]))
+                return .accessRemoval(.object(["role": .string(parameters.role), "state": "absent"]),
+                                      AccessRemoval(.alreadyAbsent, system: target.label, priorState: "no role \(parameters.role)"))
             }
             let role = try PostgresIdentifier.quoted(state.name)
             // Login first, so nothing revoked below can be used by a session opened meanwhile.
@@ -123,7 +132,14 @@ extension PostgresRevokeHandler {
                 "memberships_revoked": .array(revoked.map { .string($0) }), "sessions_ended": .int(ended),
             ]
             if let heir = parameters.reassignOwnedTo { output["owned_reassigned_to"] = .string(heir) }
-            return .completed(.object(output))
+            var removed: [String] = []
+            if state.canLogin { removed.append("login disabled") }
+            removed += revoked.map { "membership \($0) revoked" }
+            if let heir = parameters.reassignOwnedTo { removed.append("objects owned reassigned to \(heir)") }
+            if ended > 0 { removed.append("\(ended) open session(s) ended") }
+            let removal = AccessRemoval(removed.isEmpty ? .alreadyAbsent : .removed, system: target.label, removed: removed,
+                                        priorState: state.description)
+            return .accessRemoval(.object(output), removal)
         } catch {
             throw PostgresTarget.failure(error, doing: "revoke role \(parameters.role) on \(target.label)")
         }
@@ -138,6 +154,7 @@ extension PostgresRevokeHandler {
         defer { Task { try? await connection.close() } }
         do {
             var state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
+            // Sessions end asynchronously once terminated; without termination one left open fails at once.
             for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
                 try await Task.sleep(nanoseconds: 100_000_000)
                 state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
@@ -147,7 +164,8 @@ extension PostgresRevokeHandler {
             if state.canLogin { problems.append("can still log in") }
             let kept = parameters.revocable(in: state)
             if !kept.isEmpty { problems.append("is still a member of \(kept.joined(separator: ", "))") }
-            if parameters.terminateSessions, state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
+            // Whatever terminate_sessions says: a session left open is access not removed.
+            if state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
             if problems.isEmpty {
                 return VerificationResult(holds: true, detail: "role \(state.name) on \(target.label): cannot log in, "
                                           + "\(parameters.memberships == .none ? "memberships not in scope" : "no revoked membership left"), "

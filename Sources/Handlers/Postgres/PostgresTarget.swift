@@ -37,8 +37,9 @@ struct PostgresTarget: Sendable {
         sslMode = mode
     }
 
-    /// `user@host:port/database`: how messages name the target.
-    var label: String { "\(username)@\(host):\(port)/\(database)" }
+    /// `host:port/database`: how messages and the evidence name the target. No part of the URL's user
+    /// information: it is part of a secret.
+    var label: String { "\(host):\(port)/\(database)" }
 
     /// Opens a connection; failures to reach the server are retryable, refused logins are not.
     func connect(logger: Logger) async throws -> PostgresConnection {

@@ -21,8 +21,23 @@ enum ChildProcess {
         /// `: ` and the last 500 characters of stderr, for a failure message (empty when it is blank).
         var stderrTail: String {
             let trimmed = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return trimmed.isEmpty ? "" : ": " + String(trimmed.suffix(500))
+            // A cut is marked with …, where the scrubber also removes a fragment of a secret cut in two.
+            return trimmed.isEmpty ? "" : ": " + (trimmed.count > 500 ? "…" : "") + String(trimmed.suffix(500))
         }
+    }
+
+    /// The engine's variables a child gets besides those its step declares: enough to find programs and
+    /// read text, never the engine's `OFFBOARD_SECRET_*` or anything else it was started with.
+    static let passedThrough = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"]
+
+    /// The whole environment of a child: the pass-through variables, then `declared` (which wins).
+    static func childEnvironment(_ declared: [Environment.Key: String?]) -> [Environment.Key: String] {
+        let engine = ProcessInfo.processInfo.environment
+        var result: [Environment.Key: String] = [:]
+        for name in passedThrough { if let value = engine[name] { result[Environment.Key(stringLiteral: name)] = value } }
+        if result["PATH"] == nil { result["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        for (key, value) in declared { result[key] = value }
+        return result
     }
 
     static func run(argv: [String], environment: [Environment.Key: String?], workingDirectory: String?, input: [UInt8],
@@ -46,7 +61,7 @@ enum ChildProcess {
         do {
             result = try await withTaskCancellationHandler {
                 try await Subprocess.run(
-                    executable, arguments: Arguments(Array(argv.dropFirst())), environment: .inherit.updating(environment),
+                    executable, arguments: Arguments(Array(argv.dropFirst())), environment: .custom(childEnvironment(environment)),
                     workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                     input: .array(input), output: .sequence, error: .sequence
                 ) { execution in

@@ -6,14 +6,19 @@ public struct EvaluationScope: Sendable {
     public var item: Value?
     /// Step outputs by step id; nil during a dry run, when outputs are not known yet.
     public var stepOutputs: [String: Value]?
+    /// Where each access-removal step stands (`steps.ID.removal`: removed, already_absent, skipped,
+    /// failed, not_run, unreported); nil during a dry run.
+    public var stepRemovals: [String: String]?
     public var now: Date
     /// The leaver's zone: dates are read and written in it.
     public var timeZone: TimeZone
 
-    public init(inputs: [String: Value], item: Value? = nil, stepOutputs: [String: Value]? = nil, now: Date, timeZone: TimeZone = .gmt) {
+    public init(inputs: [String: Value], item: Value? = nil, stepOutputs: [String: Value]? = nil, stepRemovals: [String: String]? = nil,
+                now: Date, timeZone: TimeZone = .gmt) {
         self.inputs = inputs
         self.item = item
         self.stepOutputs = stepOutputs
+        self.stepRemovals = stepRemovals
         self.now = now
         self.timeZone = timeZone
     }
@@ -99,6 +104,10 @@ public enum Evaluator {
             value = item
         case "steps":
             guard segments.count >= 3 else { throw EvaluationError(message: "a step's result is read as steps.ID.output.FIELD", offset: segments[0].offset) }
+            if segments.count == 3, segments[2].name == "removal" {
+                guard let removals = scope.stepRemovals else { return .unknown(segments.map(\.name).joined(separator: ".")) }
+                return .string(removals[segments[1].name] ?? "not_run")
+            }
             guard let outputs = scope.stepOutputs else {
                 return .unknown(segments.map(\.name).joined(separator: "."))
             }

@@ -118,8 +118,9 @@ public struct TypeChecker {
     }
 
     private mutating func checkStepOutput(_ segments: [PathSegment]) -> ValueType {
-        guard segments.count >= 3, segments[2].name == "output" else {
-            report("a step's result is read as steps.ID.output.FIELD", at: segments[min(segments.count - 1, 2)].offset)
+        let isRemoval = segments.count == 3 && segments[2].name == "removal"
+        guard segments.count >= 3, segments[2].name == "output" || isRemoval else {
+            report("a step's result is read as steps.ID.output.FIELD, or steps.ID.removal", at: segments[min(segments.count - 1, 2)].offset)
             return .any
         }
         let id = segments[1]
@@ -135,6 +136,7 @@ public struct TypeChecker {
             report("uses the output of step '\(id.name)' without waiting for it; add '\(id.name)' to this step's needs", at: id.offset)
             return .any
         }
+        if isRemoval { return .string }
         return segments.count == 3 ? .object : .any
     }
 

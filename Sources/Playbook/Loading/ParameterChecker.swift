@@ -4,6 +4,8 @@ struct ParameterChecker {
     var diagnostics: [Diagnostic] = []
     let scope: TypeScope
     let handler: String
+    /// The top-level parameters of the handler that take `${secret:NAME}`, for the message that refuses one elsewhere.
+    private var secretFields: [String] = []
 
     init(scope: TypeScope, handler: String) {
         self.scope = scope
@@ -17,6 +19,7 @@ struct ParameterChecker {
             }
             return
         }
+        secretFields = schema.fields.filter(\.acceptsSecrets).map(\.name)
         check(parameter, as: .object(schema), field: nil, path: "with")
     }
 
@@ -24,6 +27,12 @@ struct ParameterChecker {
         switch (parameter, type) {
         case (.template(let template), _):
             checkTemplate(template, as: type, field: field, path: path)
+        case (.list(let items, _), .any):
+            // Free-form values (an http body) are still checked inside: every template is type-checked,
+            // and a secret inside one is refused like anywhere else it would be sent or stored literally.
+            for (position, item) in items.enumerated() { check(item, as: .any, field: field, path: "\(path)[\(position)]") }
+        case (.object(let entries, _), .any):
+            for entry in entries { check(entry.value, as: .any, field: field, path: "\(path).\(entry.key)") }
         case (_, .any):
             return
         case (_, .oneOf(let types)):
@@ -135,7 +144,8 @@ struct ParameterChecker {
 
     private mutating func checkTemplate(_ field: TemplateField, as type: ParameterType, field schemaField: ParameterField?, path: String) {
         if !field.template.secretNames.isEmpty, schemaField?.acceptsSecrets != true {
-            diagnostics.append(.error("\(path) may not hold a secret: its value is written to the run's journal and plan; only credential parameters take ${secret:NAME}",
+            let allowed = secretFields.isEmpty ? "'\(handler)' takes none" : "'\(handler)' takes them in \(secretFields.joined(separator: ", "))"
+            diagnostics.append(.error("\(path) may not hold a secret: only credential parameters take ${secret:NAME}, which is revealed only as it is used (\(allowed))",
                                       at: field.source.location))
         }
         var checker = TypeChecker(scope: scope)

@@ -1,6 +1,6 @@
 extension PlaybookDecoder {
     static let stepKeys = ["id", "uses", "with", "needs", "when", "for_each", "item_id", "at", "after", "retry", "timeout",
-                           "deadline", "on_failure", "on_deadline", "compensate", "removes_access", "description"]
+                           "deadline", "on_failure", "on_deadline", "compensate", "removes_access", "system", "description"]
 
     /// A step id: a letter first (so it never reads as a duration), then letters, digits, `-` and `_`.
     static func isStepID(_ id: String) -> Bool {
@@ -52,6 +52,13 @@ extension PlaybookDecoder {
             case "description": step.description = reader.string(value, "description")
             case "on_deadline": step.onDeadline = reader.stringList(value, "on_deadline").map { StepReference(id: $0.0, location: $0.1) }
             case "removes_access": step.removesAccess = reader.bool(value, "removes_access")
+            case "system":
+                guard let label = reader.string(value, "system") else { continue }
+                if label.contains("${") || label.contains("{{") {
+                    reader.error("system is a plain label for the evidence (such as \"CRM database\"); it may hold no secret or template", at: value.location)
+                } else {
+                    step.system = label
+                }
             case "compensate": step.compensate = decodeCompensation(value)
             case "on_failure":
                 guard let text = reader.string(value, "on_failure") else { continue }

@@ -117,6 +117,9 @@ public struct Step: Sendable, Hashable {
     /// Whether the step ends some of the leaver's access (its time-to-revoke goes in the evidence
     /// pack); nil leaves it to the handler.
     public var removesAccess: Bool?
+    /// How the evidence names the system an access removal acts on ("CRM database"), instead of the
+    /// label its handler gives (a host); never a secret.
+    public var system: String?
     public var description: String?
     public var location: SourceLocation
     public var provenance: StepProvenance

@@ -35,7 +35,7 @@ public enum PlaybookJSONSchema {
             "at": ref("expression"), "after": .object(["type": "string", "description": "a duration, or in an extending playbook a step id to insert after"]),
             "retry": ref("retry"), "timeout": ref("duration"), "deadline": ref("expression"),
             "on_failure": .object(["type": "string", "description": "abort, continue, or the id of a step to run"]),
-            "on_deadline": stringOrList, "removes_access": .object(["type": "boolean"]),
+            "on_deadline": stringOrList, "removes_access": .object(["type": "boolean"]), "system": .object(["type": "string"]),
             "compensate": closedObject(["uses": .object(["enum": .array(catalog.handlerTypes.map(JSONValue.string))]),
                                         "with": .object(["type": ["object", "null"]])], required: ["uses"]),
             "description": .object(["type": "string"]),
