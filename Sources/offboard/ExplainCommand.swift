@@ -29,7 +29,7 @@ extension Offboard {
         func run() async throws {
             let (playbook, result) = try options.loadOrExit(self.playbook)
             switch format {
-            case .text: print(PlaybookExplanation.render(playbook, files: result.files), terminator: "")
+            case .text: Output.text(PlaybookExplanation.render(playbook, files: result.files), terminator: "")
             case .json: Output.json(PlaybookExplanation.json(playbook, files: result.files))
             }
         }

@@ -31,13 +31,14 @@ extension Offboard {
             let database = try store.openStore()
             let stored = try await store.loadRun(run, from: database)
             let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
-            let report = try RunReport.make(stored, playbook: playbook)
+            let registry = try HandlerSetup.registry()
+            let report = try RunReport.make(stored, playbook: playbook, removesAccess: { registry.handler(for: $0)?.removesAccess ?? false })
             switch format {
             case .json: Output.json(report)
             case .text:
-                print("run \(report.id): \(report.state.rawValue)")
-                print("playbook \(report.playbook.name) v\(report.playbook.version) (sha256 \(report.playbook.sha256.prefix(12)))")
-                print("started \(report.createdAt) by \(report.createdBy); updated \(report.updatedAt)\(report.wakeAt.map { "; next due \($0)" } ?? "")")
+                Output.text("run \(report.id): \(report.state.rawValue)")
+                Output.text("playbook \(report.playbook.name) v\(report.playbook.version) (sha256 \(report.playbook.sha256.prefix(12)))")
+                Output.text("started \(report.createdAt) by \(report.createdBy); updated \(report.updatedAt)\(report.wakeAt.map { "; next due \($0)" } ?? "")")
                 for step in report.steps {
                     let name = step.item.map { "\(step.id) [\($0)]" } ?? step.id
                     var line = "  \(step.state.padding(toLength: 17, withPad: " ", startingAt: 0)) \(name)"
@@ -51,8 +52,11 @@ extension Offboard {
                     if let due = step.due, !["succeeded", "skipped"].contains(step.state) || step.overdue {
                         line += step.overdue ? "  deadline \(DateText.iso8601(due)) MISSED" : "  due \(DateText.iso8601(due))"
                     }
-                    print(line)
-                    if let verification = step.verification { print("                 verified: \(verification.detail)") }
+                    Output.text(line)
+                    if let removal = step.removal {
+                        Output.text("                 access: \(removal.rawValue)" + (step.removalReport.map { " — \($0.sentence)" } ?? ""))
+                    }
+                    if let verification = step.verification { Output.text("                 verified: \(verification.detail)") }
                 }
             }
         }
@@ -93,7 +97,7 @@ extension Offboard {
                 })
             case .text:
                 for run in runs {
-                    print("\(run.id)  \(run.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(run.playbookName)  \(DateText.iso8601(run.createdAt))  \(run.createdBy)")
+                    Output.text("\(run.id)  \(run.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(run.playbookName)  \(DateText.iso8601(run.createdAt))  \(run.createdBy)")
                 }
             }
         }
@@ -129,7 +133,7 @@ extension Offboard {
             case .text:
                 for entry in journal {
                     let text = JournalText.describe(entry, everything: true) ?? entry.event.typeName
-                    print("\(String(format: "%4d", entry.sequence))  \(DateText.iso8601(entry.at, fractionalSeconds: true))  \(entry.event.typeName.padding(toLength: 20, withPad: " ", startingAt: 0)) \(text)")
+                    Output.text("\(String(format: "%4d", entry.sequence))  \(DateText.iso8601(entry.at, fractionalSeconds: true))  \(entry.event.typeName.padding(toLength: 20, withPad: " ", startingAt: 0)) \(text)")
                 }
             }
         }

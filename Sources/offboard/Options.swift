@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Engine
 import Handlers
 import Logging
 import Playbook
@@ -62,8 +63,19 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Writing to stdout and stderr.
 enum Output {
+    /// A line (or lines) for a person on stderr; control characters from outside are shown escaped.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((safe(text) + "\n").utf8))
+    }
+
+    /// Text for a person on stdout, each line escaped (`SafeText.terminal`): an input, a name, a handler's
+    /// error or an evidence value can never move the cursor, recolour the terminal or reorder the line.
+    static func text(_ text: String, terminator: String = "\n") {
+        print(safe(text), terminator: terminator)
+    }
+
+    static func safe(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { SafeText.terminal(String($0)) }.joined(separator: "\n")
     }
 
     static func printDiagnostics(_ diagnostics: [Diagnostic]) {

@@ -63,7 +63,7 @@ extension Offboard {
             let plan = await planner.plan(playbook, inputs: inputs, now: moment)
             switch format {
             case .json: Output.json(plan)
-            case .text: print(PlanTextRenderer.render(plan), terminator: "")
+            case .text: Output.text(PlanTextRenderer.render(plan), terminator: "")
             }
             Output.printDiagnostics(plan.problems)
             if !plan.problems.isEmpty { throw ExitCodes.invalid }

@@ -137,7 +137,8 @@ final class ProgressDisplay: RunObserver, @unchecked Sendable {
     /// Rewrites the table in place (cursor up, clear each line).
     private func redraw() {
         var text = drawnLines > 0 ? "\u{1B}[\(drawnLines)A" : ""
-        for row in rows { text += "\u{1B}[2K  \(row.text)\n" }
+        // Row texts come from outside (step errors, names): escaped, so only our own sequences move the cursor.
+        for row in rows { text += "\u{1B}[2K  \(SafeText.terminal(row.text))\n" }
         FileHandle.standardError.write(Data(text.utf8))
         drawnLines = rows.count
     }

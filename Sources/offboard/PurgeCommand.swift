@@ -65,7 +65,7 @@ extension Offboard {
             case .json: Output.json(purged)
             case .text:
                 for run in purged {
-                    print("\(run.run)  finished \(DateText.iso8601(run.finishedAt))  \(dryRun ? "would remove" : "removed") \(run.fields.isEmpty ? "nothing (no personal inputs)" : run.fields.joined(separator: ", "))")
+                    Output.text("\(run.run)  finished \(DateText.iso8601(run.finishedAt))  \(dryRun ? "would remove" : "removed") \(run.fields.isEmpty ? "nothing (no personal inputs)" : run.fields.joined(separator: ", "))")
                 }
                 Output.error("\(purged.count) run(s) \(dryRun ? "would be" : "were") purged (finished more than \(period) ago)")
             }

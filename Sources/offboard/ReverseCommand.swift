@@ -50,7 +50,7 @@ extension Offboard {
             let registry = try HandlerSetup.registry()
             let core = try RunCore.replaying(stored, playbook: try await PinnedPlaybooks(catalog: registry).playbook(for: stored))
             let planned = core.plannedCompensations(at: clock.now())
-            print("Reversal of run \(run) (\(stored.summary.playbookName) v\(stored.summary.playbookVersion), \(stored.summary.state.rawValue)), newest first:")
+            Output.text("Reversal of run \(run) (\(stored.summary.playbookName) v\(stored.summary.playbookVersion), \(stored.summary.state.rawValue)), newest first:")
             for (index, compensation) in planned.enumerated() {
                 var line = "  \(index + 1). undo \(compensation.undoes)  (\(compensation.uses))"
                 if let problem = compensation.problem {
@@ -60,11 +60,11 @@ extension Offboard {
                                                      parameters: compensation.parameters, now: clock.now())
                     if let preview = try? await handler.plan(request) { line += ": \(preview.summary)" }
                 }
-                print(line)
+                Output.text(line)
             }
-            if planned.isEmpty { print("  nothing: no step that succeeded declares compensate:") }
+            if planned.isEmpty { Output.text("  nothing: no step that succeeded declares compensate:") }
             let permanent = core.reversalCandidates().permanent
-            if !permanent.isEmpty { print("Stays done (no compensate:): \(permanent.joined(separator: ", "))") }
+            if !permanent.isEmpty { Output.text("Stays done (no compensate:): \(permanent.joined(separator: ", "))") }
             if dryRun { return }
             let submission = RequestSubmission(database: database, store: store, secrets: secrets, clock: clock)
             let state = try await submission.submit(RunRequest(runID: run, kind: .reverse, reason: reason, requestedBy: actor.name,

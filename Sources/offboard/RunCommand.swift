@@ -51,7 +51,7 @@ extension Offboard {
                                        observer: progress)
             let state = try await worker.drive(runID: started.id)
             progress.end()
-            print(started.id)
+            Output.text(started.id)
             guard let state else {
                 Output.error("run \(started.id) is held by another worker")
                 throw ExitCodes.busy

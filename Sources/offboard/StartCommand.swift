@@ -38,7 +38,7 @@ extension Offboard {
             let inputs = try leaver.bind(to: playbook, now: CommandClock.current.now())
             let started = try await RunStarter(store: try store.openStore(), clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             if !started.created { Output.error("note: key '\(key ?? "")' was used before; this is the run it started") }
-            print(started.id)
+            Output.text(started.id)
         }
     }
 }

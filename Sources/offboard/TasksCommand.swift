@@ -58,7 +58,7 @@ extension Offboard {
             case .json: Output.json(tasks)
             case .text:
                 if tasks.isEmpty { Output.error("no tasks waiting\(assignee.map { " for \($0)" } ?? "")\(overdue ? " past their deadline" : "")") }
-                for task in tasks { print(Self.describe(task), terminator: "") }
+                for task in tasks { Output.text(Self.describe(task), terminator: "") }
             }
         }
 

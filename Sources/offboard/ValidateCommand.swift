@@ -60,7 +60,7 @@ extension Offboard {
                     }
                     reports.append(.object(report))
                     if format == .text, let playbook = result.playbook {
-                        print("ok   \(file): \(playbook.name) v\(playbook.version), \(playbook.steps.count) steps")
+                        Output.text("ok   \(file): \(playbook.name) v\(playbook.version), \(playbook.steps.count) steps")
                     }
                 }
             }

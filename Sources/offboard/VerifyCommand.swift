@@ -96,7 +96,7 @@ extension Offboard {
             case .json: Output.json(findings)
             case .text:
                 for finding in findings {
-                    print(finding.intact ? "\(finding.run): intact, \(finding.entries) entries, head \(finding.head ?? "")"
+                    Output.text(finding.intact ? "\(finding.run): intact, \(finding.entries) entries, head \(finding.head ?? "")"
                                          : "\(finding.run): BROKEN: \(finding.problem ?? "")")
                 }
             }

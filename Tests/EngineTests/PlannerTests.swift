@@ -138,7 +138,7 @@ import Testing
             Issue.record("not an object with steps")
             return
         }
-        #expect(steps.count == 10)
+        #expect(steps.count == 11)
         #expect(!String(decoding: data, as: UTF8.self).contains("hunter2"))
     }
 }

@@ -11,10 +11,11 @@ import Testing
         #expect(lines.first == "flowchart TD")
         #expect(lines.contains("    s0[\"revoke-crm-database<br/>postgres.revoke<br/>if inputs.db_role != null<br/>at now\"]"))
         #expect(lines.contains { $0.contains("{{\"escalate-to-security<br/>http\"}}") })
-        #expect(lines.contains("    s0 -. on failure .-> s8"))
-        #expect(lines.contains("    s8{{\"escalate-to-security<br/>http\"}}"))
+        #expect(lines.contains("    s0 -. on failure .-> s9"))
+        #expect(lines.contains("    s9{{\"escalate-to-security<br/>http\"}}"))
         #expect(lines.contains("    s0 -. on deadline .-> s6"))
-        #expect(lines.contains("    s1 --> s7"))
+        #expect(lines.contains("    s1 --> s7"), "the escalation for nothing removed waits for every removal")
+        #expect(!lines.contains { $0.contains("escalate-failure") }, "immediate-leaver removes base's webhook escalation")
     }
 
     @Test func dotGraph() throws {
@@ -30,10 +31,10 @@ import Testing
         #expect(outcome.status == 0)
         #expect(outcome.stdout.contains("""
             4. reclaim-devices (task)
-                 defined at Workflows/base.yaml:77
+                 defined at Workflows/base.yaml:84
                  overridden at Workflows/acme-leaver.yaml:18
             """))
-        #expect(outcome.stdout.contains("     included by Workflows/acme-leaver.yaml:33"))
+        #expect(outcome.stdout.contains("     included by Workflows/acme-leaver.yaml:35"))
         let json = try CLI.json(try CLI.run(["explain", "acme-leaver", "--format", "json"]).stdout)
         #expect((json["files"] as? [String])?.count == 4)
     }

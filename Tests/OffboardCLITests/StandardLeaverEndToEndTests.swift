@@ -101,7 +101,29 @@ import Testing
         let missed = try #require(pack["deadlines_missed"] as? [[String: Any]])
         #expect(missed.count == 1)
         #expect(missed.first?["step"] as? String == "reclaim-devices" && missed.first?["item"] as? String == "PH-5512")
-        #expect(missed.first?["escalations"] as? [String] == ["escalate-overdue/reclaim-devices:PH-5512"])
+        let escalated = try #require((missed.first?["escalations"] as? [[String: Any]])?.first)
+        #expect(escalated["target"] as? String == URL(string: hooks)?.host.map { "\($0):\(URL(string: hooks)?.port ?? 0)" })
+        #expect(escalated["http_status"] as? Int == 200 && escalated["state"] as? String == "succeeded")
+        #expect(pack["format"] as? String == "offboard-evidence/2")
+        for (id, system) in [("revoke-crm-database", "CRM database"), ("deactivate-identity", "identity provider (SSO)")] {
+            #expect(step(id)?["removal"] as? String == "removed", "\(id)")
+            #expect(step(id)?["system"] as? String == system)
+            let report = try #require(step(id)?["removal_report"] as? [String: Any])
+            #expect(!((report["removed"] as? [String]) ?? []).isEmpty, "\(id) says what it removed")
+            // The test database's user and database are both "postgres", so the target host:port/DATABASE shows the
+            // user's marker; the label a person reads never does.
+            #expect(report["system"] as? String == system && !"\(report)".contains(scimToken))
+        }
+        #expect((step("revoke-crm-database")?["removal_report"] as? [String: Any])?["removed"] as? [String] == ["login disabled"])
+        let summary = try #require(pack["summary"] as? [String: Any])
+        #expect(summary["sentence"] as? String == "Access was removed from 2 systems (CRM database, identity provider (SSO)).")
+        #expect(summary["no_access_removed"] as? Bool == false)
+        #expect((summary["findings"] as? [String])?.contains("reclaim-devices [PH-5512]: deadline missed") == true)
+        #expect((summary["returns"] as? [[String: Any]])?.first?["completed_without_finding"] as? Int == 1)
+        #expect((pack["leave_time"] as? [String: Any])?["local"] as? String == "2030-01-07T17:00:00Z")
+        let markdown = try offboard(["evidence", run, "--format", "md"], at: "2030-01-12T17:02:00Z").stdout
+        #expect(markdown.contains("**Access was removed from 2 systems (CRM database, identity provider (SSO)).**"), "\(markdown)")
+        #expect(markdown.contains("(Mon 2030-01-07 17:00 GMT, Europe/London)"), "local time beside UTC")
         let escalation = try #require(step("escalate-overdue", "reclaim-devices:PH-5512"))
         #expect(escalation["state"] as? String == "succeeded")
         let leaver = try #require(pack["leaver"] as? [String: Any])

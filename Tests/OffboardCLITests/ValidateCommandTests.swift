@@ -6,7 +6,7 @@ import Testing
         let outcome = try CLI.run(["validate", "Workflows/"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.split(separator: "\n").count == 6)
-        #expect(outcome.stdout.contains("ok   Workflows/acme-leaver.yaml: acme-leaver v3, 9 steps"))
+        #expect(outcome.stdout.contains("ok   Workflows/acme-leaver.yaml: acme-leaver v3, 10 steps"))
         #expect(outcome.stderr == "6 playbooks checked (2 step fragments checked through the playbooks that include them): 0 errors, 0 warnings\n")
     }
 

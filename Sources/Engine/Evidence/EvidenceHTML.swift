@@ -7,6 +7,7 @@ extension EvidencePack {
     public func html() -> String {
         var body: [String] = []
         body.append("<header><h1>Offboarding evidence</h1><p class=\"sub\">Run <code>\(e(run.id))</code> · playbook <strong>\(e(playbook.name))</strong> v\(playbook.version)</p></header>")
+        body.append(findingsSection())
         body.append(summarySection())
         body.append(accessSection())
         body.append(tasksSection())
@@ -55,11 +56,22 @@ extension EvidencePack {
         return text
     }
 
+    /// A time in UTC with the leaver's local time beside it.
+    private func at(_ date: Date?) -> String { EvidenceWording.both(date, leaver.timeZone) }
+
+    private func findingsSection() -> String {
+        let kind = summary.noAccessRemoved || summary.accessRemovals[RemovalOutcome.failed.rawValue, default: 0] > 0 ? "bad" : "ok"
+        var items = summary.findings.map { "<li>\(badge("finding", "bad")) \(e($0))</li>" }
+        items += summary.returns.map { "<li>\(e($0.sentence))</li>" }
+        let list = items.isEmpty ? "<p>No open finding.</p>" : "<ul>\(items.joined())</ul>"
+        return "<section><h2>Findings</h2><p class=\"verdict \(kind)\"><strong>\(e(summary.sentence))</strong></p>\(list)</section>"
+    }
+
     private func summarySection() -> String {
         var rows: [(String, String)] = [
             ("Run state", badge(run.state.rawValue, [.succeeded, .reversed].contains(run.state) ? "ok" : (run.state == .failed || run.state == .cancelled ? "bad" : "wait"))),
-            ("Triggered", "\(e(run.triggeredBy)) at \(e(EvidenceWording.time(run.triggeredAt)))"),
-            ("Finished", e(EvidenceWording.time(run.finishedAt))),
+            ("Triggered", "\(e(run.triggeredBy)) at \(e(at(run.triggeredAt)))"),
+            ("Finished", e(at(run.finishedAt))),
             ("Playbook", "\(e(playbook.name)) version \(playbook.version)<br><code class=\"hash\">sha256 \(e(playbook.sha256))</code>"),
         ]
         if let cancelled = run.cancelled {
@@ -69,7 +81,7 @@ extension EvidencePack {
             rows.append(("Reversed", "by \(e(reversal.by)) at \(e(EvidenceWording.time(reversal.at))): \(e(reversal.reason))<br>undone, newest first: \(e(reversal.steps.joined(separator: ", ")))"))
         }
         if let leaveTime {
-            var text = "<strong>\(e(EvidenceWording.time(leaveTime.at)))</strong> (\(e(leaver.timeZone)))"
+            var text = "<strong>\(e(at(leaveTime.at)))</strong>"
             for change in leaveTime.changes {
                 let moved = change.changes.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ")
                 text += "<br>rescheduled by \(e(change.by)) at \(e(EvidenceWording.time(change.at))): \(e(moved)) — \(e(change.reason))"
@@ -88,16 +100,21 @@ extension EvidencePack {
         let access = steps.filter(\.removesAccess)
         guard !access.isEmpty else { return "<section><h2>Access removed</h2><p>No step of this playbook removes access.</p></section>" }
         let rows = access.map { step -> String in
-            let deadline = step.deadline.map { "\(e(EvidenceWording.time($0.due)))<br>\(badge($0.outcome, $0.outcome == "met" ? "ok" : ($0.outcome == "missed" ? "bad" : "wait")))" } ?? "—"
+            let deadline = step.deadline.map { d in
+                "\(e(EvidenceWording.time(d.due)))" + (d.secondsAfterLeaveTime.map { "<br><small>\(e(EvidenceWording.relative($0)))</small>" } ?? "")
+                    + "<br>\(badge(d.outcome, d.outcome == "met" ? "ok" : (d.outcome == "missed" ? "bad" : "wait")))"
+            } ?? "—"
             let verified = step.verification.map { badge($0.holds ? "verified" : "NOT verified", $0.holds ? "ok" : "bad") + " " + e($0.detail) } ?? "—"
-            let relative = step.secondsAfterLeaveTime.map { e(EvidenceWording.relative($0)) }
-                ?? badge(EvidenceWording.access(step), step.state == "skipped" ? "wait" : "bad")
+            let outcome = step.removal ?? .notRun
+            let kind = outcome == .removed ? "ok" : (outcome == .failed || outcome == .notRun || outcome == .unreported ? "bad" : "wait")
+            let relative = step.secondsAfterLeaveTime.map { e(EvidenceWording.relative($0)) } ?? "—"
             return "<tr><td><strong>\(e(EvidenceWording.key(step)))</strong><br><small>\(e(step.description ?? step.handler))</small></td>"
-                + "<td>\(e(EvidenceWording.time(step.finishedAt)))</td><td>\(relative)</td><td>\(deadline)</td><td>\(verified)</td></tr>"
+                + "<td>\(e(step.system ?? "—"))</td><td>\(badge(outcome.rawValue.replacingOccurrences(of: "_", with: " "), kind))<br>\(e(EvidenceWording.outcome(step)))</td>"
+                + "<td>\(e(at(step.finishedAt)))</td><td>\(relative)</td><td>\(deadline)</td><td>\(verified)</td></tr>"
         }
         return """
-            <section><h2>Access removed</h2><table><thead><tr><th>Access</th><th>Ended</th><th>Relative to leave time</th><th>Deadline</th>\
-            <th>Independent check</th></tr></thead><tbody>\(rows.joined())</tbody></table></section>
+            <section><h2>Access removed</h2><table><thead><tr><th>Access</th><th>System</th><th>Outcome</th><th>Ended</th><th>Relative to leave time</th>\
+            <th>Deadline</th><th>Independent check</th></tr></thead><tbody>\(rows.joined())</tbody></table></section>
             """
     }
 
@@ -106,7 +123,7 @@ extension EvidencePack {
         guard !tasks.isEmpty else { return "<section><h2>Tasks done by people</h2><p>None.</p></section>" }
         let cards = tasks.map { step, task -> String in
             var lines = ["<p>Assigned to <strong>\(e(task.assignee))</strong> · \(stateBadge(step))</p>"]
-            if let by = task.completedBy { lines.append("<p>Completed by <strong>\(e(by))</strong> at \(e(EvidenceWording.time(task.completedAt)))</p>") }
+            if let by = task.completedBy { lines.append("<p>Completed by <strong>\(e(by))</strong> at \(e(at(task.completedAt)))</p>") }
             if !task.evidence.isEmpty {
                 let items = task.evidence.sorted { $0.key < $1.key }.map { "<tr><th scope=\"row\">\(e($0.key))</th><td>\(e(EvidenceWording.value($0.value)))</td></tr>" }
                 lines.append("<table class=\"facts evidence\">\(items.joined())</table>")
@@ -115,7 +132,9 @@ extension EvidencePack {
             if task.approvalsRequired > task.approvals.count, step.state != "succeeded" {
                 lines.append("<p>Approvals: \(task.approvals.count) of \(task.approvalsRequired)</p>")
             }
+            for finding in task.findings { lines.append("<p>\(badge("open finding", "bad")) \(e(finding))</p>") }
             if let rejection = task.rejection { lines.append("<p>Rejected by <strong>\(e(rejection.by))</strong>: \(e(rejection.reason))</p>") }
+            if step.state == "failed", task.rejection == nil, let error = step.error { lines.append("<p>\(badge("failed", "bad")) \(e(error))</p>") }
             if let deadline = step.deadline { lines.append("<p>Deadline \(e(EvidenceWording.time(deadline.due))): \(e(deadline.outcome))</p>") }
             return "<article class=\"task\"><h3>\(e(EvidenceWording.key(step))) — \(e(task.title))</h3>\(lines.joined())</article>"
         }
@@ -126,8 +145,8 @@ extension EvidencePack {
         guard !deadlinesMissed.isEmpty else { return "<section><h2>Deadlines missed</h2><p>None.</p></section>" }
         let rows = deadlinesMissed.map { miss -> String in
             let key = miss.item.map { "\(miss.step) [\($0)]" } ?? miss.step
-            let escalated = miss.escalations.isEmpty ? "no escalation configured" : miss.escalations.joined(separator: ", ")
-            return "<tr><td>\(e(key))</td><td>\(e(EvidenceWording.time(miss.due)))</td><td>\(e(EvidenceWording.time(miss.recordedAt)))</td><td>\(e(escalated))</td></tr>"
+            let escalated = miss.escalations.isEmpty ? "no escalation configured" : miss.escalations.map(EvidenceWording.escalation).joined(separator: "; ")
+            return "<tr><td>\(e(key))</td><td>\(e(at(miss.due)))</td><td>\(e(at(miss.recordedAt)))</td><td>\(e(escalated))</td></tr>"
         }
         return """
             <section><h2>Deadlines missed</h2><table><thead><tr><th>Step</th><th>Due</th><th>Recorded</th><th>Escalated to</th></tr></thead>\
@@ -174,6 +193,7 @@ extension EvidencePack {
         .ok { color: #0f6b2f; background: #e6f4ea; border-color: #9ccfac; }
         .bad { color: #9b1c1c; background: #fdecec; border-color: #eba8a8; }
         .wait { color: #7a5300; background: #fff6df; border-color: #e8cf8a; }
+        p.verdict { padding: .5rem .7rem; border-radius: 6px; border: 1px solid; }
         article.task { border: 1px solid #e1e5ee; border-radius: 6px; padding: .6rem .8rem; margin: .6rem 0; }
         article.task p { margin: .15rem 0; }
         footer { margin-top: 2rem; color: #4a5366; font-size: 12px; border-top: 1px solid #c9cfdb; padding-top: .4rem; }

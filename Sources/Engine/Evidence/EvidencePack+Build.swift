@@ -21,8 +21,11 @@ extension EvidencePack {
             case .deadlineMissed(let key, let due):
                 missed.append(MissedDeadline(step: key.step, item: key.item, due: due, recordedAt: entry.at, escalations: []))
             case .escalationAdded(let step, let item):
-                // Journaled right after the miss that set it off.
-                if !missed.isEmpty { missed[missed.count - 1].escalations.append(InstanceKey(step: step, item: item.id).description) }
+                // Journaled right after the miss that set it off; filled in from the instance below.
+                if !missed.isEmpty {
+                    let key = InstanceKey(step: step, item: item.id)
+                    missed[missed.count - 1].escalations.append(Escalation(step: key.description, target: nil, state: "pending", key: key))
+                }
             case .rescheduled(let fields, let by, let reason): changes.append(Reschedule(at: entry.at, by: by, reason: reason, changes: fields))
             case .cancelRequested(let reason, let by): cancellation = Cancellation(by: by, reason: reason, at: entry.at)
             case .reversalStarted(let steps, let by, let reason): reversal = ReversalFacts(by: by, reason: reason, at: entry.at, steps: steps)
@@ -46,6 +49,11 @@ extension EvidencePack {
             var evidence = StepEvidence(id: step.id, item: record.key.item, description: step.description, handler: step.uses, state: record.state.name,
                                         removesAccess: removes, readyAt: record.readyAt, startedAt: time.started, finishedAt: time.finished,
                                         attempts: record.attempts, verification: record.verification, error: record.lastError, reason: record.reason)
+            if removes {
+                evidence.removal = record.removalOutcome
+                evidence.removalReport = record.removal.map { report in step.system.map(report.labelled) ?? report }
+                evidence.system = step.system ?? record.removal?.system
+            }
             if removes, record.state == .succeeded, let finished = time.finished, let leaveTime {
                 evidence.secondsAfterLeaveTime = finished.timeIntervalSince(leaveTime)
             }
@@ -54,15 +62,27 @@ extension EvidencePack {
                 if record.missedDeadline || (time.finished.map { $0 > due } ?? (now >= due)) { outcome = "missed" }
                 else if record.state.isDone { outcome = "met" }
                 else { outcome = record.state.isTerminal ? "not-met" : "open" }
-                evidence.deadline = DeadlineFacts(due: due, outcome: outcome)
+                evidence.deadline = DeadlineFacts(due: due, outcome: outcome, secondsAfterLeaveTime: leaveTime.map { due.timeIntervalSince($0) })
             }
             if let task = record.task {
+                let given = record.completion?.evidence.mapValues(\.value) ?? [:]
                 evidence.task = TaskFacts(assignee: task.assignee, title: task.title, completedBy: record.completion?.by, completedAt: time.completed,
-                                          evidence: record.completion?.evidence.mapValues(\.value) ?? [:],
-                                          approvals: time.approvals.map { Approval(by: $0.by, at: $0.at) },
-                                          approvalsRequired: task.approvals?.required ?? 0, rejection: record.rejection)
+                                          evidence: given, approvals: time.approvals.map { Approval(by: $0.by, at: $0.at) },
+                                          approvalsRequired: task.approvals?.required ?? 0, rejection: record.rejection,
+                                          findings: task.findings(in: given), declaresFindings: task.evidence.contains { $0.findings?.isEmpty == false })
             }
             steps.append(evidence)
+        }
+        for index in missed.indices {
+            for (position, escalation) in missed[index].escalations.enumerated() {
+                guard let key = escalation.key, let record = core.orderedInstances.first(where: { $0.key == key }) else { continue }
+                var filled = Escalation(step: escalation.step, target: core.step(key.step)?.system, state: record.state.name, key: key)
+                if case .object(let output)? = record.output {
+                    if case .int(let status)? = output["status"] { filled.httpStatus = status }
+                    if filled.target == nil, case .string(let host)? = output["host"] { filled.target = host }
+                }
+                missed[index].escalations[position] = filled
+            }
         }
         var fields: [String: JSONValue] = [:]
         var withheld: [String] = []
@@ -85,8 +105,8 @@ extension EvidencePack {
                           finishedAt: summary.state.isFinished ? finishedAt : nil, cancelled: cancellation, reversal: reversal),
             playbook: RunReport.PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
             leaver: Leaver(fields: fields, withheld: withheld, timeZone: timeZone.identifier),
-            leaveTime: leaveTime.map { LeaveTime(at: $0, changes: changes) },
-            steps: steps, deadlinesMissed: missed, chain: chainFacts)
+            leaveTime: leaveTime.map { LeaveTime(at: $0, local: DateText.iso8601($0, in: timeZone), changes: changes) },
+            summary: summarise(steps, missed: missed), steps: steps, deadlinesMissed: missed, chain: chainFacts)
     }
 }
 

@@ -22,8 +22,15 @@ public struct RunReport: Sendable, Codable {
         /// When the step must be done by, and whether that deadline was missed.
         public var due: Date?
         public var overdue = false
+        /// For a step that ends access: `removed`, `already_absent`, `skipped`, `failed`, `not_run` or `unreported`.
+        public var removal: RemovalOutcome?
+        /// What its handler reported it found and changed.
+        public var removalReport: AccessRemoval?
 
-        enum CodingKeys: String, CodingKey { case id, item, state, attempts, interruptions, reason, error, output, verification, assignee, title, due, overdue }
+        enum CodingKeys: String, CodingKey {
+            case id, item, state, attempts, interruptions, reason, error, output, verification, assignee, title, due, overdue, removal
+            case removalReport = "removal_report"
+        }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -40,6 +47,8 @@ public struct RunReport: Sendable, Codable {
             try container.encodeIfPresent(title, forKey: .title)
             try container.encodeIfPresent(due.map { DateText.iso8601($0) }, forKey: .due)
             if due != nil { try container.encode(overdue, forKey: .overdue) }
+            try container.encodeIfPresent(removal, forKey: .removal)
+            try container.encodeIfPresent(removalReport, forKey: .removalReport)
         }
     }
 
@@ -65,8 +74,9 @@ public struct RunReport: Sendable, Codable {
         case createdBy = "created_by", createdAt = "created_at", updatedAt = "updated_at", wakeAt = "wake_at", leaseOwner = "lease_owner"
     }
 
-    /// Replays the run's journal against its pinned playbook.
-    public static func make(_ run: StoredRun, playbook: Playbook) throws -> RunReport {
+    /// Replays the run's journal against its pinned playbook. `removesAccess` says whether a handler type
+    /// ends access (a step's own `removes_access` wins); such steps carry `removal`.
+    public static func make(_ run: StoredRun, playbook: Playbook, removesAccess: (String) -> Bool = { _ in false }) throws -> RunReport {
         let timeZone = TimeZone(identifier: run.timeZone) ?? .gmt
         var core = RunCore(runID: run.summary.id, playbook: playbook, inputs: [:], timeZone: timeZone)
         for entry in RunCore.revealedJournal(run, playbook: playbook) { try core.apply(entry.event) }
@@ -74,13 +84,19 @@ public struct RunReport: Sendable, Codable {
         let fallbacks = playbook.fallbackStepIDs
         for step in playbook.steps {
             let records = core.orderedInstances.filter { $0.key.step == step.id }
+            let removes = step.removesAccess ?? removesAccess(step.uses)
             if records.isEmpty {
                 let state = fallbacks.contains(step.id) ? "not-triggered" : (run.summary.state.isFinished ? "not-started" : "pending")
-                steps.append(StepReport(id: step.id, item: nil, state: state, attempts: 0, interruptions: 0))
+                steps.append(StepReport(id: step.id, item: nil, state: state, attempts: 0, interruptions: 0, removal: removes ? .notRun : nil))
                 continue
             }
             for record in records {
-                steps.append(StepReport(record))
+                var report = StepReport(record)
+                if removes || record.removal != nil {
+                    report.removal = record.removalOutcome
+                    report.removalReport = record.removal.map { step.system.map($0.labelled) ?? $0 }
+                }
+                steps.append(report)
             }
         }
         // A reversal's compensations follow, in the order they run.

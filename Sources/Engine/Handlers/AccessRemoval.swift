@@ -20,6 +20,8 @@ public struct AccessRemoval: Sendable, Hashable, Codable {
     public var removed: [String]
     /// The account's state before the step, as the handler read it ("role jryan: could log in, member of crm_writers").
     public var priorState: String?
+    /// The handler's own label of the system (a host) when the step names the system itself.
+    public var target: String?
 
     public init(_ change: Change, system: String?, removed: [String] = [], priorState: String? = nil) {
         self.change = change
@@ -28,7 +30,7 @@ public struct AccessRemoval: Sendable, Hashable, Codable {
         self.priorState = priorState
     }
 
-    enum CodingKeys: String, CodingKey { case change, system, removed, priorState = "prior_state" }
+    enum CodingKeys: String, CodingKey { case change, system, removed, target, priorState = "prior_state" }
 
     /// The report a command or plugin gave as the `removal` member of its JSON output, when it gave one:
     /// `{"removal": {"change": "removed" | "already_absent", "system": "…", "removed": ["…"], "prior_state": "…"}}`.
@@ -50,9 +52,19 @@ public struct AccessRemoval: Sendable, Hashable, Codable {
         }
     }
 
+    /// The report with the system named by the step's own `system:` label (the handler's, a host, kept as `target`).
+    public func labelled(_ label: String) -> AccessRemoval {
+        var copy = self
+        copy.target = system
+        copy.system = label
+        return copy
+    }
+
     /// The same report with every text passed through `transform` (secret scrubbing).
     public func mapText(_ transform: (String) -> String) -> AccessRemoval {
-        AccessRemoval(change, system: system.map(transform), removed: removed.map(transform), priorState: priorState.map(transform))
+        var copy = AccessRemoval(change, system: system.map(transform), removed: removed.map(transform), priorState: priorState.map(transform))
+        copy.target = target.map(transform)
+        return copy
     }
 }
 

@@ -50,7 +50,8 @@ extension HTTPHandler {
             let after = response.retryAfter.map { ", retry after \(Int($0)) s" } ?? ""
             throw HandlerFailure("\(label): HTTP \(response.status)\(after) \(response.snippet(context.secrets))", retryable: retryable)
         }
-        var output: [String: JSONValue] = ["status": .int(response.status)]
+        // The host names where it went (the evidence shows an escalation by it); never the path or query.
+        var output: [String: JSONValue] = ["status": .int(response.status), "host": .string(system)]
         if case .object(let fields)? = context.parameters["output"] {
             let document = try? JSONDecoder().decode(JSONValue.self, from: response.body)
             for (name, pointer) in fields {
