@@ -102,10 +102,34 @@ enum Output {
 /// Logging for commands that execute steps: to stderr, never stdout (which carries results).
 enum Logs {
     static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let clock = CommandClock.current
+        LoggingSystem.bootstrap { label in TerminalLogHandler(label: label, level: level, clock: clock) }
+    }
+}
+
+/// One line per event on stderr: `TIME LEVEL label: message key=value…`, the time from the engine's clock (so
+/// `OFFBOARD_NOW` moves it like the progress lines), and everything from outside escaped (`SafeText.terminal`).
+struct TerminalLogHandler: Logging.LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    let clock: any EngineClock
+
+    init(label: String, level: Logger.Level, clock: any EngineClock) {
+        self.label = label
+        logLevel = level
+        self.clock = clock
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let line = "\(DateText.iso8601(clock.now())) \(event.level) \(label): \(event.message)" + (fields.isEmpty ? "" : " [\(fields)]")
+        FileHandle.standardError.write(Data((SafeText.terminal(line) + "\n").utf8))
     }
 }

@@ -64,4 +64,25 @@ import Testing
         #expect(try await TestServers.scimUser(scimID)?["active"] as? Bool == false)
         try await admin.close()
     }
+
+    /// A hostile leaver for whom nothing was revoked (no database role on record, an email that matches
+    /// no identity account, no VPN user) must not end quietly: security is paged and the status says so.
+    @Test func nothingFoundToRemoveIsEscalatedAndNeverReadsAsRemoved() async throws {
+        let (scimURL, scimToken) = try TestServers.scim()
+        let hooks = try TestServers.httpURL()
+        let run = try PlaybookRun(path: "\(TestServers.repositoryRoot)/Workflows/immediate-leaver.yaml", secrets: [
+            "CRM_DB_URL": try TestServers.postgresURL(), "IDP_SCIM_URL": scimURL, "IDP_SCIM_TOKEN": scimToken,
+            "VPN_API_URL": "\(hooks)/vpn", "VPN_API_TOKEN": "vpn-token", "SERVICE_DESK_WEBHOOK": "\(hooks)/desk",
+            "DPO_WEBHOOK_URL": "\(hooks)/dpo", "SECURITY_PAGER_WEBHOOK": "\(hooks)/pager",
+        ])
+        let report = try await run.run([("employee_id", "E404"), ("full_name", "Typo Person"), ("email", "mholt-typo-\(UUID().uuidString.prefix(6))@example.com"),
+                                        ("leave_at", "2026-11-23T12:00:00Z")])
+        func step(_ id: String) -> RunReport.StepReport? { report.steps.first { $0.id == id } }
+        #expect(step("revoke-crm-database")?.removal == .skipped)
+        #expect(step("deactivate-identity")?.removal == .alreadyAbsent, "an unknown email is not a removal")
+        #expect(step("revoke-vpn")?.removal == .skipped)
+        #expect(step("escalate-nothing-removed")?.state == "succeeded", "security is paged: \(report.steps.map { "\($0.id)=\($0.state)" })")
+        #expect(step("escalate-to-security")?.state == "not-triggered")
+        #expect(step("notify-service-desk")?.removal == nil, "a notification is no access removal")
+    }
 }

@@ -35,10 +35,14 @@ import Testing
         #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
         #expect(report.steps.first?.output == .object(["id": .string(id), "state": "inactive", "was_active": true]))
         #expect(report.steps.first?.verification?.holds == true)
+        #expect(report.steps.first?.removal == .removed)
+        #expect(report.steps.first?.removalReport?.removed == ["account deactivated (active: false)"])
+        #expect(report.steps.first?.removalReport?.system == URL(string: try TestServers.scim().0).map { "\($0.host ?? ""):\($0.port ?? 0)" })
         #expect(try await TestServers.scimUser(id)?["active"] as? Bool == false)
 
         let again = try await run.run([("email", email)])
         #expect(again.steps.first?.output == .object(["id": .string(id), "state": "inactive", "was_active": false]))
+        #expect(again.steps.first?.removal == .alreadyAbsent, "an account already inactive had nothing removed")
     }
 
     @Test func deleteAndAnAbsentUserAreBothSuccess() async throws {
@@ -52,6 +56,9 @@ import Testing
         let absent = try await run.run([("email", email)])
         #expect(absent.state == .succeeded)
         #expect(absent.steps.first?.output == .object(["filter": .string("userName eq \"\(email)\""), "state": "absent"]))
+        // A typo in the email finds nobody: that is not a removal, and the status says so.
+        #expect(absent.steps.first?.removal == .alreadyAbsent)
+        #expect(absent.steps.first?.removalReport?.priorState == "no SCIM user with userName \"\(email)\"")
     }
 
     @Test func aRefusedTokenIsFatalAndNeverShown() async throws {

@@ -43,7 +43,8 @@ struct PlaybookRun {
         _ = try await Worker(store: store, registry: BuiltInHandlers.registry(), secrets: resolver,
                              configuration: WorkerConfiguration(leaseDuration: 30, requestPollInterval: 0.1, pollInterval: 0.1)).drive(runID: id)
         let stored = try #require(try await store.loadRun(id))
-        return try RunReport.make(stored, playbook: playbook)
+        let registry = BuiltInHandlers.registry()
+        return try RunReport.make(stored, playbook: playbook, removesAccess: { registry.handler(for: $0)?.removesAccess ?? false })
     }
 
     /// Every journal entry and status field of the run, as text (for "the secret appears nowhere" checks).
