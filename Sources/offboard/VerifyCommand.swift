@@ -11,7 +11,9 @@ extension Offboard {
             discussion: """
                 Every journal entry carries SHA-256 over the previous entry's hash and its own content, so \
                 changing, deleting or reordering an entry breaks the chain from there on. verify recomputes \
-                it and names the first entry that is wrong.
+                it and names the first entry that is wrong. The run row (state, who started it and when, the \
+                playbook and its hash, the leaver's inputs) is checked against the facts the chained journal \
+                recorded when the run started, and the state it replays to.
 
                 The chain heads can be exported and checked later (keep the file somewhere the database's \
                 administrators cannot write): that also catches a run deleted whole, or a journal rewritten \
@@ -75,6 +77,10 @@ extension Offboard {
                 case .intact(let head, let entries): finding = Finding(run: id, intact: true, entries: entries, head: head)
                 case .broken(_, let problem): finding = Finding(run: id, intact: false, entries: chain.records.count, problem: problem)
                 }
+                if finding.intact, let problems = try await rowDisagreements(id, in: database), !problems.isEmpty {
+                    finding.intact = false
+                    finding.problem = problems.joined(separator: "; ")
+                }
                 if finding.intact, let earlier = exported[id] {
                     let covered = earlier.entries
                     if covered < 1 || chain.records.count < covered || chain.records[covered - 1].hash != earlier.head {
@@ -102,6 +108,17 @@ extension Offboard {
             }
             if findings.contains(where: { !$0.intact }) { throw ExitCodes.invalid }
         }
+
+    /// The run row checked against the facts its journal's first entry recorded (nil when it recorded none).
+    private func rowDisagreements(_ id: String, in database: SQLiteRunStore) async throws -> [String]? {
+        let stored = try await store.loadRun(id, from: database)
+        do {
+            let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
+            return try RunCore.rowDisagreements(stored, playbook: playbook)
+        } catch {
+            return ["the run cannot be replayed from its row and journal: \(error)"]
+        }
+    }
     }
 }
 

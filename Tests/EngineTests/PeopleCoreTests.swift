@@ -246,7 +246,7 @@ import Testing
         var run = try core()
         let key = Self.shred
         // What earlier versions journaled for a task: a wait until the distant future.
-        for event: RunEvent in [.runStarted, .stepExpanded(step: "shred", items: nil), .step(instance: key, event: .schedule(notBefore: Self.t0)),
+        for event: RunEvent in [.runStarted(), .stepExpanded(step: "shred", items: nil), .step(instance: key, event: .schedule(notBefore: Self.t0)),
                                 .step(instance: key, event: .start(attempt: 1)), .step(instance: key, event: .suspend(until: .distantFuture))] {
             try run.apply(event)
         }

@@ -48,7 +48,7 @@ import Testing
         _ = try await store.createRun(try Self.newRun("r-1", at: now))
         #expect(try await store.claimDueRuns(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["r-1"])
         #expect(try await store.claimDueRuns(worker: "w2", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10).isEmpty)
-        let entry = JournalEntry(sequence: 1, at: now, event: .runStarted)
+        let entry = JournalEntry(sequence: 1, at: now, event: .runStarted())
         let stale = JournalAppend(runID: "r-1", worker: "w2", entries: [entry], state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30))
         #expect(try await store.append([stale]) == [.leaseLost(owner: "w1")])
         // w1's lease expires; w2 takes over; w1 can no longer write.
@@ -58,7 +58,7 @@ import Testing
         mine.worker = "w1"
         #expect(try await store.append([mine]) == [.leaseLost(owner: "w2")])
         #expect(try await store.append([stale]) == [.appended])
-        #expect(try await store.loadRun("r-1")?.journal.map(\.event) == [.runStarted])
+        #expect(try await store.loadRun("r-1")?.journal.map(\.event) == [.runStarted()])
     }
 
     @Test func theJournalIsAppendOnlyInTheSchema() async throws {
@@ -66,7 +66,7 @@ import Testing
         let now = Date()
         _ = try await store.createRun(try Self.newRun("r-1", at: now))
         _ = try await store.claimRun("r-1", worker: "w", now: now, leaseUntil: now.addingTimeInterval(30))
-        _ = try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted)],
+        _ = try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted())],
                                                   state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30))])
         #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "UPDATE journal SET type = 'x'") } }
         #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "DELETE FROM journal") } }
@@ -82,7 +82,7 @@ import Testing
         _ = try await store.createRun(try Self.newRun("due", at: now))
         _ = try await store.createRun(try Self.newRun("later", at: now))
         _ = try await store.claimRun("later", worker: "w", now: now, leaseUntil: now.addingTimeInterval(30))
-        _ = try await store.append([JournalAppend(runID: "later", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted)],
+        _ = try await store.append([JournalAppend(runID: "later", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted())],
                                                   state: .waiting, wakeAt: now.addingTimeInterval(3_600), leaseUntil: now)])
         try await store.release("later", worker: "w", deferUntil: nil)
         #expect(try await store.claimDueRuns(worker: "x", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["due"])

@@ -128,7 +128,7 @@ import Testing
         #expect(escalation["state"] as? String == "succeeded")
         let leaver = try #require(pack["leaver"] as? [String: Any])
         #expect((leaver["withheld"] as? [String])?.sorted() == ["email", "full_name"])
-        #expect(((pack["chain"] as? [String: Any])?["intact"] as? Bool) == true)
+        #expect(((pack["chain"] as? [String: Any])?["intact"] as? Bool) == true, "\(pack["chain"] ?? "")")
         let html = try offboard(["evidence", run, "--format", "html"], at: "2030-01-12T17:02:00Z").stdout
         #expect(html.contains("SHR-2030-0042") && html.contains("deadline missed") && !html.contains("<script"))
         #expect(try await TestServers.scimUser(scimID)?["active"] as? Bool == false)

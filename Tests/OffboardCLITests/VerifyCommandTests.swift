@@ -31,6 +31,29 @@ import Testing
         }
     }
 
+    /// The run row (state, who started it and when, the inputs) is outside the hash chain; editing it used to
+    /// change the evidence pack while verify said intact. Now both compare it with the chained start facts.
+    @Test func anEditedRunRowIsCaughtByVerifyAndTheEvidencePack() throws {
+        let edits = [
+            ("UPDATE runs SET state = 'cancelled'", "the run row's state is 'cancelled', but the journal replays to 'succeeded'"),
+            ("UPDATE runs SET created_by = 'someone-else'", "the run row's created_by is 'someone-else', but the journal recorded '"),
+            ("UPDATE runs SET created_at = created_at - 86400000", "the run row's created_at is '"),
+            ("UPDATE runs SET inputs = '{\"extra\":\"x\"}'", "the run row's input extra is \"x\", but the journal recorded absent"),
+        ]
+        for (statement, message) in edits {
+            let (scratch, id) = try Self.finishedRun()
+            try Self.tamper(scratch, statement)
+            let verify = try scratch.offboard(["verify", id])
+            #expect(verify.status == 1, "\(statement)")
+            #expect(verify.stdout.contains("BROKEN: ") && verify.stdout.contains(message), "\(statement): \(verify.stdout)")
+            let pack = try scratch.offboard(["evidence", id, "--format", "json"])
+            #expect(pack.status == 1, "\(statement): the pack says the record is broken")
+            let chain = try CLI.json(pack.stdout)["chain"] as? [String: Any]
+            #expect(chain?["intact"] as? Bool == false && (chain?["problem"] as? String)?.contains(message) == true, "\(statement)")
+            #expect((try CLI.json(pack.stdout)["run"] as? [String: Any])?["triggered_by"] as? String != "someone-else", "facts come from the journal")
+        }
+    }
+
     @Test func anIntactRunVerifiesAndEachKindOfEditIsNamed() throws {
         let (scratch, id) = try Self.finishedRun()
         let intact = try scratch.offboard(["verify", id])

@@ -5,7 +5,7 @@ extension RunCore {
     /// Starts a pending run.
     public mutating func start(at now: Date) throws -> RunDecision {
         var decision = RunDecision()
-        try record(.runStarted, into: &decision)
+        try record(.runStarted(facts: startFacts), into: &decision)
         try advance(at: now, into: &decision)
         return decision
     }
@@ -66,7 +66,7 @@ extension RunCore {
     public mutating func requestCancel(reason: String, by: String, at now: Date) throws -> RunDecision {
         var decision = RunDecision()
         try record(.cancelRequested(reason: reason, by: by), into: &decision)
-        if state == .pending { try record(.runStarted, into: &decision) }
+        if state == .pending { try record(.runStarted(facts: startFacts), into: &decision) }
         try advance(at: now, into: &decision)
         return decision
     }

@@ -72,6 +72,10 @@ public struct RunCore: Sendable {
     var triggeredFallbacks: Set<String> = []
     /// Set once the run is being reversed: the steps whose compensations run, newest first.
     public internal(set) var reversal: Reversal?
+    /// What the run is, from its row: journaled with `run.started` so the row can be checked against the chain.
+    public var startFacts: RunStartFacts?
+    /// The facts the journal's `run.started` recorded, when it recorded them.
+    public internal(set) var recordedStartFacts: RunStartFacts?
     var successes = 0
 
     let topologicalOrder: [String]
@@ -134,8 +138,9 @@ public struct RunCore: Sendable {
     /// Applies one journaled event (a replay, or an event just decided). Illegal events throw.
     public mutating func apply(_ event: RunEvent) throws {
         switch event {
-        case .runStarted:
+        case .runStarted(let facts):
             guard state == .pending else { throw RunTransitionError(description: "run \(runID) started twice") }
+            recordedStartFacts = facts
             state = .running
         case .stepExpanded(let step, let items):
             guard expansions[step] == nil else { throw RunTransitionError(description: "step \(step) expanded twice") }

@@ -32,7 +32,8 @@ public struct FanOutItem: Sendable, Hashable, Codable {
 
 /// Everything that happens to a run, as journaled. Replaying these in order rebuilds the run.
 public enum RunEvent: Sendable, Hashable, Codable {
-    case runStarted
+    /// The run began; `facts` (recorded since evidence format 2) say what it is, for checking the run row.
+    case runStarted(facts: RunStartFacts? = nil)
     /// A step's instances were created: one with a nil item, or one per fan-out item.
     case stepExpanded(step: String, items: [FanOutItem]?)
     /// A step's instances were all removed by a redrive, to be expanded again.

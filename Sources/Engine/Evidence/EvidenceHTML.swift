@@ -167,7 +167,8 @@ extension EvidencePack {
     }
 
     private func integritySection() -> String {
-        let verdict = chain.intact ? badge("intact", "ok") : badge("BROKEN", "bad") + " " + e(chain.problem ?? "")
+        var verdict = chain.intact ? badge("intact", "ok") : badge("BROKEN", "bad") + " " + e(chain.problem ?? "")
+        if let note = chain.note { verdict += "<br><small>\(e(note))</small>" }
         return """
             <section><h2>Integrity</h2><table class="facts"><tr><th scope="row">Journal</th><td>\(chain.entries) entries, SHA-256 hash chain \(verdict)</td></tr>\
             <tr><th scope="row">Chain head</th><td><code class="hash">\(e(chain.head ?? "none"))</code></td></tr>\

@@ -163,6 +163,7 @@ extension EvidencePack {
 
         out += ["", "## Integrity", ""]
         out.append("- Journal: \(chain.entries) entries, SHA-256 hash chain **\(chain.intact ? "intact" : "BROKEN")**" + (chain.problem.map { ": \(m($0))" } ?? ""))
+        if let note = chain.note { out.append("- Note: \(m(note))") }
         out.append("- Chain head: `\(chain.head ?? "none")`")
         out.append("- To check: \(m(chain.howToCheck))")
         return out.joined(separator: "\n") + "\n"

@@ -6,8 +6,26 @@ extension EvidencePack {
     /// here; `removesAccess` says whether a handler type ends access (a step's `removes_access` wins).
     public static func build(_ stored: StoredRun, playbook: Playbook, chain: StoredChain?, removesAccess: (String) -> Bool,
                              now: Date) throws -> EvidencePack {
+        // What the pack says about the run itself comes from the chained journal's first entry, not the run row
+        // (which anyone with the file can edit); the row is checked against it below.
+        let recorded: RunStartFacts? = if case .runStarted(let facts?)? = stored.journal.first?.event { facts } else { nil }
+        var fromJournal = stored
+        if let recorded {
+            // Personal inputs are tokens in the journal and are withheld from the pack: the row's stand in.
+            let personal = Set(playbook.inputs.filter(\.personal).map(\.name))
+            if case .object(var fields) = recorded.inputs.value, case .object(let row) = stored.inputs {
+                for name in personal { fields[name] = row[name] }
+                fromJournal.inputs = .object(fields)
+            }
+            fromJournal.timeZone = recorded.timeZone
+            fromJournal.summary.createdBy = recorded.triggeredBy
+            fromJournal.summary.createdAt = recorded.triggeredAt
+            fromJournal.summary.playbookName = recorded.playbook
+            fromJournal.summary.playbookVersion = recorded.version
+            fromJournal.summary.playbookSHA256 = recorded.sha256
+        }
         // Personal values stay tokens (⟪full_name⟫): the pack keeps only what the evidence needs.
-        let core = try RunCore.replaying(stored, playbook: playbook, revealPersonal: false)
+        let core = try RunCore.replaying(fromJournal, playbook: playbook, revealPersonal: false)
         let timeZone = core.timeZone
         var times: [InstanceKey: InstanceTimes] = [:]
         var missed: [MissedDeadline] = []
@@ -90,19 +108,30 @@ extension EvidencePack {
             if input.personal { withheld.append(input.name); continue }
             fields[input.name] = (core.inputs[input.name] ?? .null).json(in: timeZone)
         }
-        let chainFacts: ChainFacts
+        var chainFacts: ChainFacts
         let howToCheck = "offboard verify \(stored.summary.id) recomputes the chain; its head must equal this one"
+        let rowProblems: [String]?
+        do { rowProblems = try RunCore.rowDisagreements(stored, playbook: playbook) } catch { rowProblems = ["the run cannot be replayed from its row and journal: \(error)"] }
         switch chain.map(JournalChain.verify) {
-        case .intact(let head, let entries)?: chainFacts = ChainFacts(entries: entries, head: head, intact: true, howToCheck: howToCheck)
+        case .intact(let head, let entries)?:
+            chainFacts = ChainFacts(entries: entries, head: head, intact: true, howToCheck: howToCheck)
+            if let rowProblems, !rowProblems.isEmpty {
+                chainFacts.intact = false
+                chainFacts.problem = rowProblems.joined(separator: "; ")
+            } else if rowProblems == nil, !stored.journal.isEmpty {
+                chainFacts.note = "this run's journal predates recorded start facts: who started it, when, and its inputs come from the run row, which the chain does not cover"
+            }
         case .broken(_, let problem)?:
             chainFacts = ChainFacts(entries: chain?.records.count ?? 0, head: chain?.head, intact: false, problem: problem, howToCheck: howToCheck)
         case nil: chainFacts = ChainFacts(entries: 0, intact: false, problem: "the journal could not be read", howToCheck: howToCheck)
         }
-        let summary = stored.summary
+        let summary = fromJournal.summary
+        // The state the journal replays to (a run not started yet has only its row to go by).
+        let state = stored.journal.isEmpty ? summary.state : core.state
         return EvidencePack(
             generatedAt: now,
-            run: RunFacts(id: summary.id, state: summary.state, triggeredBy: summary.createdBy, triggeredAt: summary.createdAt,
-                          finishedAt: summary.state.isFinished ? finishedAt : nil, cancelled: cancellation, reversal: reversal),
+            run: RunFacts(id: summary.id, state: state, triggeredBy: summary.createdBy, triggeredAt: summary.createdAt,
+                          finishedAt: state.isFinished ? finishedAt : nil, cancelled: cancellation, reversal: reversal),
             playbook: RunReport.PlaybookReference(name: summary.playbookName, version: summary.playbookVersion, sha256: summary.playbookSHA256),
             leaver: Leaver(fields: fields, withheld: withheld, timeZone: timeZone.identifier),
             leaveTime: leaveTime.map { LeaveTime(at: $0, local: DateText.iso8601($0, in: timeZone), changes: changes) },

@@ -188,8 +188,10 @@ public struct EvidencePack: Sendable, Codable, Hashable {
         public var head: String?
         public var intact: Bool
         public var problem: String?
+        /// What the chain does not cover, when something (a journal older than recorded start facts).
+        public var note: String?
         public var howToCheck: String
 
-        enum CodingKeys: String, CodingKey { case entries, head, intact, problem, howToCheck = "how_to_check" }
+        enum CodingKeys: String, CodingKey { case entries, head, intact, problem, note, howToCheck = "how_to_check" }
     }
 }

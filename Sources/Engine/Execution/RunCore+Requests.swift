@@ -9,6 +9,7 @@ extension RunCore {
         let timeZone = TimeZone(identifier: stored.timeZone) ?? .gmt
         let inputs = try InputBinder.restore(playbook, json: stored.inputs, timeZone: timeZone)
         var core = RunCore(runID: stored.summary.id, playbook: playbook, inputs: inputs, timeZone: timeZone, maxParallel: maxParallel)
+        core.startFacts = RunStartFacts(stored)
         let personal = PersonalData(playbook: playbook, inputs: revealPersonal ? inputs : [:])
         for entry in stored.journal { try core.apply(personal.reveal(entry.event)) }
         return core
