@@ -73,14 +73,14 @@ extension EvidencePack {
                 evidence.system = step.system ?? record.removal?.system
             }
             if removes, record.state == .succeeded, let finished = time.finished, let leaveTime {
-                evidence.secondsAfterLeaveTime = finished.timeIntervalSince(leaveTime)
+                evidence.secondsAfterLeaveTime = milliseconds(finished.timeIntervalSince(leaveTime))
             }
             if let due = record.deadline {
                 let outcome: String
                 if record.missedDeadline || (time.finished.map { $0 > due } ?? (now >= due)) { outcome = "missed" }
                 else if record.state.isDone { outcome = "met" }
                 else { outcome = record.state.isTerminal ? "not-met" : "open" }
-                evidence.deadline = DeadlineFacts(due: due, outcome: outcome, secondsAfterLeaveTime: leaveTime.map { due.timeIntervalSince($0) })
+                evidence.deadline = DeadlineFacts(due: due, outcome: outcome, secondsAfterLeaveTime: leaveTime.map { milliseconds(due.timeIntervalSince($0)) })
             }
             if let task = record.task {
                 let given = record.completion?.evidence.mapValues(\.value) ?? [:]
@@ -138,6 +138,9 @@ extension EvidencePack {
             summary: summarise(steps, missed: missed), steps: steps, deadlinesMissed: missed, chain: chainFacts)
     }
 }
+
+/// Seconds rounded to the millisecond, as every duration in the JSON is (`3600.399`, not `3600.398999929428`).
+func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
 /// When things happened to one instance, read off the journal.
 private struct InstanceTimes {

@@ -13,6 +13,11 @@ struct PlaybookValidator {
     private let inputTypes: [String: ValueType]
     private let stepIDs: Set<String>
     private let escalationSteps: Set<String>
+    /// Steps that run only when triggered (named by an on_failure or on_deadline): worked out once, since
+    /// every `needs` entry is checked against them (per entry it made validation quadratic).
+    private let fallbackSteps: Set<String>
+    /// Each step by id (the first definition), for lookups by the checks.
+    private let stepsByID: [String: Step]
 
     init(playbook: Playbook, catalog: any HandlerCatalog, removed: [String: SourceLocation]) {
         self.playbook = playbook
@@ -21,6 +26,8 @@ struct PlaybookValidator {
         graph = NeedsGraph(steps: playbook.steps)
         stepIDs = Set(playbook.steps.map(\.id))
         escalationSteps = Set(playbook.steps.flatMap { $0.onDeadline.map(\.id) })
+        fallbackSteps = playbook.fallbackStepIDs
+        stepsByID = Dictionary(playbook.steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var inputTypes: [String: ValueType] = [:]
         for input in playbook.inputs { inputTypes[input.name] = input.valueType }
         self.inputTypes = inputTypes
@@ -145,7 +152,7 @@ struct PlaybookValidator {
                                               suggestion: Suggestion.closest(to: need.id, in: stepIDs.sorted())))
                 }
             }
-            if playbook.fallbackStepIDs.contains(need.id), !playbook.fallbackStepIDs.contains(step.id) {
+            if fallbackSteps.contains(need.id), !fallbackSteps.contains(step.id) {
                 diagnostics.append(.error("'\(need.id)' runs only when triggered (it is named by an on_failure or on_deadline), so no step can need it",
                                           at: need.location))
             }
@@ -162,7 +169,7 @@ struct PlaybookValidator {
         } else if !stepIDs.contains(target) {
             diagnostics.append(.error("on_failure must be abort, continue or a step id; there is no step '\(target)'", at: location,
                                       suggestion: Suggestion.closest(to: target, in: stepIDs.sorted() + ["abort", "continue"])))
-        } else if let fallback = playbook.step(target), !fallback.needs.isEmpty {
+        } else if let fallback = stepsByID[target], !fallback.needs.isEmpty {
             diagnostics.append(.warning("step '\(target)' runs when '\(step.id)' fails, so its needs are ignored", at: fallback.needs[0].location))
         }
     }
@@ -178,7 +185,7 @@ struct PlaybookValidator {
             } else if !stepIDs.contains(target.id) {
                 diagnostics.append(.error("on_deadline names unknown step '\(target.id)'", at: target.location,
                                           suggestion: Suggestion.closest(to: target.id, in: stepIDs.sorted())))
-            } else if let escalation = playbook.step(target.id), !escalation.needs.isEmpty {
+            } else if let escalation = stepsByID[target.id], !escalation.needs.isEmpty {
                 diagnostics.append(.warning("step '\(target.id)' runs when '\(step.id)' misses its deadline, so its needs are ignored",
                                             at: escalation.needs[0].location))
             }
