@@ -10,7 +10,7 @@ enum SQLiteMigrations {
     /// attempt rolled back entirely; it reads the list again and finds nothing left to do. (A
     /// migration that rebuilds a table can even run through again and only fail on recording its
     /// name twice: SQLITE_CONSTRAINT, rolled back the same way.)
-    static func migrate(_ pool: DatabasePool) throws {
+    static func migrate(_ pool: any DatabaseWriter) throws {
         var attempt = 0
         while true {
             do {

@@ -9,12 +9,15 @@ import Playbook
 /// power loss never drops a journal entry whose action already ran. GRDB's WAL default,
 /// `NORMAL`, can lose the last commits on power loss, which would break the write-ahead rule.
 public final class SQLiteRunStore: RunStore {
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
     public let path: String
+    /// Opened with `init(readingOnly:)`: every write is refused by SQLite itself.
+    public let isReadOnly: Bool
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String) throws {
         self.path = path
+        isReadOnly = false
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = Configuration()
@@ -30,6 +33,44 @@ public final class SQLiteRunStore: RunStore {
         // prepareDatabase has run; the journal's promise needs FULL on the connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteMigrations.migrate(pool)
+    }
+
+    /// Why a database cannot be opened for reading only.
+    public enum ReadOnlyFailure: Error, CustomStringConvertible {
+        /// There is no file at the path: nothing is created.
+        case missing(String)
+        /// Written by an older offboard: a writing command (`offboard worker`) upgrades it first.
+        case needsUpgrade(String)
+
+        public var description: String {
+            switch self {
+            case .missing(let path): return "no run database at \(path) (a command that only reads never creates one)"
+            case .needsUpgrade(let path): return "\(path) was written by an older offboard; run a writing command (such as offboard worker --until-idle) once to upgrade it"
+            }
+        }
+    }
+
+    /// Opens an existing database for reading only, never creating or migrating it: what `list`, `status`,
+    /// `history`, `tasks`, `evidence` and `verify` use, so they work on an auditor's copy on read-only media.
+    /// A live database is read through WAL as usual; a copy whose directory cannot be written (no `-shm` can be
+    /// made) is opened as immutable, which is right for a copy nobody writes.
+    public init(readingOnly path: String) throws {
+        self.path = path
+        isReadOnly = true
+        guard FileManager.default.fileExists(atPath: path) else { throw ReadOnlyFailure.missing(path) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        let reader: any DatabaseWriter
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { _ = try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+            reader = pool
+        } catch {
+            reader = try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
+        }
+        pool = reader
+        guard try pool.read({ try SQLiteMigrations.migrator.hasCompletedMigrations($0) }) else { throw ReadOnlyFailure.needsUpgrade(path) }
     }
 
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {

@@ -47,7 +47,7 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openStore()
+            let database = try store.openReadOnly()
             let stored = try await store.loadRun(run, from: database)
             let registry = try HandlerSetup.registry()
             let playbook = try await PinnedPlaybooks(catalog: registry).playbook(for: stored)

@@ -28,7 +28,7 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openStore()
+            let database = try store.openReadOnly()
             let stored = try await store.loadRun(run, from: database)
             let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
             let registry = try HandlerSetup.registry()
@@ -87,7 +87,7 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let runs = try await store.openStore().listRuns(state: state, limit: limit)
+            let runs = try await store.openReadOnly().listRuns(state: state, limit: limit)
             switch format {
             case .json:
                 Output.json(runs.map { run in
@@ -125,7 +125,7 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let stored = try await store.loadRun(run, from: try store.openStore())
+            let stored = try await store.loadRun(run, from: try store.openReadOnly())
             let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
             let journal = RunCore.revealedJournal(stored, playbook: playbook)
             switch format {

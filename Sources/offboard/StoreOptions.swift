@@ -28,6 +28,21 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// Opens the database for a command that only reads: never creates, migrates or writes it (an auditor's
+    /// copy on read-only media works); exits 66 when there is no file, 69 when it cannot be read.
+    func openReadOnly() throws -> SQLiteRunStore {
+        do {
+            return try SQLiteRunStore(readingOnly: databasePath)
+        } catch let failure as SQLiteRunStore.ReadOnlyFailure {
+            Output.error("error: \(failure)")
+            if case .missing = failure { throw ExitCodes.notFound }
+            throw ExitCodes.storeUnavailable
+        } catch {
+            Output.error("error: cannot open the run database \(databasePath) for reading: \(error)")
+            throw ExitCodes.storeUnavailable
+        }
+    }
+
     /// Loads a run, or exits 66 naming it.
     func loadRun(_ id: String, from store: SQLiteRunStore) async throws -> StoredRun {
         guard let run = try await store.loadRun(id) else {

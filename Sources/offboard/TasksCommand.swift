@@ -36,7 +36,7 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openStore()
+            let database = try store.openReadOnly()
             let playbooks = PinnedPlaybooks(catalog: try HandlerSetup.registry())
             let now = CommandClock.current.now()
             var tasks: [TaskReport] = []

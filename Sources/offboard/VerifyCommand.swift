@@ -62,7 +62,7 @@ extension Offboard {
         }
 
         func run() async throws {
-            let database = try store.openStore()
+            let database = try store.openReadOnly()
             var ids = runs
             if all { ids = try await database.listRuns(state: nil, limit: Int.max).map(\.id) }
             let exported = try heads.map(ExportedHeads.read) ?? [:]

@@ -150,8 +150,11 @@ import Testing
                                     directory: scratch.directory)
         #expect(defaulted.status == 0, "\(defaulted.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(scratch.directory)/data/offboard/offboard.sqlite"))
-        let unopenable = try CLI.run(["list", "--db", "/proc/offboard/runs.sqlite"])
+        let unopenable = try CLI.run(["start", "hello.yaml", "--db", "/proc/offboard/runs.sqlite"], directory: scratch.directory)
         #expect(unopenable.status == 69)
+        let missing = try CLI.run(["list", "--db", "\(scratch.directory)/nothing-here.sqlite"])
+        #expect(missing.status == 66 && missing.stderr.contains("never creates one"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.directory)/nothing-here.sqlite"), "a command that reads creates nothing")
 
         let worker = try scratch.offboard(["worker", "--until-idle"])
         #expect(worker.status == 0)
