@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One HTTP request and its answer, for the handlers that speak HTTP (scim, http). Transport
 /// failures become retryable `HandlerFailure`s that name the method and URL, never a header.
@@ -42,6 +43,24 @@ struct HTTPExchange: Sendable {
     /// The most a response body may be.
     static let maximumBody = 1 << 20
 
+    /// Seconds to establish a connection (env `OFFBOARD_CONNECT_TIMEOUT`, default 5): a server that does not
+    /// answer fails the attempt in seconds, not at the request's whole timeout.
+    static let connectTimeout: TimeInterval = {
+        guard let text = ProcessInfo.processInfo.environment["OFFBOARD_CONNECT_TIMEOUT"], let value = TimeInterval(text),
+              value.isFinite, value > 0 else { return 5 }
+        return min(value, 300)
+    }()
+
+    /// One client for every handler. A refused connection or an unknown host fails at once
+    /// (`retryConnectionEstablishment` off): the step's own retry policy decides what happens next, and the
+    /// message says what went wrong, instead of the request waiting out its whole timeout.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .milliseconds(Int64(connectTimeout * 1000))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+
     /// Sends the request; `label` is how errors name it (for example `GET https://host/Users`).
     static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data?, timeout: TimeInterval,
                      label: String) async throws -> Response {
@@ -50,28 +69,48 @@ struct HTTPExchange: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
             let buffer = try await response.body.collect(upTo: maximumBody)
             return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                             body: Data(buffer.readableBytesView))
         } catch is CancellationError {
             throw CancellationError()
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw HandlerFailure("\(label): cannot connect to \(hostLabel(of: url)): no answer within \(Int(connectTimeout)) s", retryable: true)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw HandlerFailure("\(label): no answer within \(Int(timeout)) s", retryable: true)
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw HandlerFailure("\(label): the response is larger than \(maximumBody) bytes", retryable: false)
         } catch {
-            throw HandlerFailure("\(label): \(Self.describe(error))", retryable: true)
+            throw HandlerFailure("\(label): \(Self.describe(error, reaching: hostLabel(of: url)))", retryable: true)
         }
     }
 
-    /// A transport error in words, without request details.
-    static func describe(_ error: any Error) -> String {
+    /// A transport error in words a person understands ("cannot connect to idp.example.com:443: connection
+    /// refused"), without request details.
+    static func describe(_ error: any Error, reaching target: String) -> String {
+        if let connection = error as? NIOConnectionError {
+            if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty {
+                return "cannot connect to \(target): the host name does not resolve (no such host)"
+            }
+            let reasons = Set(connection.connectionErrors.map { failure in reason(failure.error) })
+            return "cannot connect to \(target): " + (reasons.isEmpty ? "no address to connect to" : reasons.sorted().joined(separator: "; "))
+        }
+        if let io = error as? IOError { return "cannot connect to \(target): \(reason(io))" }
         if let error = error as? HTTPClientError { return "\(error)" }
-        let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        return "cannot reach the server (\(type(of: error)))"
+        return "cannot connect to \(target) (\(type(of: error)))"
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        guard let io = error as? IOError else { return String(describing: type(of: error)) }
+        switch io.errnoCode {
+        case ECONNREFUSED: return "connection refused"
+        case ETIMEDOUT: return "timed out"
+        case EHOSTUNREACH: return "host unreachable"
+        case ENETUNREACH: return "network unreachable"
+        default: return String(cString: strerror(io.errnoCode))
+        }
     }
 
     /// Fails the step unless `url` is http(s) with a host; `what` names the parameter.
