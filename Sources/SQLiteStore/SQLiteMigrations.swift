@@ -168,6 +168,22 @@ enum SQLiteMigrations {
         migrator.registerMigration("v5: reschedules confirmed into the past") { db in
             try db.execute(sql: "ALTER TABLE run_requests ADD COLUMN allow_past INTEGER NOT NULL DEFAULT 0 CHECK (allow_past IN (0, 1))")
         }
+        migrator.registerMigration("v6: lease generations, attempt processes") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN lease_generation INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE attempt_processes (
+                    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    pid INTEGER NOT NULL CHECK (pid > 0),
+                    instance TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    worker TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    start_ticks INTEGER,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, pid)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -74,7 +74,8 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {
-        try await pool.write { db in
+        defer { signalWake() }
+        return try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO playbook_documents (sha256, name, version, document, stored_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(sha256) DO NOTHING
@@ -95,65 +96,28 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func claimDueRuns(worker: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [String] {
-        try await pool.write { db in
-            try String.fetchAll(db, sql: """
-                UPDATE runs SET lease_owner = ?, lease_expires_at = ?
-                WHERE id IN (SELECT id FROM runs
-                             WHERE wake_at IS NOT NULL AND wake_at <= ? AND (lease_owner IS NULL OR lease_expires_at < ?)
-                             ORDER BY wake_at LIMIT ?)
-                RETURNING id
-                """, arguments: [worker, millis(leaseUntil), millis(now), millis(now), limit])
-        }
-    }
-
-    public func claimRun(_ id: String, worker: String, now: Date, leaseUntil: Date) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(sql: """
-                UPDATE runs SET lease_owner = ?, lease_expires_at = ?
-                WHERE id = ? AND wake_at IS NOT NULL AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
-                """, arguments: [worker, millis(leaseUntil), id, worker, millis(now)])
-            return db.changesCount == 1
-        }
-    }
-
-    public func renewLeases(_ ids: [String], worker: String, until: Date) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        return try await pool.write { db in
-            var held: Set<String> = []
-            for id in ids {
-                try db.execute(sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?", arguments: [millis(until), id, worker])
-                if db.changesCount == 1 { held.insert(id) }
-            }
-            return held
-        }
-    }
-
-    public func release(_ id: String, worker: String, deferUntil: Date?) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [id, worker])
-            if let deferUntil, db.changesCount == 1 {
-                try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ? AND wake_at IS NOT NULL", arguments: [millis(deferUntil), id])
-            }
-        }
-    }
-
     public func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome] {
         let encoder = JournalCoding.encoder()
         let rows = try batch.map { append in try append.entries.map { ($0, try encoder.encode($0.event)) } }
         return try await pool.write { db in
             var outcomes: [AppendOutcome] = []
             for (append, entries) in zip(batch, rows) {
-                let row = try Row.fetchOne(db, sql: "SELECT lease_owner, journal_length, chain_head FROM runs WHERE id = ?", arguments: [append.runID])
+                let row = try Row.fetchOne(db, sql: "SELECT lease_owner, lease_expires_at, journal_length, chain_head FROM runs WHERE id = ?",
+                                           arguments: [append.runID])
                 guard let row else { throw StoreError("run \(append.runID) does not exist") }
                 let owner: String? = row["lease_owner"]
-                guard owner == append.worker else {
+                let expires: Int64? = row["lease_expires_at"]
+                // Fenced by owner and expiry: a worker whose lease lapsed (paused, or a renewal failed) writes
+                // nothing, even before another worker claims the run. Only this run's append is refused.
+                guard owner == append.worker, let expires, expires >= millis(append.at) else {
                     outcomes.append(.leaseLost(owner: owner))
                     continue
                 }
                 let length: Int = row["journal_length"]
                 if let first = entries.first?.0.sequence, first != length + 1 {
-                    throw StoreError("run \(append.runID): journal entry \(first) does not follow \(length)")
+                    // A stale writer's view of the journal: refused like a lost lease, without failing the batch.
+                    outcomes.append(.leaseLost(owner: owner))
+                    continue
                 }
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO journal (run_id, sequence, at, type, instance, event, hash) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -220,6 +184,7 @@ public final class SQLiteRunStore: RunStore {
     @discardableResult
     public func addRequest(_ request: RunRequest) async throws -> Int64 {
         let fields = request.fields.isEmpty ? nil : String(decoding: JSONValue.object(request.fields.mapValues(JSONValue.string)).canonicalData(), as: UTF8.self)
+        defer { signalWake() }
         return try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO run_requests (run_id, kind, step, item, reason, fields, requested_by, requested_at, allow_past)
@@ -287,7 +252,7 @@ public final class SQLiteRunStore: RunStore {
                    createdAt: dateFromMillis(row["created_at"]), updatedAt: dateFromMillis(row["updated_at"]),
                    wakeAt: (row["wake_at"] as Int64?).map(dateFromMillis), leaseOwner: row["lease_owner"],
                    leaseExpiresAt: (row["lease_expires_at"] as Int64?).map(dateFromMillis), journalLength: row["journal_length"],
-                   purgedAt: (row["purged_at"] as Int64?).map(dateFromMillis))
+                   purgedAt: (row["purged_at"] as Int64?).map(dateFromMillis), leaseGeneration: row["lease_generation"] ?? 0)
     }
 }
 

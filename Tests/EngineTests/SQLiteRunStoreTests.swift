@@ -49,15 +49,20 @@ import Testing
         #expect(try await store.claimDueRuns(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["r-1"])
         #expect(try await store.claimDueRuns(worker: "w2", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10).isEmpty)
         let entry = JournalEntry(sequence: 1, at: now, event: .runStarted())
-        let stale = JournalAppend(runID: "r-1", worker: "w2", entries: [entry], state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30))
+        var stale = JournalAppend(runID: "r-1", worker: "w2", entries: [entry], state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30), at: now)
         #expect(try await store.append([stale]) == [.leaseLost(owner: "w1")])
-        // w1's lease expires; w2 takes over; w1 can no longer write.
+        // w1's lease expires: even before anyone claims the run, w1 can no longer write (fenced by expiry).
         let later = now.addingTimeInterval(31)
-        #expect(try await store.claimDueRuns(worker: "w2", now: later, leaseUntil: later.addingTimeInterval(30), limit: 10) == ["r-1"])
         var mine = stale
         mine.worker = "w1"
-        #expect(try await store.append([mine]) == [.leaseLost(owner: "w2")])
-        #expect(try await store.append([stale]) == [.appended])
+        mine.at = later
+        #expect(try await store.append([mine]) == [.leaseLost(owner: "w1")])
+        // w2 takes over (a new lease generation); w1 still cannot write, and w2's append in the same batch goes through.
+        let generation = try await store.summary(of: "r-1")?.leaseGeneration ?? 0
+        #expect(try await store.claimDueRuns(worker: "w2", now: later, leaseUntil: later.addingTimeInterval(30), limit: 10) == ["r-1"])
+        #expect(try await store.summary(of: "r-1")?.leaseGeneration == generation + 1)
+        stale.at = later
+        #expect(try await store.append([mine, stale]) == [.leaseLost(owner: "w2"), .appended])
         #expect(try await store.loadRun("r-1")?.journal.map(\.event) == [.runStarted()])
     }
 
@@ -67,13 +72,14 @@ import Testing
         _ = try await store.createRun(try Self.newRun("r-1", at: now))
         _ = try await store.claimRun("r-1", worker: "w", now: now, leaseUntil: now.addingTimeInterval(30))
         _ = try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted())],
-                                                  state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30))])
+                                                  state: .running, wakeAt: now, leaseUntil: now.addingTimeInterval(30), at: now)])
         #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "UPDATE journal SET type = 'x'") } }
         #expect(throws: DatabaseError.self) { try store.pool.write { db in try db.execute(sql: "DELETE FROM journal") } }
-        // A sequence that does not follow is refused.
+        // A sequence that does not follow is refused (a stale writer), without failing the rest of a batch.
         let gap = JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 5, at: now, event: .runFinished(state: .failed))],
-                                state: .failed, wakeAt: nil, leaseUntil: now)
-        await #expect(throws: (any Error).self) { try await store.append([gap]) }
+                                state: .failed, wakeAt: nil, leaseUntil: now, at: now)
+        #expect(try await store.append([gap]) == [.leaseLost(owner: "w")])
+        #expect(try await store.loadRun("r-1")?.journal.count == 1)
     }
 
     @Test func onlyDueRunsAreClaimedAndFinishedRunsNever() async throws {
@@ -83,7 +89,7 @@ import Testing
         _ = try await store.createRun(try Self.newRun("later", at: now))
         _ = try await store.claimRun("later", worker: "w", now: now, leaseUntil: now.addingTimeInterval(30))
         _ = try await store.append([JournalAppend(runID: "later", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted())],
-                                                  state: .waiting, wakeAt: now.addingTimeInterval(3_600), leaseUntil: now)])
+                                                  state: .waiting, wakeAt: now.addingTimeInterval(3_600), leaseUntil: now, at: now)])
         try await store.release("later", worker: "w", deferUntil: nil)
         #expect(try await store.claimDueRuns(worker: "x", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["due"])
         #expect(try await store.nextWake() == now.addingTimeInterval(3_600).roundedToMilliseconds)

@@ -18,7 +18,7 @@ struct AttemptRunner: Sendable {
     let clock: any EngineClock
     let logger: Logger
 
-    func run(_ request: AttemptRequest, runID: String) async -> AttemptResult {
+    func run(_ request: AttemptRequest, runID: String, fencingToken: Int64 = 0, processes: (any AttemptProcessRecorder)? = nil) async -> AttemptResult {
         guard let handler = registry.handler(for: request.uses) else {
             return .failed(message: "no handler '\(request.uses)' is registered in this worker", retryable: false)
         }
@@ -29,8 +29,10 @@ struct AttemptRunner: Sendable {
         let timeout = request.timeout.map { TimeInterval($0.seconds) }
         // Whatever the attempt reveals is scrubbed from what leaves it: errors, outputs, checks, logs.
         let revealed = RevealedSecrets(secrets)
-        let context = ExecutionContext(runID: runID, instance: request.instance, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
+        var context = ExecutionContext(runID: runID, instance: request.instance, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
                                        parameters: request.parameters, secrets: revealed, logger: revealed.redacting(logger), clock: clock, timeout: timeout)
+        context.fencingToken = fencingToken
+        context.processes = processes
         var result = await attempt(handler: handler, context: context, timeout: timeout)
         // A removal report is kept only for a step that ends access: a webhook's "accepted" is no removal.
         if case .succeeded(let output, let verification, _?) = result, !(request.removesAccess ?? handler.removesAccess) {

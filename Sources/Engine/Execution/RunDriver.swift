@@ -18,6 +18,8 @@ struct RunDriver {
     private enum Input: Sendable {
         case attempt(InstanceKey, Int, AttemptResult)
         case wake
+        /// The lease is gone (another worker holds the run, or it lapsed): end the attempts, write nothing more.
+        case leaseLost
     }
 
     let runID: String
@@ -35,6 +37,10 @@ struct RunDriver {
 
         let (stream, continuation) = AsyncStream<Input>.makeStream()
         var inputsIterator = stream.makeAsyncIterator()
+        await context.leases.keep(runID) { continuation.yield(.leaseLost) }
+        // A previous holder's attempts may still run (it was killed, or paused past its lease): end them first.
+        await endLeftoverProcesses()
+        let fencingToken = stored.summary.leaseGeneration
         var attempts: [InstanceKey: Task<Void, Never>] = [:]
         var timer: Task<Void, Never>?
         defer {
@@ -58,7 +64,8 @@ struct RunDriver {
                     let finishing = core.state.isFinished && idle
                     let outcome = try await context.writer.append(JournalAppend(
                         runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
-                        leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing))
+                        leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing,
+                        at: now))
                     if case .leaseLost = outcome { return .leaseLost }
                     sequence += entries.count
                     context.observer?.recorded(runID: runID, entries: entries, state: core.state)
@@ -66,8 +73,10 @@ struct RunDriver {
                 }
                 for request in decision.attempts {
                     let runner = context.runner, runID = self.runID
+                    let recorder = StoreProcessRecorder(store: store, runID: runID, instance: request.instance, attempt: request.attempt,
+                                                        worker: context.configuration.workerID)
                     attempts[request.instance] = Task {
-                        let result = await runner.run(request, runID: runID)
+                        let result = await runner.run(request, runID: runID, fencingToken: fencingToken, processes: recorder)
                         continuation.yield(.attempt(request.instance, request.attempt, result))
                     }
                 }
@@ -107,6 +116,11 @@ struct RunDriver {
                     handled = []
                 case .wake:
                     (decision, handled) = try await takeRequests(into: &core, first: try core.tick(at: now))
+                case .leaseLost:
+                    attempts.values.forEach { $0.cancel() }
+                    for attempt in attempts.values { await attempt.value }
+                    attempts = [:]
+                    return .leaseLost
                 }
             }
         } catch where Task.isCancelled {
@@ -124,6 +138,26 @@ struct RunDriver {
         // A fresh task: this one is cancelled, and the store may refuse work from a cancelled task.
         await Task { try? await store.release(runID, worker: worker, deferUntil: nil) }.value
         return .parked(state, wakeAt: wakeAt)
+    }
+
+    /// Ends the processes a previous holder's attempts left running on this machine (a worker killed, or paused
+    /// past its lease, whose `command` child runs on), and waits until they are gone, so the step never runs
+    /// twice at once. Processes on another machine cannot be reached from here; they are reported.
+    private func endLeftoverProcesses() async {
+        guard let leftovers = try? await store.attemptProcesses(runID: runID), !leftovers.isEmpty else { return }
+        let host = ProcessInfo.processInfo.hostName
+        for process in leftovers where process.worker != context.configuration.workerID || !ProcessState.isAlive(process.pid) {
+            if process.host == host {
+                if ProcessState.isAlive(process.pid) {
+                    context.logger.warning("run \(runID): ending process \(process.pid) of \(process.instance) attempt \(process.attempt), left by worker \(process.worker)")
+                }
+                let gone = await ProcessState.endGroup(leader: process.pid, startTicks: process.startTicks)
+                if !gone { context.logger.error("run \(runID): process \(process.pid) of \(process.instance) did not end") }
+            } else {
+                context.logger.warning("run \(runID): \(process.instance) attempt \(process.attempt) may still run on \(process.host) (pid \(process.pid)); it cannot be ended from here")
+            }
+            try? await store.removeAttemptProcess(runID: runID, pid: process.pid)
+        }
     }
 
     /// Applies requests made from outside (cancel, redrive, people's actions on tasks, a new leave

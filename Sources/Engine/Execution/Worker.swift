@@ -39,6 +39,7 @@ public struct WorkerConfiguration: Sendable {
 /// What a worker and its drivers share.
 struct WorkerContext: Sendable {
     let store: any RunStore
+    let leases: LeaseKeeper
     let writer: JournalWriter
     let playbooks: PinnedPlaybooks
     let runner: AttemptRunner
@@ -55,7 +56,8 @@ public struct Worker: Sendable {
     public init(store: any RunStore, registry: HandlerRegistry, secrets: any SecretResolver = EnvironmentSecretResolver(),
                 clock: any EngineClock = SystemClock(), configuration: WorkerConfiguration = WorkerConfiguration(),
                 observer: (any RunObserver)? = nil, logger: Logger = Logger(label: "offboard.worker")) {
-        context = WorkerContext(store: store, writer: JournalWriter(store: store), playbooks: PinnedPlaybooks(catalog: registry),
+        context = WorkerContext(store: store, leases: LeaseKeeper(store: store, clock: clock, configuration: configuration, logger: logger),
+                                writer: JournalWriter(store: store), playbooks: PinnedPlaybooks(catalog: registry),
                                 runner: AttemptRunner(registry: registry, secrets: secrets, clock: clock, logger: logger),
                                 clock: clock, configuration: configuration, observer: observer, logger: logger)
     }
@@ -71,23 +73,22 @@ public struct Worker: Sendable {
         case poll
     }
 
-    /// Drives runs until cancelled or, with `untilIdle`, until no run is due and none is being driven.
+    /// Drives runs until cancelled or, with `untilIdle`, until no run is due and none is being driven. A run
+    /// held by a worker process on this machine that no longer exists is taken over at once; with `untilIdle`,
+    /// runs still leased by other workers are waited for (it says which, and until when) instead of left behind.
     public func run(untilIdle: Bool) async throws -> Report {
         let configuration = context.configuration
-        let active = ActiveRuns()
-        let renewal = Task { [context] in
-            while !Task.isCancelled {
-                try? await context.clock.sleep(until: context.clock.now().addingTimeInterval(configuration.leaseDuration / 3))
-                let ids = await active.ids
-                _ = try? await context.store.renewLeases(ids, worker: configuration.workerID, until: context.clock.now().addingTimeInterval(configuration.leaseDuration))
-            }
-        }
+        let renewal = Task { [context] in await context.leases.loop() }
         defer { renewal.cancel() }
+        let wakeUps = WakeUps(context.store.wakeUps())
+        defer { wakeUps.stop() }
         var report = Report()
+        var announcedWait: Set<String> = []
         try await withThrowingTaskGroup(of: Event.self) { group in
             var driving = 0
             var polling = false
             var pollTick = true
+            var waitForLeases: Date?
             while !Task.isCancelled {
                 var claimed: [String] = []
                 // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
@@ -95,16 +96,27 @@ public struct Worker: Sendable {
                 let free = configuration.concurrency - driving
                 if free > 0, driving == 0 || pollTick || free >= max(1, configuration.concurrency / 4) {
                     let now = context.clock.now()
+                    let held = try await takeOverDeadHolders(now: now)
                     claimed = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
                                                                    leaseUntil: now.addingTimeInterval(configuration.leaseDuration),
                                                                    limit: free)
+                    waitForLeases = nil
+                    if untilIdle, driving == 0, claimed.isEmpty, !held.isEmpty {
+                        waitForLeases = held.map(\.expiresAt).min()
+                        let ids = Set(held.map(\.id))
+                        if ids != announcedWait {
+                            announcedWait = ids
+                            let names = held.prefix(5).map { "\($0.id) (held by \($0.owner) until \(DateText.iso8601($0.expiresAt)))" }
+                            context.logger.notice("waiting for \(held.count) due run(s) leased by other workers: \(names.joined(separator: ", "))\(held.count > 5 ? ", …" : "")")
+                        }
+                    }
                 }
                 pollTick = false
                 for id in claimed {
                     driving += 1
                     report.runsDriven += 1
-                    await active.insert(id)
                     group.addTask { [context] in
+                        defer { Task { await context.leases.forget(id) } }
                         do {
                             return .driven(id, try await RunDriver(runID: id, context: context).drive())
                         } catch {
@@ -116,13 +128,15 @@ public struct Worker: Sendable {
                         }
                     }
                 }
-                if driving == 0, claimed.isEmpty, untilIdle { break }
+                if driving == 0, claimed.isEmpty, untilIdle, waitForLeases == nil { break }
                 if !polling {
                     polling = true
                     let wake = driving == 0 ? try? await context.store.nextWake() : nil
+                    let leases = waitForLeases
                     group.addTask { [context] in
-                        let target = min(wake ?? .distantFuture, context.clock.now().addingTimeInterval(configuration.pollInterval))
-                        try? await context.clock.sleep(until: target)
+                        var target = min(wake ?? .distantFuture, context.clock.now().addingTimeInterval(configuration.pollInterval))
+                        if let leases { target = min(target, leases.addingTimeInterval(0.05)) }
+                        await wakeUps.next(orUntil: target, clock: context.clock)
                         return .poll
                     }
                 }
@@ -133,7 +147,6 @@ public struct Worker: Sendable {
                     pollTick = true
                 case .driven(let id, let ending):
                     driving -= 1
-                    await active.remove(id)
                     if case .finished(let state)? = ending { report.finished[id] = state }
                 }
             }
@@ -142,30 +155,100 @@ public struct Worker: Sendable {
         return report
     }
 
+    /// Due runs other workers hold; the leases of holders on this machine whose process is gone are broken
+    /// first (they are then claimed like free runs). Returns the runs still held.
+    private func takeOverDeadHolders(now: Date) async throws -> [HeldRun] {
+        var stillHeld: [HeldRun] = []
+        for run in try await context.store.heldDueRuns(now: now) where run.owner != context.configuration.workerID {
+            if let holder = LeaseHolder(workerID: run.owner), holder.isDeadOnThisHost,
+               try await context.store.breakLease(run.id, owner: run.owner) {
+                context.logger.notice("run \(run.id) was held by worker \(run.owner), whose process is gone; taking it over")
+                continue
+            }
+            stillHeld.append(run)
+        }
+        return stillHeld
+    }
+
     /// Claims one run and drives it until it finishes or waits longer than the hold window.
-    /// Returns nil when another worker holds the run.
+    /// Returns nil when another worker holds the run (a holder on this machine whose process is gone is taken over).
     public func drive(runID: String) async throws -> RunState? {
         let configuration = context.configuration
         let now = context.clock.now()
+        _ = try await takeOverDeadHolders(now: now)
         guard try await context.store.claimRun(runID, worker: configuration.workerID, now: now,
                                                leaseUntil: now.addingTimeInterval(configuration.leaseDuration)) else { return nil }
-        let renewal = Task { [context] in
-            while !Task.isCancelled {
-                try? await context.clock.sleep(until: context.clock.now().addingTimeInterval(configuration.leaseDuration / 3))
-                _ = try? await context.store.renewLeases([runID], worker: configuration.workerID, until: context.clock.now().addingTimeInterval(configuration.leaseDuration))
-            }
-        }
+        let renewal = Task { [context] in await context.leases.loop() }
         defer { renewal.cancel() }
-        switch try await RunDriver(runID: runID, context: context).drive() {
+        let ending = try await RunDriver(runID: runID, context: context).drive()
+        await context.leases.forget(runID)
+        switch ending {
         case .finished(let state), .parked(let state, _): return state
         case .leaseLost: return nil
         }
     }
 }
 
-/// The runs a worker is driving, for lease renewal.
-actor ActiveRuns {
-    private(set) var ids: [String] = []
-    func insert(_ id: String) { ids.append(id) }
-    func remove(_ id: String) { ids.removeAll { $0 == id } }
+/// The store's wake-up signals, shared by a worker's successive poll waits.
+final class WakeUps: Sendable {
+    private let signal = WakeSignal()
+    private let consumer: Task<Void, Never>?
+
+    init(_ stream: AsyncStream<Void>?) {
+        guard let stream else {
+            consumer = nil
+            return
+        }
+        let signal = self.signal
+        consumer = Task { for await _ in stream { await signal.raise() } }
+    }
+
+    /// Returns at `deadline`, or as soon as a wake-up arrives (one that arrived since the last call counts).
+    func next(orUntil deadline: Date, clock: any EngineClock) async {
+        guard consumer != nil else {
+            try? await clock.sleep(until: deadline)
+            return
+        }
+        let signal = self.signal
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(until: deadline) }
+            group.addTask { await signal.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Ends the watch (and closes its file descriptor).
+    func stop() { consumer?.cancel() }
+}
+
+/// A wake-up that one waiter takes; cancelling the wait resumes it.
+actor WakeSignal {
+    private var pending = false
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextID = 0
+
+    func raise() {
+        if waiters.isEmpty { pending = true }
+        for waiter in waiters.values { waiter.resume() }
+        waiters = [:]
+    }
+
+    func wait() async {
+        if pending {
+            pending = false
+            return
+        }
+        let id = nextID
+        nextID += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume() } else { waiters[id] = continuation }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func cancel(_ id: Int) { waiters.removeValue(forKey: id)?.resume() }
 }

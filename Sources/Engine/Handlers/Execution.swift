@@ -18,6 +18,13 @@ public struct ExecutionContext: Sendable {
     public var clock: any EngineClock
     /// The step's per-attempt time limit; the executor also enforces it.
     public var timeout: TimeInterval?
+    /// The run's lease generation: it grows with every worker that claims the run, so a system that accepts a
+    /// fencing token can refuse a late write from a worker that lost the run (`command` and plugin children get it
+    /// as `OFFBOARD_FENCING_TOKEN`, `http` requests as the `Offboard-Fencing-Token` header).
+    public var fencingToken: Int64 = 0
+    /// Where a handler records the processes it starts (a worker taking the run over ends them before it runs
+    /// the step again); nil outside a worker.
+    public var processes: (any AttemptProcessRecorder)?
 
     public init(runID: String, instance: InstanceKey, attempt: Int, idempotencyKey: String, parameters: [String: Value],
                 secrets: any SecretResolver, logger: Logger, clock: any EngineClock, timeout: TimeInterval?) {

@@ -46,13 +46,16 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var wakeAt: Date?
     public var leaseOwner: String?
     public var leaseExpiresAt: Date?
+    /// Counts the claims of the run: each new holder gets a higher number, the fencing token handlers pass on.
+    public var leaseGeneration: Int64 = 0
     public var journalLength: Int
     /// When the leaver's personal inputs were deleted (`offboard purge`), if they were.
     public var purgedAt: Date?
 
     public init(id: String, playbookName: String, playbookVersion: Int, playbookSHA256: String, state: RunState, startKey: String?,
                 createdBy: String, createdAt: Date, updatedAt: Date, wakeAt: Date?, leaseOwner: String?, leaseExpiresAt: Date?, journalLength: Int,
-                purgedAt: Date? = nil) {
+                purgedAt: Date? = nil, leaseGeneration: Int64 = 0) {
+        self.leaseGeneration = leaseGeneration
         self.purgedAt = purgedAt
         self.id = id
         self.playbookName = playbookName
@@ -97,13 +100,16 @@ public struct JournalAppend: Sendable {
     public var wakeAt: Date?
     /// Extends the lease while appending.
     public var leaseUntil: Date
+    /// When the append is made: it is refused unless the lease is still the worker's and unexpired then.
+    public var at: Date
     /// Requests these entries answer (or refuse), marked handled in the same transaction.
     public var handledRequests: [HandledRequest]
     /// Gives the lease back in the same transaction (the run finished or is parked).
     public var releaseLease: Bool
 
     public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, leaseUntil: Date,
-                handledRequests: [HandledRequest] = [], releaseLease: Bool = false) {
+                handledRequests: [HandledRequest] = [], releaseLease: Bool = false, at: Date = Date()) {
+        self.at = at
         self.runID = runID
         self.worker = worker
         self.entries = entries
@@ -234,4 +240,35 @@ public protocol RunStore: Sendable {
     /// Replaces a finished run's inputs with `inputs` (its personal fields removed), clears the free
     /// text of its handled requests, and records when. The journal is not touched.
     func purgePersonalData(_ runID: String, keeping inputs: JSONValue, at: Date) async throws
+
+    /// Due runs whose lease another worker holds and has not let expire: who holds each, and until when.
+    func heldDueRuns(now: Date) async throws -> [HeldRun]
+
+    /// Breaks `owner`'s lease on a run (its process is known to be gone); false when another holds it now.
+    func breakLease(_ id: String, owner: String) async throws -> Bool
+
+    /// Records a process an attempt started, while it runs.
+    func recordAttemptProcess(_ process: AttemptProcess) async throws
+
+    func removeAttemptProcess(runID: String, pid: Int32) async throws
+
+    /// The processes recorded for a run's attempts (left by a worker that was killed or lost its lease).
+    func attemptProcesses(runID: String) async throws -> [AttemptProcess]
+
+    /// Signals that a run became due (a start, a request), for idle workers to look at once instead of at their
+    /// next poll; nil when the store cannot signal (workers then poll).
+    func wakeUps() -> AsyncStream<Void>?
+}
+
+/// A run another worker holds.
+public struct HeldRun: Sendable, Hashable {
+    public var id: String
+    public var owner: String
+    public var expiresAt: Date
+
+    public init(id: String, owner: String, expiresAt: Date) {
+        self.id = id
+        self.owner = owner
+        self.expiresAt = expiresAt
+    }
 }

@@ -18,6 +18,7 @@ extension CommandHandler {
         var environment: [Environment.Key: String?] = [
             "OFFBOARD_RUN_ID": context.runID, "OFFBOARD_STEP_ID": context.instance.step, "OFFBOARD_ATTEMPT": String(context.attempt),
             "OFFBOARD_IDEMPOTENCY_KEY": context.idempotencyKey, "OFFBOARD_ITEM": context.instance.item,
+            "OFFBOARD_FENCING_TOKEN": String(context.fencingToken),
         ]
         // The child gets only what the step declares: never the engine's secrets, nor anything else it runs with.
         if case .list(let names)? = context.parameters["inherit_env"] {
@@ -39,7 +40,7 @@ extension CommandHandler {
         if case .duration(let own)? = context.parameters["timeout"] { timeout = min(timeout ?? .infinity, TimeInterval(own.seconds)) }
         // Secrets the child echoes are scrubbed by the executor from everything the attempt returns.
         let result = try await ChildProcess.run(argv: argv, environment: environment, workingDirectory: context.parameters["cwd"]?.displayText,
-                                                input: [], timeout: timeout, clock: context.clock)
+                                                input: [], timeout: timeout, clock: context.clock, processes: context.processes)
         let stdout = String(decoding: result.stdout, as: UTF8.self)
         let stderr = String(decoding: result.stderr, as: UTF8.self)
         switch result.status {

@@ -14,7 +14,8 @@ extension HTTPHandler {
             throw HandlerFailure("url is missing", retryable: false)
         }
         try HTTPExchange.checkURL(url, what: "url")
-        var headers: [(String, String)] = [("Idempotency-Key", context.idempotencyKey), ("Accept", "application/json")]
+        var headers: [(String, String)] = [("Idempotency-Key", context.idempotencyKey), ("Accept", "application/json"),
+                                           ("Offboard-Fencing-Token", String(context.fencingToken))]
         if case .object(let extra)? = context.parameters["headers"] {
             for (name, value) in extra.sorted(by: { $0.key < $1.key }) {
                 headers.removeAll { $0.0.lowercased() == name.lowercased() }

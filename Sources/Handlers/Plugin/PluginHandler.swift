@@ -55,19 +55,22 @@ public struct PluginHandler: StepHandler {
         var parameters: [String: JSONValue] = [:]
         for (name, value) in context.parameters { parameters[name] = try Self.revealed(value, secrets: context.secrets) }
         let run: JSONValue = .object(["id": .string(context.runID), "step": .string(context.instance.step),
-                                      "item": context.instance.item.map { .string($0) } ?? .null, "attempt": .int(context.attempt)])
+                                      "item": context.instance.item.map { .string($0) } ?? .null, "attempt": .int(context.attempt),
+                                      "fencing_token": .int(Int(context.fencingToken))])
         return try await call(action, parameters: .object(parameters), run: run, key: context.idempotencyKey, clock: context.clock,
-                              timeout: min(context.timeout ?? manifest.timeout, manifest.timeout))
+                              timeout: min(context.timeout ?? manifest.timeout, manifest.timeout), fencingToken: context.fencingToken,
+                              processes: context.processes)
     }
 
     private func call(_ action: String, parameters: JSONValue, run: JSONValue, key: String?, clock: any EngineClock,
-                      timeout: TimeInterval) async throws -> [String: JSONValue] {
+                      timeout: TimeInterval, fencingToken: Int64? = nil, processes: (any AttemptProcessRecorder)? = nil) async throws -> [String: JSONValue] {
         let request = JSONValue.object(["protocol": 1, "action": .string(action), "type": .string(manifest.type), "parameters": parameters,
                                         "idempotency_key": key.map { .string($0) } ?? .null, "run": run])
-        let environment: [Environment.Key: String?] = ["OFFBOARD_PLUGIN_ACTION": action, "OFFBOARD_IDEMPOTENCY_KEY": key]
+        let environment: [Environment.Key: String?] = ["OFFBOARD_PLUGIN_ACTION": action, "OFFBOARD_IDEMPOTENCY_KEY": key,
+                                                        "OFFBOARD_FENCING_TOKEN": fencingToken.map { String($0) }]
         let result = try await ChildProcess.run(argv: [manifest.executable], environment: environment,
                                                 workingDirectory: (manifest.executable as NSString).deletingLastPathComponent,
-                                                input: [UInt8](request.canonicalData()), timeout: timeout, clock: clock)
+                                                input: [UInt8](request.canonicalData()), timeout: timeout, clock: clock, processes: processes)
         let name = "plugin \(manifest.type)"
         guard case .object(let response)? = try? JSONDecoder().decode(JSONValue.self, from: result.stdout) else {
             switch result.status {

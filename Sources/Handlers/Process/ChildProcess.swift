@@ -40,8 +40,10 @@ enum ChildProcess {
         return result
     }
 
+    /// `processes` hears the child's pid as it starts and again when it is gone: the worker records it, so a
+    /// worker that takes the run over can end a child left running by one that was killed or paused.
     static func run(argv: [String], environment: [Environment.Key: String?], workingDirectory: String?, input: [UInt8],
-                    timeout: TimeInterval?, clock: any EngineClock) async throws -> Result {
+                    timeout: TimeInterval?, clock: any EngineClock, processes: (any AttemptProcessRecorder)? = nil) async throws -> Result {
         let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -66,6 +68,7 @@ enum ChildProcess {
                     input: .array(input), output: .sequence, error: .sequence
                 ) { execution in
                     group.started(pid: execution.processIdentifier.value)
+                    await processes?.started(pid: execution.processIdentifier.value)
                     async let out = collect(execution.standardOutput, limit: limit)
                     async let err = collect(execution.standardError, limit: limit)
                     return try await (out, err)
@@ -74,8 +77,11 @@ enum ChildProcess {
                 group.kill(timedOut: false)
             }
         } catch {
+            if let pid = group.leader { await processes?.ended(pid: pid) }
             throw HandlerFailure("could not run \(argv[0]): \(error)", retryable: false)
         }
+        // The group is killed in `defer` below; the record goes once the child itself has ended.
+        if let pid = group.leader { await processes?.ended(pid: pid) }
         try Task.checkCancellation()
         if group.timedOut {
             throw HandlerFailure("timed out after \(PlaybookDuration(seconds: Int(timeout ?? 0))); killed process group", retryable: true)
@@ -100,6 +106,9 @@ final class ProcessGroup: @unchecked Sendable {
     private var wasKilledForTimeout = false
 
     func started(pid: pid_t) { lock.withLock { self.pid = pid } }
+
+    /// The child's pid (it leads the group), once started.
+    var leader: pid_t? { lock.withLock { pid } }
 
     var timedOut: Bool { lock.withLock { wasKilledForTimeout } }
 
