@@ -46,6 +46,36 @@ public enum ProcessState {
         return (String(rest[0]), ticks)
     }
 
+    /// Processes on this machine whose environment holds `entry` (such as `OFFBOARD_RUN_ID=r-…`, which every
+    /// attempt's child and its descendants carry): found even when no record of them could be written (a worker
+    /// killed between starting a child and recording it). Processes of other users cannot be read and are skipped.
+    public static func processes(withEnvironment entry: String) -> [Int32] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let wanted = Array(entry.utf8)
+        let me = getpid()
+        return names.compactMap { Int32($0) }.filter { pid in
+            guard pid != me, let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return data.split(separator: 0).contains { $0.elementsEqual(wanted) }
+        }
+    }
+
+    /// Ends every process whose environment holds `entry` (each one's whole process group, never this
+    /// process's own) and waits until they are gone (at most `timeout` seconds). Returns how many there were.
+    @discardableResult
+    public static func endAll(withEnvironment entry: String, timeout: TimeInterval = 10) async -> Int {
+        let found = processes(withEnvironment: entry).filter(isAlive)
+        guard !found.isEmpty else { return 0 }
+        let ownGroup = getpgrp()
+        for pid in found {
+            let group = getpgid(pid)
+            if group > 0, group != ownGroup { _ = kill(-group, SIGKILL) }
+            _ = kill(pid, SIGKILL)
+        }
+        let giveUp = Date().addingTimeInterval(timeout)
+        while found.contains(where: isAlive), Date() < giveUp { try? await Task.sleep(nanoseconds: 20_000_000) }
+        return found.count
+    }
+
     /// Ends the process group led by `pid` if that process is still the one recorded (same start time), and
     /// waits until it is gone (at most `timeout` seconds). Returns whether it is gone.
     @discardableResult

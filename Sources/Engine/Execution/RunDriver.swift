@@ -39,7 +39,8 @@ struct RunDriver {
         var inputsIterator = stream.makeAsyncIterator()
         await context.leases.keep(runID) { continuation.yield(.leaseLost) }
         // A previous holder's attempts may still run (it was killed, or paused past its lease): end them first.
-        await endLeftoverProcesses()
+        // Only a journal with an attempt started and not finished can have left one.
+        if core.orderedInstances.contains(where: { if case .running = $0.state { true } else { false } }) { await endLeftoverProcesses() }
         let fencingToken = stored.summary.leaseGeneration
         var attempts: [InstanceKey: Task<Void, Never>] = [:]
         var timer: Task<Void, Never>?
@@ -144,6 +145,9 @@ struct RunDriver {
     /// past its lease, whose `command` child runs on), and waits until they are gone, so the step never runs
     /// twice at once. Processes on another machine cannot be reached from here; they are reported.
     private func endLeftoverProcesses() async {
+        // Every attempt's children carry OFFBOARD_RUN_ID: those on this machine are found even unrecorded.
+        let ended = await ProcessState.endAll(withEnvironment: "OFFBOARD_RUN_ID=\(runID)")
+        if ended > 0 { context.logger.warning("run \(runID): ended \(ended) process(es) a previous holder's attempts left running") }
         guard let leftovers = try? await store.attemptProcesses(runID: runID), !leftovers.isEmpty else { return }
         let host = ProcessInfo.processInfo.hostName
         for process in leftovers where process.worker != context.configuration.workerID || !ProcessState.isAlive(process.pid) {

@@ -66,8 +66,10 @@ public struct PluginHandler: StepHandler {
                       timeout: TimeInterval, fencingToken: Int64? = nil, processes: (any AttemptProcessRecorder)? = nil) async throws -> [String: JSONValue] {
         let request = JSONValue.object(["protocol": 1, "action": .string(action), "type": .string(manifest.type), "parameters": parameters,
                                         "idempotency_key": key.map { .string($0) } ?? .null, "run": run])
-        let environment: [Environment.Key: String?] = ["OFFBOARD_PLUGIN_ACTION": action, "OFFBOARD_IDEMPOTENCY_KEY": key,
+        var environment: [Environment.Key: String?] = ["OFFBOARD_PLUGIN_ACTION": action, "OFFBOARD_IDEMPOTENCY_KEY": key,
                                                         "OFFBOARD_FENCING_TOKEN": fencingToken.map { String($0) }]
+        // Lets a worker that takes the run over find this child should this worker die (see ProcessState).
+        if case .object(let fields) = run, case .string(let id)? = fields["id"] { environment["OFFBOARD_RUN_ID"] = id }
         let result = try await ChildProcess.run(argv: [manifest.executable], environment: environment,
                                                 workingDirectory: (manifest.executable as NSString).deletingLastPathComponent,
                                                 input: [UInt8](request.canonicalData()), timeout: timeout, clock: clock, processes: processes)
