@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 /// The `offboard` command line: validate, preview and run leaver playbooks, and inspect runs.
 @main
@@ -23,13 +24,15 @@ struct Offboard: AsyncParsableCommand {
             Secrets (${secret:NAME}) come from env OFFBOARD_SECRET_NAME, else the file NAME in \
             --secrets-dir (env OFFBOARD_SECRETS_DIR). Plugins: *.plugin.yaml manifests in the \
             directory env OFFBOARD_PLUGINS names. OFFBOARD_NOW (ISO 8601) moves the commands' clock, for \
-            rehearsals; OFFBOARD_RETENTION is the default of purge --older-than and worker --retention.
+            rehearsals; OFFBOARD_RETENTION is the default of purge --older-than and worker --retention; \
+            OFFBOARD_CONNECT_TIMEOUT (seconds, default 5) bounds connecting to an HTTP or SCIM server.
 
             Exit codes: 0 success; 1 invalid playbook, a plan with problems, or a run that failed or \
             was cancelled; 3 a run is waiting (a worker continues it); 64 usage error; 65 invalid \
             leaver record, input or task evidence; 66 playbook, record or run not found; 69 the run database cannot be opened; \
             75 the run is held by another worker.
             """,
+        version: OffboardVersion.line,
         subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self,
                       Start.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self, Tasks.self, Complete.self, Approve.self, Reject.self, Reschedule.self, Reverse.self, Evidence.self, Verify.self, Purge.self]
     )

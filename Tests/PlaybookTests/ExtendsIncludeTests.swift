@@ -80,6 +80,24 @@ import Testing
         ])
     }
 
+    /// A misspelt key on a removed step used to be a "has no effect" warning; it is an error like anywhere else.
+    @Test func anUnknownKeyOnARemovedStepIsAnErrorWithADidYouMean() throws {
+        let (result, directory) = try load(["base.yaml": Self.base, "child.yaml": """
+            playbook: child
+            version: 1
+            extends: base.yaml
+            steps:
+              - id: third
+                remove: true
+                descriptoin: no longer needed
+                description: no longer needed
+            """])
+        #expect(Fixtures.lines(result.diagnostics, relativeTo: directory) == [
+            "child.yaml:7:5: error: unknown key 'descriptoin' in a step; did you mean 'description'?",
+            "child.yaml:8:5: warning: 'description' has no effect on a step that is removed",
+        ])
+    }
+
     @Test func mistakesInOverrides() throws {
         let (result, directory) = try load(["base.yaml": Self.base, "child.yaml": """
             playbook: child

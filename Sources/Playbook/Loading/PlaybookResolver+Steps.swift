@@ -16,7 +16,13 @@ extension PlaybookResolver {
             if let index = base.steps.firstIndex(where: { $0.id == id }) {
                 var step = base.steps[index]
                 if remove?.scalar?.value == .bool(true) {
-                    if let extra = kept.first(where: { $0.name != "id" }) {
+                    // A misspelt key is an error here as anywhere (with its did-you-mean); a real one only does nothing.
+                    let allowed = PlaybookDecoder.stepKeys + ["remove", "before"]
+                    for extra in kept where extra.name != "id" && !allowed.contains(extra.name) {
+                        diagnostics.append(.error("unknown key '\(extra.name)' in a step", at: extra.key.location,
+                                                  suggestion: Suggestion.closest(to: extra.name, in: allowed)))
+                    }
+                    if let extra = kept.first(where: { $0.name != "id" && allowed.contains($0.name) }) {
                         diagnostics.append(.warning("'\(extra.name)' has no effect on a step that is removed", at: extra.key.location))
                     }
                     base.steps.remove(at: index)
