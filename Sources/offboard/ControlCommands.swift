@@ -48,7 +48,9 @@ extension Offboard {
                   offboard retry r-20261123-1f3a9c0e4b2d
                   offboard retry r-20261123-1f3a9c0e4b2d revoke-crm-database
 
-                Exit codes: 0 redriven; 1 the run is not failed, or STEP did not fail; 66 no such run.
+                Exit codes: 0 the redriven run succeeded; 1 it failed again, the run is not failed, or STEP \
+                did not fail; 3 it is waiting (a timer, a retry later, a task for a person), and a worker \
+                continues it; 66 no such run.
                 """
         )
 
@@ -95,4 +97,12 @@ private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason
     let state = try await submission.submit(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: clock.now()),
                                             checked: false)
     Output.error("run \(run) is \(state.rawValue)")
+    // A redrive ends like `run`: the exit code says how the run stands now.
+    if kind == .redrive {
+        switch state {
+        case .succeeded: return
+        case .failed, .cancelled, .reversed: throw ExitCodes.invalid
+        case .pending, .running, .waiting: throw ExitCodes.waiting
+        }
+    }
 }

@@ -17,7 +17,7 @@ extension Offboard {
                 failed compensation again). A run still in progress must be cancelled first.
 
                 Examples:
-                  offboard reverse r-20261123-1f3a9c0e4b2d --reason "rehired from 2027-02-01" --dry-run
+                  offboard reverse r-20261123-1f3a9c0e4b2d --dry-run
                   offboard reverse r-20261123-1f3a9c0e4b2d --reason "resignation withdrawn" --by hr:amy
 
                 Exit codes: 0 reversed (or planned, with --dry-run); 1 refused (not finished, already \
@@ -29,8 +29,8 @@ extension Offboard {
         @Argument(help: "The run id.")
         var run: String
 
-        @Option(help: "Why the run is reversed (recorded).")
-        var reason: String
+        @Option(help: "Why the run is reversed (recorded; not needed with --dry-run).")
+        var reason: String?
 
         @Flag(help: "Show what would be undone, and stop.")
         var dryRun = false
@@ -38,6 +38,10 @@ extension Offboard {
         @OptionGroup var actor: ActorOption
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
+
+        func validate() throws {
+            if !dryRun, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true { throw ValidationError("reverse needs --reason (the record says why), unless --dry-run") }
+        }
 
         func run() async throws {
             let clock = CommandClock.current

@@ -67,14 +67,22 @@ extension Offboard {
             let due = task.due.map { "due \(DateText.iso8601($0))\(task.overdue ? " — OVERDUE" : "")" } ?? "no deadline"
             var lines = ["\(task.run) \(key) [\(task.state)] for \(task.assignee), \(due)", "  \(task.title)"]
             if let instructions = task.instructions { lines.append("  \(instructions)") }
-            let item = task.item.map { " --item \($0)" } ?? ""
+            // A command that pastes into a shell: every value from the run quoted, placeholders in capitals.
+            let item = task.item.map { " --item \(ShellWord.quoted($0))" } ?? ""
+            let target = "\(ShellWord.quoted(task.run)) \(ShellWord.quoted(task.step))\(item)"
             if let approvals = task.approvals, task.state == StepState.awaitingApproval.name {
                 let waiting = approvals.approvers.filter { name in !approvals.given.contains { $0.caseInsensitiveCompare(name) == .orderedSame } }
                 lines.append("  completed by \(task.completedBy ?? "?"); approvals \(approvals.given.count) of \(approvals.required) (from: \(waiting.joined(separator: ", ")))")
-                lines.append("  approve: offboard approve \(task.run) \(task.step)\(item) --by NAME")
+                lines.append("  approve: offboard approve \(target) --by NAME")
             } else {
-                let evidence = task.evidence.map { " --evidence \($0.name)=\($0.type == .enum ? ($0.values ?? []).joined(separator: "|") : "…")" }
-                lines.append("  complete: offboard complete \(task.run) \(task.step)\(item) --by NAME\(evidence.joined())")
+                let evidence = task.evidence.filter(\.required).map { " --evidence \(ShellWord.quoted("\($0.name)=\($0.placeholder)"))" }
+                lines.append("  complete: offboard complete \(target) --by NAME\(evidence.joined())")
+                for field in task.evidence {
+                    var line = "    \(field.name)\(field.required ? "" : " (optional)"): \(field.expectation)"
+                    if let expected: JSONValue = field.expected { line += "; must be " + expected.readableText }
+                    if let description = field.description { line += " — \(description)" }
+                    lines.append(line)
+                }
                 if let approvals = task.approvals { lines.append("  then \(approvals.required) approval(s) from: \(approvals.approvers.joined(separator: ", "))") }
             }
             return lines.joined(separator: "\n") + "\n\n"
@@ -136,5 +144,15 @@ extension Offboard {
                                                                requestedBy: actor.name, requestedAt: clock.now(), allowPast: allowPast))
             Output.error("run \(run) rescheduled by \(actor.name); it is \(state.rawValue)")
         }
+    }
+}
+
+/// Words for a command line a person pastes into a POSIX shell.
+enum ShellWord {
+    /// `word` as it is when it holds only safe characters, else in single quotes (a quote inside as `'\''`).
+    static func quoted(_ word: String) -> String {
+        let safe = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_./:@=,+%".unicodeScalars.contains($0) }
+        if safe, !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

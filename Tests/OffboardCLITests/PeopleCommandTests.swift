@@ -53,7 +53,7 @@ import Testing
         #expect(statusText.contains("  awaiting-person   shred  attempts: 1  for facilities: Shred the files of E1  due 2030-01-03T09:00:00Z"), "\(statusText)")
         let listed = try offboard(["tasks", "--assignee", "FACILITIES"], "2030-01-01T09:01:00Z")
         #expect(listed.stdout.contains("\(run) shred [awaiting-person] for facilities, due 2030-01-03T09:00:00Z"), "\(listed.stdout)")
-        #expect(listed.stdout.contains("complete: offboard complete \(run) shred --by NAME --evidence certificate_number=… --evidence destruction_date=…"))
+        #expect(listed.stdout.contains("complete: offboard complete \(run) shred --by NAME --evidence certificate_number=TEXT --evidence destruction_date=YYYY-MM-DD"), "\(listed.stdout)")
 
         let bad = try offboard(["complete", run, "shred", "--by", "lee", "--evidence", "certificate_numbr=C-1", "--evidence", "destruction_date=tomorrow"],
                                "2030-01-01T10:00:00Z")

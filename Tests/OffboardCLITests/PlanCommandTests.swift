@@ -27,7 +27,7 @@ import Testing
                                    "--set", "vpn_user=", "--now", "2026-11-23T11:05:00Z", "--format", "json"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let plan = try CLI.json(outcome.stdout)
-        #expect(plan["timeZone"] as? String == "Europe/Berlin")
+        #expect(plan["time_zone"] as? String == "Europe/Berlin")
         let steps = try #require(plan["steps"] as? [[String: Any]])
         let statuses = Dictionary(steps.map { ($0["id"] as! String, $0["status"] as! String) }, uniquingKeysWith: { a, _ in a })
         #expect(statuses["revoke-crm-database"] == "run")

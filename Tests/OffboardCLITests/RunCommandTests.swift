@@ -60,13 +60,15 @@ import Testing
                 == ["hello/-=succeeded", "collect/LT-1=succeeded", "collect/PH-2=succeeded", "revoke/-=failed", "done/-=cancelled"])
         #expect(steps.allSatisfy { $0.keys.contains("item") && $0["attempts"] is Int })
 
+        let again = try scratch.offboard(["retry", id, "--by", "it-ops"])
+        #expect(again.status == 1 && again.stderr.contains("is failed"), "a redrive that fails again exits 1: \(again.stderr)")
         _ = FileManager.default.createFile(atPath: "\(scratch.directory)/fixed", contents: nil)
         let retried = try scratch.offboard(["retry", id, "revoke", "--by", "it-ops"])
         #expect(retried.status == 0, "\(retried.stderr)")
         let after = try scratch.status(id)
         #expect(after["state"] as? String == "succeeded")
         let revoke = try #require((after["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "revoke" })
-        #expect(revoke["attempts"] as? Int == 2)
+        #expect(revoke["attempts"] as? Int == 3)
         let collected = try String(contentsOfFile: "\(scratch.directory)/collected", encoding: .utf8)
         #expect(collected == "\(id)/collect/LT-1\n\(id)/collect/PH-2\n" || collected == "\(id)/collect/PH-2\n\(id)/collect/LT-1\n",
                 "succeeded steps ran again")

@@ -18,6 +18,13 @@ extension RunCore {
     /// The open task of `key`, or a refusal saying why there is none.
     public func openTask(_ key: InstanceKey) throws(RequestRefused) -> (InstanceRecord, TaskSpec) {
         guard let record = instances[key] else {
+            // A fanned-out task named without its item: say which items there are, and how to name one.
+            let items = (expansions[key.step] ?? []).compactMap(\.item)
+            if key.item == nil, !items.isEmpty {
+                let open = items.filter { instances[InstanceKey(step: key.step, item: $0)]?.state.isWithPerson == true }
+                throw RequestRefused("task \(key.step) is done once per item; give --item with one of: \(items.joined(separator: ", "))"
+                                     + (open.isEmpty ? "" : " (waiting for a person: \(open.joined(separator: ", ")))"))
+            }
             let known = order.filter { instances[$0]?.task != nil }.map(\.description)
             let hint = Suggestion.closest(to: key.description, in: known).map { "; did you mean \($0)?" } ?? ""
             throw RequestRefused("run \(runID) has no task \(key)\(hint)")

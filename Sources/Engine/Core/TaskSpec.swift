@@ -127,6 +127,17 @@ extension TaskSpec {
 }
 
 extension EvidenceField {
+    /// A placeholder for the value in a command a person fills in: `VALUE`, `YYYY-MM-DD`, `true|false`… in capitals.
+    public var placeholder: String {
+        switch type {
+        case .string: return "TEXT"
+        case .date: return "YYYY-MM-DD"
+        case .enum: return "CHOICE"
+        case .bool: return "true-or-false"
+        case .number: return "NUMBER"
+        }
+    }
+
     /// What a value must look like, for messages.
     public var expectation: String {
         switch type {
@@ -164,7 +175,7 @@ extension TaskSpec {
     public func unmetExpectation(_ evidence: [String: JSONValue]) -> String? {
         let unmet = self.evidence.compactMap { field -> String? in
             guard let expected = field.expected, let given = evidence[field.name], given != expected else { return nil }
-            return "evidence '\(field.name)' is \(given.compactText), but the task requires \(expected.compactText)"
+            return "evidence '\(field.name)' is \(given.readableText), but the task requires \(expected.readableText)"
         }
         return unmet.isEmpty ? nil : unmet.joined(separator: "; ")
     }
@@ -180,7 +191,7 @@ extension TaskSpec {
 
 extension JSONValue {
     /// `true`, `3`, `text`: a scalar as a person reads it in a message.
-    var compactText: String {
+    public var readableText: String {
         switch self {
         case .string(let text): return text
         case .bool(let flag): return String(flag)

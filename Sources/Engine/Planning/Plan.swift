@@ -26,6 +26,11 @@ public struct Plan: Sendable, Codable {
     public var problems: [Diagnostic]
     public var warnings: [Diagnostic]
 
+    enum CodingKeys: String, CodingKey {
+        case playbook, now, inputs, steps, secrets, problems, warnings
+        case timeZone = "time_zone", leaveTime = "leave_time"
+    }
+
     /// The steps that would run, in order.
     public var runnableSteps: [PlannedStep] { steps.filter { $0.status == .run || $0.status == .conditional } }
 }
@@ -77,4 +82,9 @@ public struct PlannedStep: Sendable, Codable, Hashable {
     /// `file:line` where the step was defined (and overridden).
     public var definedAt: String
     public var overriddenAt: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case order, id, uses, description, item, status, reason, needs, deadline, retry, timeout, parameters, action
+        case notBefore = "not_before", onFailure = "on_failure", onDeadline = "on_deadline", definedAt = "defined_at", overriddenAt = "overridden_at"
+    }
 }

@@ -39,7 +39,9 @@ struct PlanBuilder {
         let ready = step.needs.compactMap { finishTimes[$0.id] }.max().map { max($0, now) } ?? now
         var base = PlannedStep(
             order: nil, id: step.id, uses: step.uses, description: step.description, item: nil, status: .run, reason: nil,
-            needs: step.needs.map(\.id), notBefore: nil, deadline: nil, retry: step.retry, timeout: step.timeout?.description,
+            needs: step.needs.map(\.id), notBefore: nil, deadline: nil, retry: step.uses == "task" ? nil : step.retry,
+            // A task waits for a person, durably: the attempt's timeout and retries only cover opening it, so they are not shown.
+            timeout: step.uses == "task" ? nil : step.timeout?.description,
             onFailure: step.onFailure.description, onDeadline: step.onDeadline.map(\.id), parameters: nil, action: nil,
             definedAt: "\(step.provenance.definedAt.file):\(step.provenance.definedAt.line)",
             overriddenAt: step.provenance.overriddenAt.map { "\($0.file):\($0.line)" })

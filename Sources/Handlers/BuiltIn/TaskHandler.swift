@@ -39,10 +39,11 @@ public struct TaskHandler: StepHandler {
         var details: [String] = []
         if case .list(let fields)? = request.parameters["evidence"], !fields.isEmpty {
             let names = fields.compactMap { field -> String? in
-                if case .object(let object) = field { return object["name"]?.displayText }
-                return field.displayText
+                guard case .object(let object) = field else { return field.displayText }
+                guard let name = object["name"]?.displayText else { return nil }
+                return object["required"] == .bool(false) ? "\(name) (optional)" : name
             }
-            details.append("evidence required: " + names.joined(separator: ", "))
+            details.append("evidence: " + names.joined(separator: ", "))
         }
         if case .object(let approvals)? = request.parameters["approvals"] {
             let needed = approvals["required"]?.displayText ?? "?"
