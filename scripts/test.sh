@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs what the tests need, builds once
-# (failing on any compiler warning from this project's own code), starts a throwaway PostgreSQL
-# cluster and SCIM server on loopback, runs every test, and stops the servers (also on failure).
+# (failing on any compiler warning from this project's own code), runs the fuzz targets briefly on their
+# corpora, starts a throwaway PostgreSQL cluster and SCIM server on loopback, runs every test, and stops
+# the servers (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFBOARD_SETUP_TESTS=1
@@ -18,6 +19,10 @@ if grep -E "^$PWD/(Sources|Tests)/.*warning:" "$log" >&2; then
   echo "test: the build has warnings in this project's code (listed above)" >&2
   exit 1
 fi
+
+# libFuzzer targets (Fuzz/): every seed input (crashes found once stay fixed), then 15 s of fuzzing each.
+echo "==> fuzzing (Fuzz/run.sh)" >&2
+Fuzz/run.sh "${OFFBOARD_FUZZ_SECONDS:-15}"
 
 echo "==> starting the test servers (PostgreSQL, SCIM)" >&2
 servers="$(mktemp -d /tmp/offboard-test-servers.XXXXXX)"
