@@ -67,6 +67,43 @@ import Testing
         try await admin.close()
     }
 
+    /// The docs promise "no session is left": with terminate_sessions off, a session still open fails the check,
+    /// and the removal still says what it did (login disabled) and what it found (the open session).
+    @Test func anOpenSessionFailsTheCheckWhateverTerminateSessionsSays() async throws {
+        let suffix = String(UUID().uuidString.prefix(8)).lowercased()
+        let role = "keeps_\(suffix)"
+        let admin = try await TestServers.admin()
+        _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN PASSWORD 'ks-pw'"), logger: .init(label: "test")).collect()
+        let session = try await TestServers.connect(user: role, password: "ks-pw")
+        let run = try PlaybookRun("""
+            playbook: pg-sessions
+            version: 1
+            inputs: { role: { type: string, required: true } }
+            steps:
+              - id: revoke
+                uses: postgres.revoke
+                retry: { attempts: 1 }
+                with: { connection: "${secret:TEST_PG}", role: "{{ inputs.role }}", terminate_sessions: false }
+            """, secrets: ["TEST_PG": try TestServers.postgresURL()])
+        let report = try await run.run([("role", role)])
+        #expect(report.state == .failed)
+        #expect(report.steps.first?.error?.contains("still has 1 open session(s)") == true, "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.removal == .failed)
+        #expect(!session.isClosed)
+        try await session.close()
+        for _ in 0..<100 {
+            let rows = try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = '\(role)'"),
+                                             logger: .init(label: "test")).collect()
+            if try rows.first?.decode(Int64.self) == 0 { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        // With nothing open any more, the same step succeeds: the login was already disabled, so nothing is removed.
+        let again = try await run.run([("role", role)])
+        #expect(again.state == .succeeded && again.steps.first?.removal == .alreadyAbsent)
+        #expect(again.steps.first?.removalReport?.priorState == "role \(role): could not log in, no memberships, 0 open session(s)")
+        try await admin.close()
+    }
+
     @Test func aMissingRoleFailsClearlyOrCountsAsAlreadyGone() async throws {
         let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": try TestServers.postgresURL()])
         let failed = try await run.run([("role", "nobody_here")])
@@ -77,6 +114,7 @@ import Testing
         let absent = try await run.run([("role", "nobody_here"), ("missing", "succeed")])
         #expect(absent.state == .succeeded)
         #expect(absent.steps.first?.output == .object(["role": "nobody_here", "state": "absent"]))
+        #expect(absent.steps.first?.removal == .alreadyAbsent, "a role that does not exist had nothing removed")
     }
 
     @Test func aRefusedLoginNamesTheTargetButNeverThePassword() async throws {

@@ -146,3 +146,40 @@ import Testing
         #expect(broken.stdout.contains("was altered"), "\(broken.stdout)")
     }
 }
+
+/// The shipped standard-leaver fails safe: an access removal that cannot be done (its secret is missing)
+/// escalates as soon as it fails, and the people's tasks carry on; the evidence shows the failure.
+@Suite struct StandardLeaverFailSafeTests {
+    @Test func aFailedRemovalEscalatesAtOnceAndThePeoplesTasksCarryOn() throws {
+        let scratch = try RunCommandTests.Scratch()
+        let hooks = try TestServers.httpURL()
+        let (scimURL, scimToken) = try TestServers.scim()
+        // CRM_DB_URL is not configured: the database step cannot run at all.
+        let environment = scratch.environment.merging([
+            "OFFBOARD_SECRET_IDP_SCIM_URL": scimURL, "OFFBOARD_SECRET_IDP_SCIM_TOKEN": scimToken,
+            "OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK": "\(hooks)/desk", "OFFBOARD_SECRET_SECURITY_WEBHOOK": "\(hooks)/security",
+            "OFFBOARD_WORKFLOWS": "\(CLI.repositoryRoot)/Workflows", "OFFBOARD_NOW": "2030-02-01T10:00:00Z",
+        ]) { $1 }
+        let run = try CLI.run(["run", "standard-leaver", "--set", "employee_id=E777", "--set", "full_name=Sam Fail",
+                               "--set", "email=sam-\(UUID().uuidString.prefix(6))@example.com", "--set", "leave_at=now", "--set", "db_role=sam_fail",
+                               "--set", #"devices=[{"asset_tag": "LT-9", "type": "laptop"}]"#],
+                              environment: environment, directory: scratch.directory)
+        let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(run.status == 3, "the run waits for the people's tasks: \(run.stderr)")
+        let status = try CLI.json(try CLI.run(["status", id, "--format", "json"], environment: environment, directory: scratch.directory).stdout)
+        let steps = try #require(status["steps"] as? [[String: Any]])
+        func state(_ id: String) -> String? { steps.first { $0["id"] as? String == id }?["state"] as? String }
+        #expect(state("revoke-crm-database") == "failed")
+        #expect(steps.first { $0["id"] as? String == "revoke-crm-database" }?["removal"] as? String == "failed")
+        #expect(state("escalate-failure") == "succeeded", "security is told at once")
+        #expect(state("destroy-hard-copies") == "awaiting-person", "paper is destroyed whatever happened to the database")
+        #expect(state("reclaim-devices") == "awaiting-person")
+        #expect(state("notify-service-desk") == "cancelled", "nothing claims the removals are done")
+
+        let pack = try CLI.json(try CLI.run(["evidence", id, "--format", "json"], environment: environment, directory: scratch.directory).stdout)
+        let findings = ((pack["summary"] as? [String: Any])?["findings"] as? [String]) ?? []
+        #expect(findings.contains { $0.hasPrefix("revoke-crm-database: access removal FAILED: secret CRM_DB_URL is not configured") }, "\(findings)")
+        let escalation = (pack["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "escalate-failure" }
+        #expect(escalation?["state"] as? String == "succeeded")
+    }
+}
