@@ -60,7 +60,8 @@ extension EvidencePack {
     private func at(_ date: Date?) -> String { EvidenceWording.both(date, leaver.timeZone) }
 
     private func findingsSection() -> String {
-        let kind = summary.noAccessRemoved || summary.accessRemovals[RemovalOutcome.failed.rawValue, default: 0] > 0 ? "bad" : "ok"
+        let kind = summary.noAccessRemoved || summary.accessRemovals[RemovalOutcome.failed.rawValue, default: 0] > 0 ? "bad"
+            : (summary.findings.isEmpty ? "ok" : "wait")
         var items = summary.findings.map { "<li>\(badge("finding", "bad")) \(e($0))</li>" }
         items += summary.returns.map { "<li>\(e($0.sentence))</li>" }
         let list = items.isEmpty ? "<p>No open finding.</p>" : "<ul>\(items.joined())</ul>"
@@ -135,7 +136,7 @@ extension EvidencePack {
             for finding in task.findings { lines.append("<p>\(badge("open finding", "bad")) \(e(finding))</p>") }
             if let rejection = task.rejection { lines.append("<p>Rejected by <strong>\(e(rejection.by))</strong>: \(e(rejection.reason))</p>") }
             if step.state == "failed", task.rejection == nil, let error = step.error { lines.append("<p>\(badge("failed", "bad")) \(e(error))</p>") }
-            if let deadline = step.deadline { lines.append("<p>Deadline \(e(EvidenceWording.time(deadline.due))): \(e(deadline.outcome))</p>") }
+            if let deadline = step.deadline { lines.append("<p>Deadline \(e(at(deadline.due))): \(e(deadline.outcome))</p>") }
             return "<article class=\"task\"><h3>\(e(EvidenceWording.key(step))) — \(e(task.title))</h3>\(lines.joined())</article>"
         }
         return "<section><h2>Tasks done by people</h2>\(cards.joined())</section>"
