@@ -12,9 +12,12 @@ extension Offboard {
             abstract: "Drive every runnable run: start due steps, fire timers, resume after a crash.",
             discussion: """
                 Several workers may share one database: each claims runs with a lease, so no step \
-                attempt runs twice at once, and a killed worker's runs are taken over when its lease \
-                expires. A step that was running when a worker died runs again with the same \
-                idempotency key.
+                attempt runs twice at once. A killed worker's runs are taken over at once on the same \
+                machine (its process is gone), elsewhere when its lease expires; a worker paused past \
+                its lease ends its attempts when it resumes, and the one that took over first ends the \
+                child processes it left. A step that was running when a worker died runs again with the \
+                same idempotency key. With --until-idle the worker also waits for runs other workers \
+                still hold, saying which. A run started while the worker is idle wakes it at once.
 
                 Examples:
                   offboard worker                 # runs until stopped (SIGINT or SIGTERM)

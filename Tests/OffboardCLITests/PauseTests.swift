@@ -11,7 +11,7 @@ import Testing
         worker.executableURL = URL(fileURLWithPath: CLI.binary)
         worker.arguments = arguments
         worker.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         worker.standardOutput = FileHandle.nullDevice
         worker.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try worker.run()

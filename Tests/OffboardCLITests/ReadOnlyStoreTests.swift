@@ -22,7 +22,7 @@ import Testing
         // A read-only file system of its own (a tmpfs remounted read-only), as an auditor's USB stick or share.
         try #require(try Self.shell("mount -t tmpfs tmpfs '\(mount)' && cp '\(scratch.directory)/runs.sqlite' '\(mount)/' && mount -o remount,ro '\(mount)'") == 0,
                      "this test needs to mount a tmpfs (it runs as root)")
-        defer { try? Self.shell("umount '\(mount)'") }
+        defer { _ = try? Self.shell("umount '\(mount)'") }
         #expect(!FileManager.default.fileExists(atPath: "\(mount)/runs.sqlite-wal"), "the copy is the checkpointed file alone")
         let copy = ["--db", "\(mount)/runs.sqlite"]
         for command in [["list"], ["status", id], ["history", id], ["tasks"], ["verify", id], ["evidence", id, "--format", "json"]] {
