@@ -66,6 +66,21 @@ import Testing
         #expect(try await store.loadRun("r-1")?.journal.map(\.event) == [.runStarted()])
     }
 
+    /// A request of a kind this release does not know is refused, saying so; it used to be read as a cancel.
+    @Test func anUnknownRequestKindIsRefusedNeverTakenForACancel() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        _ = try await store.createRun(try Self.newRun("r-1", at: now))
+        let id = try await store.addRequest(RunRequest(runID: "r-1", kind: .redrive, requestedBy: "newer", requestedAt: now))
+        try await store.pool.write { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE run_requests SET kind = 'suspend' WHERE id = ?", arguments: [id])
+        }
+        #expect(try await store.pendingRequests(runID: "r-1").isEmpty)
+        #expect(try await store.outcome(ofRequest: id)
+                == .refused("unknown request kind 'suspend' (this offboard knows cancel, redrive, complete, approve, reject, reschedule, reverse); nothing was done"))
+    }
+
     @Test func theJournalIsAppendOnlyInTheSchema() async throws {
         let store = try SQLiteRunStore(path: Self.temporaryDatabase())
         let now = Date()
