@@ -67,7 +67,12 @@ public final class SQLiteRunStore: RunStore {
             try pool.read { _ = try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
             reader = pool
         } catch {
-            reader = try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
+            // Immutable ignores the -wal file: only for a copy without one (or an empty one), never a live database
+            // whose last commits are still in its WAL (they would be silently missing from what is shown).
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? nil
+            guard (wal ?? 0) == 0 else { throw error }
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? path
+            reader = try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
         }
         pool = reader
         guard try pool.read({ try SQLiteMigrations.migrator.hasCompletedMigrations($0) }) else { throw ReadOnlyFailure.needsUpgrade(path) }

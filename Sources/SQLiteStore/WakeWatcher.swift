@@ -10,13 +10,17 @@ import Glibc
 enum WakeWatcher {
     /// Appends a byte to `path` (creating it), which every inotify watch on it sees as a close after writing.
     static func touch(_ path: String) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        // Never through a symbolic link, and only a regular file: someone who can write the directory must not be
+        // able to make offboard write (or truncate) another file.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return }
         var byte: UInt8 = 0x0A
+        // Keep the file tiny (it only carries the event): rewrite its one byte once it has grown.
+        if status.st_size >= 4096 { _ = ftruncate(descriptor, 0) }
         _ = write(descriptor, &byte, 1)
-        // Keep the file tiny: it only carries the event.
-        if lseek(descriptor, 0, SEEK_END) > 4096 { _ = ftruncate(descriptor, 0) }
     }
 
     /// A stream that yields each time the file is written; nil when inotify is not available.

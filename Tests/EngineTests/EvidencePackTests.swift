@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import Handlers
 import Playbook
@@ -73,7 +73,7 @@ import Testing
         #expect(step("revoke-badge")?.removal == .skipped)
         #expect(step("unreported")?.removal == .unreported)
         #expect(step("collect")?.removal == nil, "a task is not an access removal")
-        #expect(pack.summary.accessRemovals == ["removed": 1, "already_absent": 1, "skipped": 1, "failed": 0, "not_run": 0, "unreported": 1])
+        #expect(pack.summary.accessRemovals == ["removed": 1, "already_absent": 1, "absent_on_retry": 0, "skipped": 1, "failed": 0, "not_run": 0, "unreported": 1])
         #expect(pack.summary.sentence == "Access was removed from 1 system (Payroll app); 1 had nothing to remove (already absent); 1 did not apply (skipped).")
         #expect(pack.summary.noAccessRemoved == false)
         #expect(pack.summary.findings == ["unreported: succeeded without saying what it removed", "collect: condition missing"])
@@ -92,5 +92,21 @@ import Testing
         #expect(!markdown.contains("\u{1B}"))
         #expect(!markdown.contains("[link](http://evil)"))
         #expect(markdown.contains("E1\\\\n\\# Fake heading"), "shown escaped, as text")
+    }
+}
+
+/// A repeated attempt that finds nothing left may follow an earlier attempt that removed it: that is neither
+/// "removed" nor "nothing was found".
+@Suite struct RemovalOutcomeTests {
+    @Test func absentOnARepeatedAttemptIsNotNothingFound() {
+        var record = InstanceRecord(key: InstanceKey(step: "revoke"))
+        record.state = .succeeded
+        record.attempts = 1
+        record.removal = AccessRemoval(.alreadyAbsent, system: "idp")
+        #expect(record.removalOutcome == .alreadyAbsent)
+        record.attempts = 2
+        #expect(record.removalOutcome == .absentOnRetry)
+        record.removal = AccessRemoval(.removed, system: "idp", removed: ["account deactivated"])
+        #expect(record.removalOutcome == .removed)
     }
 }

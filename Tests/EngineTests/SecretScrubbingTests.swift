@@ -138,6 +138,13 @@ struct CapturingLogHandler: Logging.LogHandler {
         #expect(RevealedSecretsProbe.scrub("exited with status 1: " + tail, candidates) == "exited with status 1: …${secret:API} rejected")
         #expect(RevealedSecretsProbe.scrub(String(secret.prefix(10)), candidates) == "${secret:API}", "a prefix at the very end is a cut too")
         #expect(RevealedSecretsProbe.scrub("plain words stay", candidates) == "plain words stay")
+        // A combining mark right after a secret makes one character with its last letter: still scrubbed.
+        #expect(RevealedSecretsProbe.scrub("token \(secret)\u{0301} leaked", candidates) == "token ${secret:API}\u{0301} leaked")
+        // Personal values are never cut: a db_role that starts the email stays itself (no fragment rule there).
+        #expect(RevealedSecretsProbe.scrub("jane.ryan", [("jane.ryan@acme.com", "⟪email⟫")], cutFragments: false) == "jane.ryan")
+        // Long output with many cuts stays fast (each position looks only as far as the secrets reach).
+        let long = String(repeating: "output line … ", count: 5_000)
+        #expect(RevealedSecretsProbe.scrub(long + secret, candidates).hasSuffix("${secret:API}"))
     }
 
     /// A webhook URL secret with its token in the path or the query: rewritten for display (the query
@@ -154,6 +161,8 @@ struct CapturingLogHandler: Logging.LogHandler {
 
 /// The scrubber's pure functions, reached through `@testable`.
 enum RevealedSecretsProbe {
-    static func scrub(_ text: String, _ candidates: [(String, String)]) -> String { RevealedSecrets.scrub(text, replacing: candidates) }
+    static func scrub(_ text: String, _ candidates: [(String, String)], cutFragments: Bool = true) -> String {
+        RevealedSecrets.scrub(text, replacing: candidates, cutFragments: cutFragments)
+    }
     static func forms(_ value: String) -> [String] { RevealedSecrets.forms(of: value) }
 }

@@ -37,7 +37,7 @@ enum EvidenceWording {
     /// When access ended relative to the leave time, or why it did not.
     static func access(_ step: EvidencePack.StepEvidence) -> String {
         switch step.removal ?? .notRun {
-        case .removed, .alreadyAbsent, .unreported:
+        case .removed, .alreadyAbsent, .absentOnRetry, .unreported:
             return step.secondsAfterLeaveTime.map(relative) ?? "done (no leave time)"
         case .skipped: return "not applicable (\(step.reason ?? "skipped"))"
         case .failed: return "NOT removed: failed"
@@ -51,6 +51,8 @@ enum EvidenceWording {
         switch step.removal ?? .notRun {
         case .removed: return "removed" + ((report?.removed.isEmpty ?? true) ? "" : ": " + (report?.removed ?? []).joined(separator: ", "))
         case .alreadyAbsent: return "already absent (nothing removed)" + (report?.priorState.map { ": \($0)" } ?? "")
+        case .absentOnRetry:
+            return "absent on attempt \(step.attempts): an earlier attempt may have removed it" + (report?.priorState.map { " (\($0))" } ?? "")
         case .skipped: return "skipped: \(step.reason ?? "its condition was false")"
         case .failed: return "FAILED" + (step.error.map { ": \($0)" } ?? "")
         case .notRun: return "not run (\(step.state))"

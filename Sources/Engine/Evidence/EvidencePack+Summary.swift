@@ -48,7 +48,8 @@ extension EvidencePack {
         var uniqueSystems: [String] = []
         for system in systems where !uniqueSystems.contains(system) { uniqueSystems.append(system) }
         let allEnded = removals.allSatisfy { $0.removal != .notRun }
-        let noneRemoved = !removals.isEmpty && allEnded && uniqueSystems.isEmpty
+        let maybeRemoved = removals.contains { $0.removal == .absentOnRetry }
+        let noneRemoved = !removals.isEmpty && allEnded && uniqueSystems.isEmpty && !maybeRemoved
 
         var findings: [String] = []
         if noneRemoved { findings.append("no access was found to remove: no access-removal step removed anything") }
@@ -86,6 +87,8 @@ extension EvidencePack {
             var parts = ["Access was removed from \(uniqueSystems.count) system\(uniqueSystems.count == 1 ? "" : "s")"
                          + (uniqueSystems.isEmpty ? "" : " (\(uniqueSystems.joined(separator: ", ")))")]
             if absent > 0 { parts.append("\(absent) had nothing to remove (already absent)") }
+            let retried = counts[RemovalOutcome.absentOnRetry.rawValue] ?? 0
+            if retried > 0 { parts.append("\(retried) found nothing left on a repeated attempt (an earlier attempt may have removed it)") }
             if skipped > 0 { parts.append("\(skipped) did not apply (skipped)") }
             if failed > 0 { parts.append("\(failed) FAILED") }
             if open > 0 { parts.append("\(open) not run yet") }

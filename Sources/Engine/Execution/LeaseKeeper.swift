@@ -9,7 +9,10 @@ actor LeaseKeeper {
     private struct Held {
         var expiresAt: Date
         var lost: @Sendable () -> Void
+        var token: Int
     }
+
+    private var nextToken = 0
 
     private var held: [String: Held] = [:]
     private let store: any RunStore
@@ -24,12 +27,17 @@ actor LeaseKeeper {
         self.logger = logger
     }
 
-    /// Starts keeping a run's lease (just claimed, so it lasts the lease from now); `lost` is called once if it goes.
-    func keep(_ runID: String, lost: @escaping @Sendable () -> Void) {
-        held[runID] = Held(expiresAt: clock.now().addingTimeInterval(configuration.leaseDuration), lost: lost)
+    /// Starts keeping a run's lease (just claimed, so it lasts the lease from now); `lost` is called once if it
+    /// goes. The token lets the driver forget exactly this keeping, even after the run was claimed again.
+    func keep(_ runID: String, lost: @escaping @Sendable () -> Void) -> Int {
+        nextToken += 1
+        held[runID] = Held(expiresAt: clock.now().addingTimeInterval(configuration.leaseDuration), lost: lost, token: nextToken)
+        return nextToken
     }
 
-    func forget(_ runID: String) { held[runID] = nil }
+    func forget(_ runID: String, token: Int) {
+        if held[runID]?.token == token { held[runID] = nil }
+    }
 
     /// One renewal round: lapsed leases are given up without renewing, the rest renewed, and those the store
     /// no longer lets this worker hold are reported lost.
@@ -44,7 +52,15 @@ actor LeaseKeeper {
         let ids = Array(held.keys)
         guard !ids.isEmpty else { return }
         let until = now.addingTimeInterval(configuration.leaseDuration)
-        guard let kept = try? await store.renewLeases(ids, worker: configuration.workerID, until: until) else { return }
+        guard let kept = try? await store.renewLeases(ids, worker: configuration.workerID, until: until) else {
+            // The store could not be reached: before a lease can lapse unnoticed, its attempts end (a claimant
+            // elsewhere may take the run over the moment it expires).
+            for (id, lease) in held where lease.expiresAt.timeIntervalSince(now) < configuration.leaseDuration / 2 {
+                logger.warning("lease of run \(id) could not be renewed and expires before the next renewal; ending its attempts")
+                held.removeValue(forKey: id)?.lost()
+            }
+            return
+        }
         for id in ids {
             if kept.contains(id) {
                 held[id]?.expiresAt = until

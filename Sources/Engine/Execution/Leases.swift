@@ -29,7 +29,9 @@ public enum ProcessState {
     public static func isAlive(_ pid: Int32) -> Bool {
         guard pid > 0 else { return false }
         if kill(pid, 0) != 0 && errno == ESRCH { return false }
-        guard let fields = statFields(pid) else { return false }
+        // It exists (or is another user's): without /proc to say it is a zombie, it counts as alive, so a live
+        // worker is never declared dead (hidepid, another user).
+        guard let fields = statFields(pid) else { return true }
         return fields.state != "Z" && fields.state != "X"
     }
 
@@ -81,7 +83,8 @@ public enum ProcessState {
     @discardableResult
     public static func endGroup(leader pid: Int32, startTicks: UInt64?, timeout: TimeInterval = 10) async -> Bool {
         guard isAlive(pid) else { return true }
-        if let recorded = startTicks, let now = self.startTicks(pid), now != recorded { return true }
+        // Only the very process recorded: without its start time (or with another one) the pid may be reused.
+        guard let recorded = startTicks, let now = self.startTicks(pid), now == recorded else { return true }
         _ = kill(-pid, SIGKILL)
         _ = kill(pid, SIGKILL)
         let giveUp = Date().addingTimeInterval(timeout)

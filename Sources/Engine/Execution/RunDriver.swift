@@ -37,7 +37,8 @@ struct RunDriver {
 
         let (stream, continuation) = AsyncStream<Input>.makeStream()
         var inputsIterator = stream.makeAsyncIterator()
-        await context.leases.keep(runID) { continuation.yield(.leaseLost) }
+        let leaseToken = await context.leases.keep(runID) { continuation.yield(.leaseLost) }
+        defer { Task { [leases = context.leases, runID] in await leases.forget(runID, token: leaseToken) } }
         // A previous holder's attempts may still run (it was killed, or paused past its lease): end them first.
         // Only a journal with an attempt started and not finished can have left one.
         if core.orderedInstances.contains(where: { if case .running = $0.state { true } else { false } }) { await endLeftoverProcesses() }
@@ -67,7 +68,13 @@ struct RunDriver {
                         runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
                         leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing,
                         at: now))
-                    if case .leaseLost = outcome { return .leaseLost }
+                    if case .leaseLost = outcome {
+                        // Fenced out: end this worker's attempts and wait for them, as when the keeper says so.
+                        attempts.values.forEach { $0.cancel() }
+                        for attempt in attempts.values { await attempt.value }
+                        attempts = [:]
+                        return .leaseLost
+                    }
                     sequence += entries.count
                     context.observer?.recorded(runID: runID, entries: entries, state: core.state)
                     if finishing { return .finished(core.state) }

@@ -90,57 +90,75 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     /// Every string (and key) of the value, with the replacements worked out once for all of them.
     func redact(_ value: JSONValue) -> JSONValue { Self.scrub(value, replacing: replacements) }
 
-    /// One left-to-right pass: at each position the longest revealed value is replaced, and the
-    /// text put in its place is never scanned again (so markers are never mangled).
-    static func scrub(_ text: String, replacing candidates: [(String, String)]) -> String {
+    /// One left-to-right pass over Unicode scalars (so a combining mark after a secret cannot hide it): at each
+    /// position the longest revealed value is replaced, and the text put in its place is never scanned again (so
+    /// markers are never mangled). With `cutFragments`, a fragment of a secret cut off at a `…` or at either end
+    /// of the text is replaced too; PersonalData turns that off, since its values are not cut.
+    static func scrub(_ text: String, replacing candidates: [(String, String)], cutFragments: Bool = true) -> String {
         guard !candidates.isEmpty else { return text }
-        let longest = candidates.map(\.0.count).max() ?? 0
-        var result = ""
-        var rest = Substring(text)
+        let secrets = candidates.map { (Array($0.0.unicodeScalars), $0.1) }.filter { !$0.0.isEmpty }
+        // For suffix matches after a cut: where each scalar occurs in each secret (a suffix can only start there).
+        let starts: [[Unicode.Scalar: [Int]]] = cutFragments ? secrets.map { secret, _ in
+            var positions: [Unicode.Scalar: [Int]] = [:]
+            for (offset, scalar) in secret.enumerated() where offset >= 1 && secret.count - offset >= shortestCutFragment {
+                positions[scalar, default: []].append(offset)
+            }
+            return positions
+        } : []
+        let scalars = Array(text.unicodeScalars)
+        let ellipsis: Unicode.Scalar = "…"
+        // Where the next cut (or the end) is, for every position: one backward pass.
+        var nextCut = [Int](repeating: scalars.count, count: scalars.count + 1)
+        if cutFragments {
+            for index in stride(from: scalars.count - 1, through: 0, by: -1) {
+                nextCut[index] = scalars[index] == ellipsis ? index : nextCut[index + 1]
+            }
+        }
+        func matches(_ secret: [Unicode.Scalar], at index: Int, length: Int, fromEnd: Bool) -> Bool {
+            guard index + length <= scalars.count else { return false }
+            let offset = fromEnd ? secret.count - length : 0
+            for position in 0..<length where scalars[index + position] != secret[offset + position] { return false }
+            return true
+        }
+        var result = String.UnicodeScalarView()
+        var index = 0
         var afterCut = true // the start of a text may be the end of a cut (a tail)
-        var nextCut = rest.firstIndex(of: "…") ?? rest.endIndex
-        while !rest.isEmpty {
-            if nextCut < rest.startIndex { nextCut = rest.firstIndex(of: "…") ?? rest.endIndex }
-            if let match = candidates.first(where: { rest.hasPrefix($0.0) }) {
-                result += match.1
-                rest = rest.dropFirst(match.0.count)
-            } else if afterCut, let (length, marker) = cutSuffix(at: rest, candidates) {
-                result += marker
-                rest = rest.dropFirst(length)
-            } else if rest.distance(from: rest.startIndex, to: nextCut) < longest,
-                      let (length, marker) = cutPrefix(rest[..<nextCut], candidates) {
-                result += marker
-                rest = rest.dropFirst(length)
-            } else {
-                let character = rest.removeFirst()
-                result.append(character)
-                afterCut = character == "…"
+        while index < scalars.count {
+            if let (secret, marker) = secrets.first(where: { matches($0.0, at: index, length: $0.0.count, fromEnd: false) }) {
+                result.append(contentsOf: marker.unicodeScalars)
+                index += secret.count
+                afterCut = false
                 continue
             }
-            afterCut = false
-        }
-        return result
-    }
-
-    /// A prefix of a secret that is all of `run` (the text up to a cut `…` or its end): its length and marker.
-    private static func cutPrefix(_ run: Substring, _ candidates: [(String, String)]) -> (Int, String)? {
-        guard run.count >= shortestCutFragment else { return nil }
-        for (secret, marker) in candidates where secret.count > run.count && secret.hasPrefix(run) {
-            return (run.count, marker)
-        }
-        return nil
-    }
-
-    /// A suffix of a secret at the start of the text or right after a cut: its length and marker.
-    private static func cutSuffix(at rest: Substring, _ candidates: [(String, String)]) -> (Int, String)? {
-        for (secret, marker) in candidates where secret.count > shortestCutFragment {
-            var length = secret.count - 1
-            while length >= shortestCutFragment {
-                if rest.hasPrefix(secret.suffix(length)) { return (length, marker) }
-                length -= 1
+            if cutFragments {
+                // A suffix of a secret right after a cut (or at the start).
+                if afterCut, let (length, marker) = secrets.indices.lazy.compactMap({ which -> (Int, String)? in
+                    let (secret, marker) = secrets[which]
+                    // Longest first: the earliest start position in the secret gives the longest suffix.
+                    for offset in starts[which][scalars[index]] ?? [] where matches(secret, at: index, length: secret.count - offset, fromEnd: true) {
+                        return (secret.count - offset, marker)
+                    }
+                    return nil
+                }).first {
+                    result.append(contentsOf: marker.unicodeScalars)
+                    index += length
+                    afterCut = false
+                    continue
+                }
+                // A prefix of a secret that runs up to the next cut (or the end).
+                let run = nextCut[index] - index
+                if run >= shortestCutFragment, let (_, marker) = secrets.first(where: { $0.0.count > run && matches($0.0, at: index, length: run, fromEnd: false) }) {
+                    result.append(contentsOf: marker.unicodeScalars)
+                    index += run
+                    afterCut = false
+                    continue
+                }
             }
+            afterCut = scalars[index] == ellipsis
+            result.append(scalars[index])
+            index += 1
         }
-        return nil
+        return String(result)
     }
 
     private static func scrub(_ value: JSONValue, replacing candidates: [(String, String)]) -> JSONValue {

@@ -116,7 +116,6 @@ public struct Worker: Sendable {
                     driving += 1
                     report.runsDriven += 1
                     group.addTask { [context] in
-                        defer { Task { await context.leases.forget(id) } }
                         do {
                             return .driven(id, try await RunDriver(runID: id, context: context).drive())
                         } catch {
@@ -181,7 +180,6 @@ public struct Worker: Sendable {
         let renewal = Task { [context] in await context.leases.loop() }
         defer { renewal.cancel() }
         let ending = try await RunDriver(runID: runID, context: context).drive()
-        await context.leases.forget(runID)
         switch ending {
         case .finished(let state), .parked(let state, _): return state
         case .leaseLost: return nil

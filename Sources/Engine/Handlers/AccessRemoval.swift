@@ -74,6 +74,9 @@ public enum RemovalOutcome: String, Sendable, Hashable, Codable, CaseIterable {
     case removed
     /// No such account, or the access was already gone.
     case alreadyAbsent = "already_absent"
+    /// Found nothing left to remove on a repeated attempt: an earlier attempt of this step (interrupted, or
+    /// failed after acting, say on its check) may have removed it. Neither "removed" nor "nothing was found".
+    case absentOnRetry = "absent_on_retry"
     /// Its `when` was false (the leaver has no such account on record); the reason says why.
     case skipped
     /// It failed, its retries spent (or it was rejected).
@@ -89,7 +92,10 @@ extension InstanceRecord {
     /// Where this instance stands as an access removal (meaningful for steps that end access).
     public var removalOutcome: RemovalOutcome {
         switch state {
-        case .succeeded: return removal.map { $0.change == .removed ? .removed : .alreadyAbsent } ?? .unreported
+        case .succeeded:
+            guard let removal else { return .unreported }
+            if removal.change == .removed { return .removed }
+            return attempts > 1 ? .absentOnRetry : .alreadyAbsent
         case .skipped: return .skipped
         case .failed: return .failed
         case .pending, .scheduled, .running, .retrying, .waiting, .awaitingPerson, .awaitingApproval, .cancelled: return .notRun

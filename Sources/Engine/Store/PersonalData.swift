@@ -60,7 +60,9 @@ public struct PersonalData: Sendable {
 
     private static func replace(in value: JSONValue, _ pairs: [(String, String)]) -> JSONValue {
         switch value {
-        case .string(let text): return .string(RevealedSecrets.scrub(text, replacing: pairs))
+        // Whole values only: a personal value is never cut, so no fragment rule applies (it would turn a db_role
+        // `jane.ryan` into the token of the email `jane.ryan@acme.com`).
+        case .string(let text): return .string(RevealedSecrets.scrub(text, replacing: pairs, cutFragments: false))
         case .array(let items): return .array(items.map { replace(in: $0, pairs) })
         case .object(let fields): return .object(fields.mapValues { replace(in: $0, pairs) })
         default: return value
