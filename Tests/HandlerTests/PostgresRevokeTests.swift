@@ -157,6 +157,10 @@ import Testing
             WHERE u.rolname = \(role)
             """, logger: .init(label: "test")).decode(String.self) { memberships.append(name) }
         #expect(memberships == [keep])
+        #expect(report.steps.first?.removalReport?.removed == ["login disabled", "membership \(drop) revoked", "1 object(s) it owned reassigned to \(heir)"])
+        // Again: nothing is left to disable, revoke or reassign, so nothing is reported removed.
+        let again = try await run.run([])
+        #expect(again.steps.first?.removal == .alreadyAbsent, "\(String(describing: again.steps.first?.removalReport))")
         try await admin.close()
     }
 }

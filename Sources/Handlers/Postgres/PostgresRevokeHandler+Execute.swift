@@ -96,6 +96,17 @@ enum PostgresRoleCatalog {
         return ended
     }
 
+    /// Objects the role owns in this database (and shared ones): what `REASSIGN OWNED` would hand over.
+    static func ownedObjects(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var count = 0
+        for try await value in try await connection.query("""
+            SELECT count(*)::int8 FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
+            WHERE r.rolname = \(role) AND d.deptype = 'o'
+              AND (d.dbid = 0 OR d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))
+            """, logger: logger).decode(Int64.self) { count = Int(value) }
+        return count
+    }
+
     static func run(_ sql: String, on connection: PostgresConnection, logger: Logger) async throws {
         _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
     }
@@ -123,7 +134,9 @@ extension PostgresRevokeHandler {
             for group in revoked {
                 try await PostgresRoleCatalog.run("REVOKE \(try PostgresIdentifier.quoted(group)) FROM \(role)", on: connection, logger: logger)
             }
+            var reassigned = 0
             if let heir = parameters.reassignOwnedTo {
+                reassigned = try await PostgresRoleCatalog.ownedObjects(of: state.name, on: connection, logger: logger)
                 try await PostgresRoleCatalog.run("REASSIGN OWNED BY \(role) TO \(try PostgresIdentifier.quoted(heir))", on: connection, logger: logger)
             }
             let ended = parameters.terminateSessions ? try await PostgresRoleCatalog.terminateSessions(of: state.name, on: connection, logger: logger) : 0
@@ -135,7 +148,8 @@ extension PostgresRevokeHandler {
             var removed: [String] = []
             if state.canLogin { removed.append("login disabled") }
             removed += revoked.map { "membership \($0) revoked" }
-            if let heir = parameters.reassignOwnedTo { removed.append("objects owned reassigned to \(heir)") }
+            // Only what there was: a role that owned nothing had nothing reassigned.
+            if let heir = parameters.reassignOwnedTo, reassigned > 0 { removed.append("\(reassigned) object(s) it owned reassigned to \(heir)") }
             if ended > 0 { removed.append("\(ended) open session(s) ended") }
             let removal = AccessRemoval(removed.isEmpty ? .alreadyAbsent : .removed, system: target.label, removed: removed,
                                         priorState: state.description)
