@@ -55,12 +55,15 @@ import Testing
         let closed = try TestServers.closedLoopbackPort()
         let started = Date()
         let refused = try await run.run([("url", "http://127.0.0.1:\(closed)/hook")])
+        // Behaviour, not a benchmark: a refused port took the whole 30 s request timeout before; the bound is far above what it needs.
+        #expect(Date().timeIntervalSince(started) < 5)
         #expect(refused.steps.first?.error == "POST http://127.0.0.1:\(closed)/hook: cannot connect to 127.0.0.1:\(closed): connection refused")
+        // How fast a name fails depends on the machine's resolver (none answers on a sandbox without network);
+        // either way the message says what went wrong, never "NIOConnectionError".
         let unknown = try await run.run([("url", "http://no-such-host.invalid/hook")])
-        #expect(unknown.steps.first?.error == "POST http://no-such-host.invalid/hook: cannot connect to no-such-host.invalid: the host name does not resolve (no such host)",
-                "\(unknown.steps.first?.error ?? "")")
-        // Behaviour, not a benchmark: both together took 30 s or more before; the bound is ten times what they need.
-        #expect(Date().timeIntervalSince(started) < 10)
+        let message = unknown.steps.first?.error ?? ""
+        #expect(message == "POST http://no-such-host.invalid/hook: cannot connect to no-such-host.invalid: the host name does not resolve (no such host)"
+                || message == "POST http://no-such-host.invalid/hook: cannot connect to no-such-host.invalid: no answer within 5 s", "\(message)")
     }
 
     @Test func statusesDecideRetryAndFailure() async throws {
