@@ -212,26 +212,28 @@ public final class SQLiteRunStore: RunStore {
     }
 
     /// Requests not yet handled. One whose kind this release does not know (written by a newer one, or by hand) is
-    /// marked refused, saying so, and never read as something else: it used to be taken for a cancel.
+    /// marked refused, saying so, and never read as something else: it used to be taken for a cancel. Read on
+    /// every wake of a driven run, so it stays a read; only such a request costs a write.
     public func pendingRequests(runID: String) async throws -> [RunRequest] {
-        try await pool.write { db in
-            var requests: [RunRequest] = []
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM run_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id", arguments: [runID]) {
+        let found: [(id: Int64, kind: String, request: RunRequest?)] = try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id", arguments: [runID]).map { row in
                 let text: String = row["kind"]
-                guard let kind = RunRequest.Kind(rawValue: text) else {
-                    let known = RunRequest.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                    try db.execute(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?",
-                                   arguments: [millis(Date()), "unknown request kind '\(text)' (this offboard knows \(known)); nothing was done",
-                                               row["id"] as Int64])
-                    continue
-                }
+                guard let kind = RunRequest.Kind(rawValue: text) else { return (row["id"], text, nil) }
                 let fields = (row["fields"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-                requests.append(RunRequest(id: row["id"], runID: row["run_id"], kind: kind, step: row["step"],
-                                           item: row["item"], reason: row["reason"], fields: fields, requestedBy: row["requested_by"],
-                                           requestedAt: dateFromMillis(row["requested_at"]), allowPast: row["allow_past"]))
+                return (row["id"], text, RunRequest(id: row["id"], runID: row["run_id"], kind: kind, step: row["step"], item: row["item"],
+                                                    reason: row["reason"], fields: fields, requestedBy: row["requested_by"],
+                                                    requestedAt: dateFromMillis(row["requested_at"]), allowPast: row["allow_past"]))
             }
-            return requests
         }
+        for (id, kind, request) in found where request == nil {
+            let known = RunRequest.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            let refusal = "unknown request kind '\(kind)' (this offboard knows \(known)); nothing was done"
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ? AND handled_at IS NULL",
+                               arguments: [millis(Date()), refusal, id])
+            }
+        }
+        return found.compactMap(\.request)
     }
 
     public func runsToPurge(finishedBefore cutoff: Date, limit: Int) async throws -> [RunSummary] {

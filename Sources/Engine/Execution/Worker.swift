@@ -156,9 +156,9 @@ public struct Worker: Sendable {
 
     /// Due runs other workers hold; the leases of holders on this machine whose process is gone are broken
     /// first (they are then claimed like free runs). Returns the runs still held.
-    private func takeOverDeadHolders(now: Date) async throws -> [HeldRun] {
+    private func takeOverDeadHolders(now: Date, only runID: String? = nil) async throws -> [HeldRun] {
         var stillHeld: [HeldRun] = []
-        for run in try await context.store.heldDueRuns(now: now) where run.owner != context.configuration.workerID {
+        for run in try await context.store.heldDueRuns(now: now) where run.owner != context.configuration.workerID && (runID == nil || run.id == runID) {
             if let holder = LeaseHolder(workerID: run.owner), holder.isDeadOnThisHost,
                try await context.store.breakLease(run.id, owner: run.owner) {
                 context.logger.notice("run \(run.id) was held by worker \(run.owner), whose process is gone; taking it over")
@@ -174,13 +174,12 @@ public struct Worker: Sendable {
     public func drive(runID: String) async throws -> RunState? {
         let configuration = context.configuration
         let now = context.clock.now()
-        _ = try await takeOverDeadHolders(now: now)
+        _ = try await takeOverDeadHolders(now: now, only: runID)
         guard try await context.store.claimRun(runID, worker: configuration.workerID, now: now,
                                                leaseUntil: now.addingTimeInterval(configuration.leaseDuration)) else { return nil }
         let renewal = Task { [context] in await context.leases.loop() }
         defer { renewal.cancel() }
-        let ending = try await RunDriver(runID: runID, context: context).drive()
-        switch ending {
+        switch try await RunDriver(runID: runID, context: context).drive() {
         case .finished(let state), .parked(let state, _): return state
         case .leaseLost: return nil
         }
