@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Testing
 
@@ -16,12 +17,6 @@ import Testing
         worker.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try worker.run()
         return worker
-    }
-
-    static func isAlive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(after: close)...].split(separator: " ").first
-        return state != "Z" && state != "X"
     }
 
     static func lines(_ path: String) -> [String] {
@@ -64,7 +59,7 @@ import Testing
         // the child it left, and runs the step again.
         let second = try Self.process(["worker"] + leaseArguments, environment: environment, log: "\(directory)/second.log")
         // Ended: gone, or a zombie its paused parent cannot reap yet.
-        try await Self.waitFor("the paused worker's child to be ended", seconds: 60) { !Self.isAlive(child) }
+        try await Self.waitFor("the paused worker's child to be ended", seconds: 60) { !ProcessState.isAlive(child) }
         kill(first.processIdentifier, SIGCONT)
         try await Self.waitFor("the run to succeed", seconds: 30) {
             (try CLI.json(try CLI.run(["status", run, "--format", "json"], environment: environment).stdout))["state"] as? String == "succeeded"

@@ -4,25 +4,32 @@ import Testing
 /// `worker --until-idle` finishes what is left: it used to return at once with "drove 0 run(s)" while runs were
 /// still leased by other workers (killed ones included), leaving them running.
 @Suite struct UntilIdleTests {
-    @Test(.timeLimit(.minutes(2)))
-    func untilIdleWaitsForRunsLeasedByALiveWorkerAndSaysSo() async throws {
+    /// A run of a one-step playbook whose `command` runs `script` (it writes DIR/started first), started and taken by
+    /// a worker process; returns once the step has started.
+    static func heldRun(_ script: String, extraSteps: String = "") async throws -> (directory: String, environment: [String: String], run: String, worker: Process) {
         let directory = NSTemporaryDirectory() + "offboard-idle-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try """
             playbook: slow
             version: 1
             steps:
-              - { id: slow, uses: command, with: { argv: [/bin/sh, -c, 'echo started >> "\(directory)/started"; sleep 3'] } }
+              - { id: slow, uses: command, with: { argv: [/bin/sh, -c, '\(script.replacingOccurrences(of: "DIR", with: directory))'] } }
+            \(extraSteps)
             """.write(toFile: "\(directory)/slow.yaml", atomically: true, encoding: .utf8)
         let environment = ["OFFBOARD_DB": "\(directory)/runs.sqlite"]
         let run = try CLI.run(["start", "\(directory)/slow.yaml"], environment: environment).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let first = try PauseTests.process(["worker"], environment: environment, log: "\(directory)/first.log")
+        let worker = try PauseTests.process(["worker"], environment: environment, log: "\(directory)/worker.log")
+        try await PauseTests.waitFor("the step to start", seconds: 20) { FileManager.default.fileExists(atPath: "\(directory)/started") }
+        return (directory, environment, run, worker)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func untilIdleWaitsForRunsLeasedByALiveWorkerAndSaysSo() async throws {
+        let (_, environment, run, first) = try await Self.heldRun(#"echo started >> "DIR/started"; sleep 3"#)
         defer {
             kill(first.processIdentifier, SIGTERM)
             first.waitUntilExit()
         }
-        try await PauseTests.waitFor("the step to start", seconds: 20) { FileManager.default.fileExists(atPath: "\(directory)/started") }
-
         let idle = try CLI.run(["worker", "--until-idle"], environment: environment)
         #expect(idle.status == 0, "\(idle.stderr)")
         #expect(idle.stderr.contains("waiting for 1 due run(s) leased by other workers: \(run) (held by "), "\(idle.stderr)")
@@ -32,20 +39,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func untilIdleTakesOverARunWhoseWorkerWasKilledWithTheDefaultLease() async throws {
-        let directory = NSTemporaryDirectory() + "offboard-idle-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try """
-            playbook: slow
-            version: 1
-            steps:
-              - { id: slow, uses: command, with: { argv: [/bin/sh, -c, 'echo "$OFFBOARD_ATTEMPT" >> "\(directory)/started"; sleep 30'] } }
-              - { id: after, uses: log, needs: [slow], with: { message: done } }
-            """.replacingOccurrences(of: "sleep 30", with: "[ \"$OFFBOARD_ATTEMPT\" = 1 ] && sleep 30; true")
-            .write(toFile: "\(directory)/slow.yaml", atomically: true, encoding: .utf8)
-        let environment = ["OFFBOARD_DB": "\(directory)/runs.sqlite"]
-        let run = try CLI.run(["start", "\(directory)/slow.yaml"], environment: environment).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let killed = try PauseTests.process(["worker"], environment: environment, log: "\(directory)/killed.log")
-        try await PauseTests.waitFor("the step to start", seconds: 20) { FileManager.default.fileExists(atPath: "\(directory)/started") }
+        let (_, environment, run, killed) = try await Self.heldRun(#"echo "$OFFBOARD_ATTEMPT" >> "DIR/started"; [ "$OFFBOARD_ATTEMPT" = 1 ] && sleep 30; true"#,
+                                                                  extraSteps: "  - { id: after, uses: log, needs: [slow], with: { message: done } }")
         kill(killed.processIdentifier, SIGKILL)
         killed.waitUntilExit()
 

@@ -69,7 +69,7 @@ extension EvidencePack {
                                         attempts: record.attempts, verification: record.verification, error: record.lastError, reason: record.reason)
             if removes {
                 evidence.removal = record.removalOutcome
-                evidence.removalReport = record.removal.map { report in step.system.map(report.labelled) ?? report }
+                evidence.removalReport = record.removalReport(of: step)
                 evidence.system = step.system ?? record.removal?.system
             }
             if removes, record.state == .succeeded, let finished = time.finished, let leaveTime {
@@ -93,7 +93,7 @@ extension EvidencePack {
         }
         for index in missed.indices {
             for (position, escalation) in missed[index].escalations.enumerated() {
-                guard let key = escalation.key, let record = core.orderedInstances.first(where: { $0.key == key }) else { continue }
+                guard let key = escalation.key, let record = core.instances[key] else { continue }
                 var filled = Escalation(step: escalation.step, target: core.step(key.step)?.system, state: record.state.name, key: key)
                 if case .object(let output)? = record.output {
                     if case .int(let status)? = output["status"] { filled.httpStatus = status }

@@ -73,9 +73,16 @@ public enum ProcessState {
             if group > 0, group != ownGroup { _ = kill(-group, SIGKILL) }
             _ = kill(pid, SIGKILL)
         }
-        let giveUp = Date().addingTimeInterval(timeout)
-        while found.contains(where: isAlive), Date() < giveUp { try? await Task.sleep(nanoseconds: 20_000_000) }
+        await waitUntilGone(found, timeout: timeout)
         return found.count
+    }
+
+    /// Waits until none of `pids` is alive, at most `timeout` seconds; returns whether they are all gone.
+    @discardableResult
+    static func waitUntilGone(_ pids: [Int32], timeout: TimeInterval) async -> Bool {
+        let giveUp = Date().addingTimeInterval(timeout)
+        while pids.contains(where: isAlive), Date() < giveUp { try? await Task.sleep(nanoseconds: 20_000_000) }
+        return !pids.contains(where: isAlive)
     }
 
     /// Ends the process group led by `pid` if that process is still the one recorded (same start time), and
@@ -87,9 +94,7 @@ public enum ProcessState {
         guard let recorded = startTicks, let now = self.startTicks(pid), now == recorded else { return true }
         _ = kill(-pid, SIGKILL)
         _ = kill(pid, SIGKILL)
-        let giveUp = Date().addingTimeInterval(timeout)
-        while isAlive(pid), Date() < giveUp { try? await Task.sleep(nanoseconds: 20_000_000) }
-        return !isAlive(pid)
+        return await waitUntilGone([pid], timeout: timeout)
     }
 }
 

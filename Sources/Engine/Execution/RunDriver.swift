@@ -70,8 +70,7 @@ struct RunDriver {
                         at: now))
                     if case .leaseLost = outcome {
                         // Fenced out: end this worker's attempts and wait for them, as when the keeper says so.
-                        attempts.values.forEach { $0.cancel() }
-                        for attempt in attempts.values { await attempt.value }
+                        await Self.end(attempts)
                         attempts = [:]
                         return .leaseLost
                     }
@@ -125,8 +124,7 @@ struct RunDriver {
                 case .wake:
                     (decision, handled) = try await takeRequests(into: &core, first: try core.tick(at: now))
                 case .leaseLost:
-                    attempts.values.forEach { $0.cancel() }
-                    for attempt in attempts.values { await attempt.value }
+                    await Self.end(attempts)
                     attempts = [:]
                     return .leaseLost
                 }
@@ -140,12 +138,17 @@ struct RunDriver {
     /// `command` child's process group is dead), and gives the lease back. Their results are not
     /// journaled, so the next worker finds them interrupted and runs them again with the same key.
     private func stop(attempts: [InstanceKey: Task<Void, Never>], state: RunState, wakeAt: Date?) async -> Ending {
-        attempts.values.forEach { $0.cancel() }
-        for attempt in attempts.values { await attempt.value }
+        await Self.end(attempts)
         let store = self.store, runID = self.runID, worker = context.configuration.workerID
         // A fresh task: this one is cancelled, and the store may refuse work from a cancelled task.
         await Task { try? await store.release(runID, worker: worker, deferUntil: nil) }.value
         return .parked(state, wakeAt: wakeAt)
+    }
+
+    /// Cancels the attempts in flight and waits until each has ended (a `command` child's process group is dead).
+    private static func end(_ attempts: [InstanceKey: Task<Void, Never>]) async {
+        attempts.values.forEach { $0.cancel() }
+        for attempt in attempts.values { await attempt.value }
     }
 
     /// Ends the processes a previous holder's attempts left running on this machine (a worker killed, or paused

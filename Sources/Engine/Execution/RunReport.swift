@@ -94,7 +94,7 @@ public struct RunReport: Sendable, Codable {
                 var report = StepReport(record)
                 if removes || record.removal != nil {
                     report.removal = record.removalOutcome
-                    report.removalReport = record.removal.map { step.system.map($0.labelled) ?? $0 }
+                    report.removalReport = record.removalReport(of: step)
                 }
                 steps.append(report)
             }

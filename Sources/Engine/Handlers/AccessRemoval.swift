@@ -89,6 +89,11 @@ public enum RemovalOutcome: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 extension InstanceRecord {
+    /// The handler's removal report as people read it: the system named by the step's `system:` when it has one.
+    public func removalReport(of step: Step) -> AccessRemoval? {
+        removal.map { report in step.system.map(report.labelled) ?? report }
+    }
+
     /// Where this instance stands as an access removal (meaningful for steps that end access).
     public var removalOutcome: RemovalOutcome {
         switch state {
