@@ -25,14 +25,24 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func untilIdleWaitsForRunsLeasedByALiveWorkerAndSaysSo() async throws {
-        let (_, environment, run, first) = try await Self.heldRun(#"echo started >> "DIR/started"; sleep 3"#)
+        // The step runs until the test lets it go, so the idle worker is sure to find it in progress however slowly
+        // this machine starts processes (a fixed `sleep 3` once finished first under load, and nothing was waited for).
+        let (directory, environment, run, first) = try await Self.heldRun(
+            #"echo started >> "DIR/started"; for i in $(seq 600); do [ -e "DIR/release" ] && exit 0; sleep 0.1; done; exit 1"#)
         defer {
             kill(first.processIdentifier, SIGTERM)
             first.waitUntilExit()
         }
-        let idle = try CLI.run(["worker", "--until-idle"], environment: environment)
-        #expect(idle.status == 0, "\(idle.stderr)")
-        #expect(idle.stderr.contains("waiting for 1 due run(s) leased by other workers: \(run) (held by "), "\(idle.stderr)")
+        let log = "\(directory)/idle.log"
+        let idle = try PauseTests.process(["worker", "--until-idle"], environment: environment, log: log)
+        let waiting = "waiting for 1 due run(s) leased by other workers: \(run) (held by "
+        try await PauseTests.waitFor("the idle worker to say what it waits for", seconds: 30) {
+            (try? String(contentsOfFile: log, encoding: .utf8))?.contains(waiting) == true
+        }
+        #expect(idle.isRunning, "it is still waiting while the step runs")
+        _ = FileManager.default.createFile(atPath: "\(directory)/release", contents: nil)
+        idle.waitUntilExit()
+        #expect(idle.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let status = try CLI.json(try CLI.run(["status", run, "--format", "json"], environment: environment).stdout)
         #expect(status["state"] as? String == "succeeded", "it returned only once nothing was left to do")
     }
