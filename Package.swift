@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Handlers", targets: ["Handlers"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "OffboardRuntime", targets: ["OffboardRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -65,10 +67,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // One runtime under both executables (the CLI and the server): opening the store, handler set-up, the task
+        // query, the chain audit, journal sentences, and the worker and retention loops as services.
+        .target(
+            name: "OffboardRuntime",
+            dependencies: [
+                "Playbook", "Engine", "Handlers", "SQLiteStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "offboard",
             dependencies: [
-                "Playbook", "Engine", "Handlers", "SQLiteStore",
+                "Playbook", "Engine", "Handlers", "OffboardRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -202,7 +202,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func outcome(ofRequest id: Int64) async throws -> RequestOutcome {
+    public func outcome(ofRequest id: Int64) async throws -> RequestStatus {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT handled_at, refusal FROM run_requests WHERE id = ?", arguments: [id]),
                   (row["handled_at"] as Int64?) != nil else { return .pending }

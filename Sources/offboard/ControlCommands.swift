@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import Handlers
 import Playbook
-import SQLiteStore
+import OffboardRuntime
 
 extension Offboard {
     /// `offboard cancel`: stop a run cleanly.
@@ -70,32 +70,12 @@ extension Offboard {
     }
 }
 
-/// Checks a cancel or redrive against the run, then submits it.
+/// Submits a cancel or redrive (`Worker.submit` checks it against the run first).
 private func request(_ kind: RunRequest.Kind, run: String, step: String?, reason: String?, actor: ActorOption, store: StoreOptions,
                      secrets: SecretOptions) async throws {
-    let database = try store.openStore()
-    let stored = try await store.loadRun(run, from: database)
-    switch kind {
-    case .cancel where stored.summary.state.isFinished:
-        Output.error("error: run \(run) already \(stored.summary.state.rawValue)")
-        throw ExitCodes.invalid
-    case .redrive where stored.summary.state != .failed:
-        Output.error("error: run \(run) is \(stored.summary.state.rawValue); only a failed run can be redriven")
-        throw ExitCodes.invalid
-    default: break
-    }
-    if kind == .redrive, let step {
-        let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
-        let report = try RunReport.make(stored, playbook: playbook)
-        guard report.steps.contains(where: { $0.id == step && $0.state == "failed" }) else {
-            Output.error("error: step \(step) of run \(run) did not fail")
-            throw ExitCodes.invalid
-        }
-    }
     let clock = CommandClock.current
-    let submission = RequestSubmission(database: database, store: store, secrets: secrets, clock: clock)
-    let state = try await submission.submit(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: clock.now()),
-                                            checked: false)
+    let submission = RequestSubmission(database: try store.openStore(), secrets: secrets, clock: clock)
+    let state = try await submission.submit(RunRequest(runID: run, kind: kind, step: step, reason: reason, requestedBy: actor.name, requestedAt: clock.now()))
     Output.error("run \(run) is \(state.rawValue)")
     // A redrive ends like `run`: the exit code says how the run stands now.
     if kind == .redrive {

@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import Handlers
 import Playbook
-import SQLiteStore
+import OffboardRuntime
 
 extension Offboard {
     /// `offboard evidence`: the pack an auditor or regulator reads.
@@ -49,7 +49,7 @@ extension Offboard {
         func run() async throws {
             let database = try store.openReadOnly()
             let stored = try await store.loadRun(run, from: database)
-            let registry = try HandlerSetup.registry()
+            let registry = try HandlerSetup.registryOrExit()
             let playbook = try await PinnedPlaybooks(catalog: registry).playbook(for: stored)
             let pack = try EvidencePack.build(stored, playbook: playbook, chain: try await database.storedChain(run),
                                               removesAccess: { registry.handler(for: $0)?.removesAccess ?? false },

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OffboardRuntime
 import Engine
 import Handlers
 import Logging
@@ -37,7 +38,7 @@ struct PlaybookOptions: ParsableArguments {
     }
 
     func loader() throws -> PlaybookLoader {
-        PlaybookLoader(catalog: try HandlerSetup.registry(), limits: limits, root: URL(fileURLWithPath: workflowsDirectory))
+        PlaybookLoader(catalog: try HandlerSetup.registryOrExit(), limits: limits, root: URL(fileURLWithPath: workflowsDirectory))
     }
 
     /// Finds and loads a playbook, printing diagnostics and exiting on failure.
@@ -104,6 +105,12 @@ enum Logs {
     static func bootstrap(level: Logger.Level) {
         let clock = CommandClock.current
         LoggingSystem.bootstrap { label in TerminalLogHandler(label: label, level: level, clock: clock) }
+    }
+
+    /// A logger of notices and worse to stderr, for a command that did not bootstrap logging.
+    static func plain(label: String) -> Logger {
+        let clock = CommandClock.current
+        return Logger(label: label) { TerminalLogHandler(label: $0, level: .notice, clock: clock) }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OffboardRuntime
 import Handlers
 import Playbook
 
@@ -59,7 +60,7 @@ extension Offboard {
                 moment = parsed
             }
             let inputs = try leaver.bind(to: playbook, now: moment)
-            let planner = Planner(registry: try HandlerSetup.registry(), liveSecrets: live ? secrets.resolver : nil)
+            let planner = Planner(registry: try HandlerSetup.registryOrExit(), liveSecrets: live ? secrets.resolver : nil)
             let plan = await planner.plan(playbook, inputs: inputs, now: moment)
             switch format {
             case .json: Output.json(plan)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OffboardRuntime
 import Handlers
 import Playbook
 
@@ -59,7 +60,7 @@ extension Offboard {
                 throw ValidationError("give --older-than DURATION (or set OFFBOARD_RETENTION)")
             }
             let now = CommandClock.current.now()
-            let purge = PersonalDataPurge(store: try store.openStore(), catalog: try HandlerSetup.registry())
+            let purge = PersonalDataPurge(store: try store.openStore(), catalog: try HandlerSetup.registryOrExit())
             let purged = try await purge.purge(finishedBefore: now.addingTimeInterval(-TimeInterval(period.seconds)), at: now, dryRun: dryRun)
             switch format {
             case .json: Output.json(purged)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OffboardRuntime
 import Handlers
 import Playbook
 
@@ -51,7 +52,7 @@ extension Offboard {
                 Output.error("error: run \(run) has already been reversed")
                 throw ExitCodes.invalid
             }
-            let registry = try HandlerSetup.registry()
+            let registry = try HandlerSetup.registryOrExit()
             let core = try RunCore.replaying(stored, playbook: try await PinnedPlaybooks(catalog: registry).playbook(for: stored))
             let planned = core.plannedCompensations(at: clock.now())
             Output.text("Reversal of run \(run) (\(stored.summary.playbookName) v\(stored.summary.playbookVersion), \(stored.summary.state.rawValue)), newest first:")
@@ -70,7 +71,7 @@ extension Offboard {
             let permanent = core.reversalCandidates().permanent
             if !permanent.isEmpty { Output.text("Stays done (no compensate:): \(permanent.joined(separator: ", "))") }
             if dryRun { return }
-            let submission = RequestSubmission(database: database, store: store, secrets: secrets, clock: clock)
+            let submission = RequestSubmission(database: database, secrets: secrets, clock: clock)
             let state = try await submission.submit(RunRequest(runID: run, kind: .reverse, reason: reason, requestedBy: actor.name,
                                                                requestedAt: clock.now()))
             Output.error("run \(run) is \(state.rawValue)")

@@ -4,7 +4,7 @@ import Foundation
 import Handlers
 import Logging
 import Playbook
-import SQLiteStore
+import OffboardRuntime
 
 extension Offboard {
     /// `offboard run`: start a run and drive it here.
@@ -47,7 +47,7 @@ extension Offboard {
             let started = try await RunStarter(store: database, clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             let progress = ProgressDisplay.make(runID: started.id, playbook: playbook)
             progress.begin()
-            let worker = Engine.Worker(store: database, registry: try HandlerSetup.registry(), secrets: secrets.resolver, clock: CommandClock.current,
+            let worker = Engine.Worker(store: database, registry: try HandlerSetup.registryOrExit(), secrets: secrets.resolver, clock: CommandClock.current,
                                        observer: progress)
             let state = try await worker.drive(runID: started.id)
             progress.end()

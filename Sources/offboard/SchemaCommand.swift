@@ -1,5 +1,6 @@
 import ArgumentParser
 import Handlers
+import OffboardRuntime
 import Playbook
 
 extension Offboard {
@@ -18,7 +19,7 @@ extension Offboard {
         )
 
         func run() async throws {
-            print(PlaybookJSONSchema.generate(catalog: try HandlerSetup.registry()).prettyText())
+            print(PlaybookJSONSchema.generate(catalog: try HandlerSetup.registryOrExit()).prettyText())
         }
     }
 }

@@ -3,48 +3,38 @@ import Engine
 import Foundation
 import Handlers
 import Playbook
-import SQLiteStore
+import OffboardRuntime
 
 /// Where runs are stored, and who is acting.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The run database (default: env OFFBOARD_DB, else $XDG_DATA_HOME/offboard/offboard.sqlite).", valueName: "path"))
     var db: String?
 
-    var databasePath: String {
-        if let db { return db }
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["OFFBOARD_DB"], !path.isEmpty { return path }
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
-        return (dataHome as NSString).appendingPathComponent("offboard/offboard.sqlite")
-    }
+    var databasePath: String { db ?? StoreOpening.defaultPath }
 
-    func openStore() throws -> SQLiteRunStore {
+    func openStore() throws -> any RunStore {
         do {
-            return try SQLiteRunStore(path: databasePath)
+            return try StoreOpening.open(databasePath)
         } catch {
-            Output.error("error: cannot open the run database \(databasePath): \(error)")
+            Output.error("error: \(error)")
             throw ExitCodes.storeUnavailable
         }
     }
 
     /// Opens the database for a command that only reads: never creates, migrates or writes it (an auditor's
     /// copy on read-only media works); exits 66 when there is no file, 69 when it cannot be read.
-    func openReadOnly() throws -> SQLiteRunStore {
+    func openReadOnly() throws -> any RunStore {
         do {
-            return try SQLiteRunStore(readingOnly: databasePath)
-        } catch let failure as SQLiteRunStore.ReadOnlyFailure {
-            Output.error("error: \(failure)")
-            if case .missing = failure { throw ExitCodes.notFound }
-            throw ExitCodes.storeUnavailable
+            return try StoreOpening.openReadOnly(databasePath)
         } catch {
-            Output.error("error: cannot open the run database \(databasePath) for reading: \(error)")
+            Output.error("error: \(error)")
+            if case .missing = error { throw ExitCodes.notFound }
             throw ExitCodes.storeUnavailable
         }
     }
 
     /// Loads a run, or exits 66 naming it.
-    func loadRun(_ id: String, from store: SQLiteRunStore) async throws -> StoredRun {
+    func loadRun(_ id: String, from store: any RunStore) async throws -> StoredRun {
         guard let run = try await store.loadRun(id) else {
             Output.error("error: no run \(id) in \(databasePath)")
             throw ExitCodes.notFound

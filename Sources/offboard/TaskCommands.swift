@@ -131,7 +131,7 @@ extension Offboard {
 private func act(_ kind: RunRequest.Kind, target: TaskTarget, by: String, reason: String?, fields: [String: String], store: StoreOptions,
                  secrets: SecretOptions, done: String) async throws {
     let clock = CommandClock.current
-    let submission = RequestSubmission(database: try store.openStore(), store: store, secrets: secrets, clock: clock)
+    let submission = RequestSubmission(database: try store.openStore(), secrets: secrets, clock: clock)
     let request = RunRequest(runID: target.run, kind: kind, step: target.step, item: target.item, reason: reason, fields: fields,
                              requestedBy: by, requestedAt: clock.now())
     let state = try await submission.submit(request)

@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import Handlers
 import Playbook
-import SQLiteStore
+import OffboardRuntime
 
 extension Offboard {
     /// `offboard tasks`: what people are asked to do.
@@ -36,24 +36,10 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openReadOnly()
-            let playbooks = PinnedPlaybooks(catalog: try HandlerSetup.registry())
-            let now = CommandClock.current.now()
-            var tasks: [TaskReport] = []
-            for state in [RunState.waiting, .running] {
-                for summary in try await database.listRuns(state: state, limit: Int(Int32.max)).reversed() {
-                    guard let stored = try await database.loadRun(summary.id) else { continue }
-                    do {
-                        let core = try RunCore.replaying(stored, playbook: try await playbooks.playbook(for: stored))
-                        tasks += TaskReport.open(in: core, journal: stored.journal, now: now)
-                    } catch {
-                        Output.error("warning: run \(summary.id) could not be read: \(error)")
-                    }
-                }
-            }
-            if let assignee { tasks = tasks.filter { $0.isFor(assignee) } }
-            if overdue { tasks = tasks.filter(\.overdue) }
-            tasks.sort { ($0.due ?? .distantFuture, $0.openedAt ?? .distantPast) < ($1.due ?? .distantFuture, $1.openedAt ?? .distantPast) }
+            let query = TaskQuery(store: try store.openReadOnly(), registry: try HandlerSetup.registryOrExit())
+            let listing = try await query.open(assignee: assignee, overdue: overdue, now: CommandClock.current.now())
+            for (run, problem) in listing.unreadable { Output.error("warning: run \(run) could not be read: \(problem)") }
+            let tasks = listing.tasks
             switch format {
             case .json: Output.json(tasks)
             case .text:
@@ -139,7 +125,7 @@ extension Offboard {
                 let value = String(pair[pair.index(after: equals)...])
                 changes[String(pair[..<equals])] = value == "now" ? DateText.iso8601(clock.now()) : value
             }
-            let submission = RequestSubmission(database: try store.openStore(), store: store, secrets: secrets, clock: clock)
+            let submission = RequestSubmission(database: try store.openStore(), secrets: secrets, clock: clock)
             let state = try await submission.submit(RunRequest(runID: run, kind: .reschedule, reason: reason, fields: changes,
                                                                requestedBy: actor.name, requestedAt: clock.now(), allowPast: allowPast))
             Output.error("run \(run) rescheduled by \(actor.name); it is \(state.rawValue)")

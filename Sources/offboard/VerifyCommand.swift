@@ -1,7 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
-import SQLiteStore
+import OffboardRuntime
 
 extension Offboard {
     /// `offboard verify`: recomputes runs' journal hash chains.
@@ -52,51 +52,24 @@ extension Offboard {
             if runs.isEmpty && !all { throw ValidationError("name runs to check, or give --all") }
         }
 
-        /// One run's result.
-        struct Finding: Encodable {
-            var run: String
-            var intact: Bool
-            var entries: Int
-            var head: String?
-            var problem: String?
-        }
-
         func run() async throws {
-            let database = try store.openReadOnly()
-            var ids = runs
-            if all { ids = try await database.listRuns(state: nil, limit: Int.max).map(\.id) }
-            let exported = try heads.map(ExportedHeads.read) ?? [:]
-            var findings: [Finding] = []
-            for id in ids {
-                guard let chain = try await database.storedChain(id) else {
-                    Output.error("error: no run \(id) in \(store.databasePath)")
-                    throw ExitCodes.notFound
-                }
-                var finding: Finding
-                switch JournalChain.verify(chain) {
-                case .intact(let head, let entries): finding = Finding(run: id, intact: true, entries: entries, head: head)
-                case .broken(_, let problem): finding = Finding(run: id, intact: false, entries: chain.records.count, problem: problem)
-                }
-                if finding.intact, let problems = try await rowDisagreements(id, in: database), !problems.isEmpty {
-                    finding.intact = false
-                    finding.problem = problems.joined(separator: "; ")
-                }
-                if finding.intact, let earlier = exported[id] {
-                    let covered = earlier.entries
-                    if covered < 1 || chain.records.count < covered || chain.records[covered - 1].hash != earlier.head {
-                        finding.intact = false
-                        finding.problem = "its first \(covered) entries differ from the heads exported earlier (the journal was rewritten)"
-                    }
-                }
-                findings.append(finding)
+            let audit = ChainAudit(store: try store.openReadOnly(), registry: try HandlerSetup.registryOrExit())
+            let exported: [String: ExportedHeads.Head]
+            do {
+                exported = try heads.map(ExportedHeads.read) ?? [:]
+            } catch {
+                Output.error(error.missing ? "error: cannot read \(error.path)" : "error: \(error.path) is not a heads file written by offboard verify --export-heads")
+                throw error.missing ? ExitCodes.notFound : ExitCodes.badInput
             }
-            if all {
-                for id in exported.keys.sorted() where !ids.contains(id) {
-                    findings.append(Finding(run: id, intact: false, entries: 0, problem: "the run was deleted (it is in \(heads ?? ""))"))
-                }
+            let findings: [ChainAudit.Finding]
+            do {
+                findings = try await audit.check(all ? nil : runs, against: exported)
+            } catch let missing as ChainAudit.NoSuchRun {
+                Output.error("error: no run \(missing.id) in \(store.databasePath)")
+                throw ExitCodes.notFound
             }
             if let exportHeads {
-                try ExportedHeads.write(findings.filter(\.intact), to: exportHeads)
+                try ExportedHeads.data(findings).write(to: URL(fileURLWithPath: exportHeads), options: .atomic)
             }
             switch format {
             case .json: Output.json(findings)
@@ -108,45 +81,5 @@ extension Offboard {
             }
             if findings.contains(where: { !$0.intact }) { throw ExitCodes.invalid }
         }
-
-    /// The run row checked against the facts its journal's first entry recorded (nil when it recorded none).
-    private func rowDisagreements(_ id: String, in database: SQLiteRunStore) async throws -> [String]? {
-        let stored = try await store.loadRun(id, from: database)
-        do {
-            let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registry()).playbook(for: stored)
-            return try RunCore.rowDisagreements(stored, playbook: playbook)
-        } catch {
-            return ["the run cannot be replayed from its row and journal: \(error)"]
-        }
-    }
-    }
-}
-
-/// The heads file: `{"RUN": {"head": "…", "entries": N}}`.
-enum ExportedHeads {
-    struct Head: Codable {
-        var head: String
-        var entries: Int
-    }
-
-    static func read(_ path: String) throws -> [String: Head] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            Output.error("error: cannot read \(path)")
-            throw ExitCodes.notFound
-        }
-        do {
-            return try JSONDecoder().decode([String: Head].self, from: data)
-        } catch {
-            Output.error("error: \(path) is not a heads file written by offboard verify --export-heads")
-            throw ExitCodes.badInput
-        }
-    }
-
-    static func write(_ findings: [Offboard.Verify.Finding], to path: String) throws {
-        var heads: [String: Head] = [:]
-        for finding in findings { if let head = finding.head { heads[finding.run] = Head(head: head, entries: finding.entries) } }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(heads).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

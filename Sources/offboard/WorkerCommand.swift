@@ -1,9 +1,12 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OffboardRuntime
 import Handlers
 import Logging
 import Playbook
+import ServiceLifecycle
+import UnixSignals
 
 extension Offboard {
     /// `offboard worker`: drives every runnable run.
@@ -52,30 +55,19 @@ extension Offboard {
         func run() async throws {
             Logs.bootstrap(level: .info)
             let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
-            let database = try store.openStore(), registry = try HandlerSetup.registry(), clock = CommandClock.current
-            let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver,
-                                       clock: clock, configuration: configuration,
-                                       observer: LineProgress(showRunID: true))
-            let retentionTask = try RetentionOption.period(retention).map { period in
-                Task {
-                    let purge = PersonalDataPurge(store: database, catalog: registry)
-                    while !Task.isCancelled {
-                        let now = clock.now()
-                        do {
-                            let purged = try await purge.purge(finishedBefore: now.addingTimeInterval(-TimeInterval(period.seconds)), at: now, dryRun: false)
-                            if !purged.isEmpty { Output.error("retention \(period): purged the personal data of \(purged.count) run(s)") }
-                        } catch {
-                            Output.error("warning: retention purge failed: \(error)")
-                        }
-                        try? await clock.sleep(until: clock.now().addingTimeInterval(3600))
-                    }
-                }
+            let database = try store.openStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
+            let worker = WorkerService(worker: Engine.Worker(store: database, registry: registry, secrets: secrets.resolver,
+                                                             clock: clock, configuration: configuration, observer: LineProgress(showRunID: true)),
+                                       untilIdle: untilIdle)
+            // SIGINT and SIGTERM shut the group down gracefully: no new claims, attempts ended so they resume, leases given back.
+            var services = [ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)]
+            if let period = try RetentionOption.period(retention) {
+                services.append(.init(service: RetentionService(store: database, registry: registry, period: period, clock: clock)))
             }
-            defer { retentionTask?.cancel() }
-            let task = Task { try await worker.run(untilIdle: untilIdle) }
-            let signals = SignalWatcher { task.cancel() }
-            defer { signals.stop() }
-            let report = try await task.value
+            let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                                              logger: Logger(label: "offboard.services")))
+            try await group.run()
+            let report = worker.report ?? Engine.Worker.Report()
             Output.error("worker \(configuration.workerID): drove \(report.runsDriven) run(s), \(report.finished.count) finished")
         }
     }

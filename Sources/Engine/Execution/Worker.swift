@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Playbook
+import Synchronization
 
 /// How a worker behaves.
 public struct WorkerConfiguration: Sendable {
@@ -47,6 +48,17 @@ struct WorkerContext: Sendable {
     let configuration: WorkerConfiguration
     let observer: (any RunObserver)?
     let logger: Logger
+    /// How many `run(untilIdle:)` loops of this worker are going: while one is, a submitted request is left to it.
+    let loops: RunningLoops
+}
+
+/// A count shared by a worker's copies (it is a struct): how many of its claim loops are running.
+final class RunningLoops: Sendable {
+    private let count = Mutex(0)
+
+    var any: Bool { count.withLock { $0 > 0 } }
+    func enter() { count.withLock { $0 += 1 } }
+    func leave() { count.withLock { $0 -= 1 } }
 }
 
 /// Claims due runs from the store and drives them, many at once, renewing their leases.
@@ -59,13 +71,15 @@ public struct Worker: Sendable {
         context = WorkerContext(store: store, leases: LeaseKeeper(store: store, clock: clock, configuration: configuration, logger: logger),
                                 writer: JournalWriter(store: store), playbooks: PinnedPlaybooks(catalog: registry),
                                 runner: AttemptRunner(registry: registry, secrets: secrets, clock: clock, logger: logger),
-                                clock: clock, configuration: configuration, observer: observer, logger: logger)
+                                clock: clock, configuration: configuration, observer: observer, logger: logger, loops: RunningLoops())
     }
 
     /// What a worker did before it returned.
     public struct Report: Sendable, Hashable {
         public var runsDriven = 0
         public var finished: [String: RunState] = [:]
+
+        public init() {}
     }
 
     private enum Event: Sendable {
@@ -78,6 +92,8 @@ public struct Worker: Sendable {
     /// runs still leased by other workers are waited for (it says which, and until when) instead of left behind.
     public func run(untilIdle: Bool) async throws -> Report {
         let configuration = context.configuration
+        context.loops.enter()
+        defer { context.loops.leave() }
         let renewal = Task { [context] in await context.leases.loop() }
         defer { renewal.cancel() }
         let wakeUps = WakeUps(context.store.wakeUps())

@@ -177,8 +177,8 @@ public struct HandledRequest: Sendable, Hashable {
     }
 }
 
-/// What became of a request.
-public enum RequestOutcome: Sendable, Hashable {
+/// What the store says became of a recorded request.
+public enum RequestStatus: Sendable, Hashable {
     case pending
     case applied
     case refused(String)
@@ -223,7 +223,7 @@ public protocol RunStore: Sendable {
     func addRequest(_ request: RunRequest) async throws -> Int64
 
     /// Whether a request was applied, refused, or is still waiting for a worker.
-    func outcome(ofRequest id: Int64) async throws -> RequestOutcome
+    func outcome(ofRequest id: Int64) async throws -> RequestStatus
 
     /// Requests not yet handled, oldest first.
     func pendingRequests(runID: String) async throws -> [RunRequest]
