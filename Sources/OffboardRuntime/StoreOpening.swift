@@ -28,7 +28,7 @@ public enum StoreOpening {
     }
 
     /// Opens (creating and migrating when needed) the store at `path` for reading and writing.
-    public static func open(_ path: String) throws(Failure) -> any RunStore {
+    public static func open(_ path: String) throws(Failure) -> any ServiceStore {
         do {
             return try SQLiteRunStore(path: path)
         } catch {

@@ -184,6 +184,37 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v7: API tokens, HR events") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_tokens (
+                    name TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE TABLE hook_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source TEXT NOT NULL,
+                    delivery_id TEXT,
+                    received_at INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    handled_at INTEGER,
+                    outcome TEXT,
+                    run_id TEXT,
+                    UNIQUE (source, delivery_id)
+                );
+                CREATE INDEX hook_events_unhandled ON hook_events(id) WHERE handled_at IS NULL;
+                CREATE TABLE hook_leavers (
+                    source TEXT NOT NULL,
+                    employee TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    effective TEXT NOT NULL,
+                    PRIMARY KEY (source, employee)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -12,7 +12,10 @@ struct StoreOptions: ParsableArguments {
 
     var databasePath: String { db ?? StoreOpening.defaultPath }
 
-    func openStore() throws -> any RunStore {
+    func openStore() throws -> any RunStore { try openServiceStore() }
+
+    /// The store with the server's tables too (API tokens, HR events).
+    func openServiceStore() throws -> any ServiceStore {
         do {
             return try StoreOpening.open(databasePath)
         } catch {

@@ -1,0 +1,73 @@
+import Foundation
+import Playbook
+
+/// An API token as stored: its name, its role, and who made it when. The token itself is never stored, only
+/// its SHA-256, so the database cannot give it away.
+public struct APIToken: Sendable, Hashable, Codable {
+    public var name: String
+    public var role: String
+    public var createdBy: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(name: String, role: String, createdBy: String, createdAt: Date, revokedAt: Date? = nil) {
+        self.name = name
+        self.role = role
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, role
+        case createdBy = "created_by", createdAt = "created_at", revokedAt = "revoked_at"
+    }
+}
+
+/// Where the server's API tokens live (hashes only).
+public protocol APITokenStore: Sendable {
+    /// Records a token; false when a token of that name exists (revoked ones included: names are never reused).
+    func createToken(_ token: APIToken, sha256: String) async throws -> Bool
+    /// The unrevoked token whose SHA-256 this is.
+    func token(sha256: String) async throws -> APIToken?
+    /// Every token, revoked ones included, oldest first.
+    func listTokens() async throws -> [APIToken]
+    /// Revokes the named token; false when there is no such unrevoked token.
+    func revokeToken(named name: String, at: Date) async throws -> Bool
+}
+
+/// An HR system's event as received, recorded before it is answered.
+public struct HookEvent: Sendable, Hashable {
+    public var source: String
+    /// The vendor's delivery id (a retry of one delivery carries the same one); nil when the scheme has none.
+    public var deliveryID: String?
+    public var receivedAt: Date
+    /// The raw body, exactly as signed.
+    public var body: Data
+
+    public init(source: String, deliveryID: String?, receivedAt: Date, body: Data) {
+        self.source = source
+        self.deliveryID = deliveryID
+        self.receivedAt = receivedAt
+        self.body = body
+    }
+}
+
+/// Where HR events are recorded durably, and which run each leaver's events went to.
+public protocol HookEventStore: Sendable {
+    /// Records an event; nil when a delivery with this id from this source was recorded before (a replay).
+    func recordHookEvent(_ event: HookEvent) async throws -> Int64?
+    /// Events not yet acted on, oldest first.
+    func unhandledHookEvents(limit: Int) async throws -> [(id: Int64, event: HookEvent)]
+    /// Marks an event acted on, with what became of it (a sentence, never the payload).
+    func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws
+    /// What became of an event: nil while it waits.
+    func hookEventOutcome(_ id: Int64) async throws -> (outcome: String, runID: String?)?
+    /// The run started for a leaver from a source (the newest), and the effective date it was started for.
+    func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)?
+    /// Remembers (or moves) the run and effective date for a leaver from a source.
+    func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws
+}
+
+/// Everything the server keeps: runs, tokens and HR events, in one store.
+public typealias ServiceStore = RunStore & APITokenStore & HookEventStore

@@ -1,0 +1,86 @@
+import Crypto
+import Engine
+import Foundation
+
+/// What a token may do. `hr` starts, plans, cancels, reschedules and imports; `operator` does everything
+/// operational; `task:<assignee>` sees and acts on only that assignee's tasks; `auditor` reads evidence and
+/// history and verifies; `admin` manages tokens.
+public enum APIRole: Sendable, Hashable, CustomStringConvertible {
+    case hr
+    case `operator`
+    case task(assignee: String)
+    case auditor
+    case admin
+
+    /// The roles a token can have, as `token create --role` takes them.
+    public static let names = ["hr", "operator", "task:<assignee>", "auditor", "admin"]
+
+    public init?(_ text: String) {
+        switch text {
+        case "hr": self = .hr
+        case "operator": self = .operator
+        case "auditor": self = .auditor
+        case "admin": self = .admin
+        default:
+            guard text.hasPrefix("task:"), case let assignee = String(text.dropFirst(5)),
+                  !assignee.isEmpty, assignee.count <= 200, !assignee.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else { return nil }
+            self = .task(assignee: assignee)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .hr: "hr"
+        case .operator: "operator"
+        case .task(let assignee): "task:\(assignee)"
+        case .auditor: "auditor"
+        case .admin: "admin"
+        }
+    }
+}
+
+/// Makes API tokens and checks them: a token is shown once, and only its SHA-256 is stored.
+public struct TokenIssuer: Sendable {
+    public let store: any APITokenStore
+
+    public init(store: any APITokenStore) { self.store = store }
+
+    /// Why a token could not be made.
+    public enum Refusal: Error, Sendable, CustomStringConvertible {
+        case badName(String)
+        case nameTaken(String)
+
+        public var description: String {
+            switch self {
+            case .badName(let name): "'\(SafeText.terminal(name))' is not a token name: use 1–64 letters, digits, '.', '-', '_' or ':'"
+            case .nameTaken(let name): "a token named \(name) exists (names are never reused, even once revoked)"
+            }
+        }
+    }
+
+    /// Creates a token; returns the secret, to be shown once.
+    public func create(name: String, role: APIRole, by: String, at: Date) async throws -> String {
+        guard (1...64).contains(name.count), name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-_:".unicodeScalars.contains($0)) })
+        else { throw Refusal.badName(name) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        let secret = "obt_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        guard try await store.createToken(APIToken(name: name, role: role.description, createdBy: by, createdAt: at), sha256: Self.sha256(secret))
+        else { throw Refusal.nameTaken(name) }
+        return secret
+    }
+
+    /// The unrevoked token `secret` is, with its role; nil for anything else.
+    public func authenticate(_ secret: String) async throws -> (token: APIToken, role: APIRole)? {
+        guard secret.hasPrefix("obt_"), secret.count < 200, let token = try await store.token(sha256: Self.sha256(secret)),
+              let role = APIRole(token.role) else { return nil }
+        return (token, role)
+    }
+
+    static func sha256(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,85 @@
+import Engine
+import Foundation
+import GRDB
+
+/// API tokens (hashes only) and HR events, in the same file as the runs.
+extension SQLiteRunStore: APITokenStore, HookEventStore {
+    public func createToken(_ token: APIToken, sha256: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO api_tokens (name, role, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, arguments: [token.name, token.role, sha256, token.createdBy, millis(token.createdAt)])
+            return db.changesCount == 1
+        }
+    }
+
+    public func token(sha256: String) async throws -> APIToken? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE sha256 = ? AND revoked_at IS NULL", arguments: [sha256]).map(Self.token)
+        }
+    }
+
+    public func listTokens() async throws -> [APIToken] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, name").map(Self.token) }
+    }
+
+    public func revokeToken(named name: String, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [millis(at), name])
+            return db.changesCount == 1
+        }
+    }
+
+    private static func token(_ row: Row) -> APIToken {
+        APIToken(name: row["name"], role: row["role"], createdBy: row["created_by"], createdAt: dateFromMillis(row["created_at"]),
+                 revokedAt: (row["revoked_at"] as Int64?).map(dateFromMillis))
+    }
+
+    public func recordHookEvent(_ event: HookEvent) async throws -> Int64? {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO hook_events (source, delivery_id, received_at, body) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, arguments: [event.source, event.deliveryID, millis(event.receivedAt), event.body])
+            return db.changesCount == 1 ? db.lastInsertedRowID : nil
+        }
+    }
+
+    public func unhandledHookEvents(limit: Int) async throws -> [(id: Int64, event: HookEvent)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM hook_events WHERE handled_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+                (row["id"], HookEvent(source: row["source"], deliveryID: row["delivery_id"], receivedAt: dateFromMillis(row["received_at"]), body: row["body"]))
+            }
+        }
+    }
+
+    public func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE hook_events SET handled_at = ?, outcome = ?, run_id = ? WHERE id = ?", arguments: [millis(at), outcome, runID, id])
+        }
+    }
+
+    public func hookEventOutcome(_ id: Int64) async throws -> (outcome: String, runID: String?)? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT outcome, run_id FROM hook_events WHERE id = ? AND handled_at IS NOT NULL", arguments: [id])
+                .map { ($0["outcome"], $0["run_id"]) }
+        }
+    }
+
+    public func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT run_id, effective FROM hook_leavers WHERE source = ? AND employee = ?", arguments: [source, employee])
+                .map { ($0["run_id"], $0["effective"]) }
+        }
+    }
+
+    public func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO hook_leavers (source, employee, run_id, effective) VALUES (?, ?, ?, ?)
+                ON CONFLICT (source, employee) DO UPDATE SET run_id = excluded.run_id, effective = excluded.effective
+                """, arguments: [source, employee, runID, effective])
+        }
+    }
+}
