@@ -50,3 +50,23 @@ public enum JournalText {
         }
     }
 }
+
+/// One journal entry as `history --format json` prints it.
+public struct HistoryLine: Encodable, Sendable {
+    public var sequence: Int
+    public var at: String
+    public var type: String
+    public var instance: String?
+    /// The entry as `history` prints it in text.
+    public var text: String
+    public var event: RunEvent
+
+    public init(_ entry: JournalEntry) {
+        sequence = entry.sequence
+        at = DateText.iso8601(entry.at, fractionalSeconds: true)
+        type = entry.event.typeName
+        instance = entry.event.instance?.description
+        text = JournalText.describe(entry, everything: true) ?? entry.event.typeName
+        event = entry.event
+    }
+}

@@ -1,12 +1,32 @@
 import Foundation
 
-/// Where `offboard serve` listens and what it serves.
+/// Where `offboard serve` listens and how.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// A PEM certificate chain and private key: the server speaks TLS itself.
+    public var tls: (certificate: String, key: String)?
+    /// Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
+    public var insecureHTTP: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, tls: (certificate: String, key: String)? = nil, insecureHTTP: Bool = false) {
         self.host = host
         self.port = port
+        self.tls = tls
+        self.insecureHTTP = insecureHTTP
+    }
+
+    /// True for addresses only this machine reaches.
+    public var isLoopback: Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+    }
+
+    /// Why the server must not start as configured, or nil.
+    public var refusal: String? {
+        if !isLoopback && tls == nil && !insecureHTTP {
+            return "refusing to serve plain HTTP on \(host), which other machines reach: give --tls-certificate and --tls-key, "
+                + "or --insecure-http when a TLS-terminating proxy is in front"
+        }
+        return nil
     }
 }

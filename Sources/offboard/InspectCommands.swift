@@ -140,24 +140,4 @@ extension Offboard {
     }
 }
 
-/// One journal entry as `history --format json` prints it.
-struct HistoryLine: Encodable {
-    var sequence: Int
-    var at: String
-    var type: String
-    var instance: String?
-    /// The entry as `history` prints it in text.
-    var text: String
-    var event: RunEvent
-
-    init(_ entry: JournalEntry) {
-        sequence = entry.sequence
-        at = DateText.iso8601(entry.at, fractionalSeconds: true)
-        type = entry.event.typeName
-        instance = entry.event.instance?.description
-        text = JournalText.describe(entry, everything: true) ?? entry.event.typeName
-        event = entry.event
-    }
-}
-
 extension RunState: ExpressibleByArgument {}

@@ -52,24 +52,19 @@ extension Offboard {
                 Output.error("error: run \(run) has already been reversed")
                 throw ExitCodes.invalid
             }
-            let registry = try HandlerSetup.registryOrExit()
-            let core = try RunCore.replaying(stored, playbook: try await PinnedPlaybooks(catalog: registry).playbook(for: stored))
-            let planned = core.plannedCompensations(at: clock.now())
-            Output.text("Reversal of run \(run) (\(stored.summary.playbookName) v\(stored.summary.playbookVersion), \(stored.summary.state.rawValue)), newest first:")
-            for (index, compensation) in planned.enumerated() {
-                var line = "  \(index + 1). undo \(compensation.undoes)  (\(compensation.uses))"
-                if let problem = compensation.problem {
+            let preview = try await ReversalPreview.make(stored, registry: try HandlerSetup.registryOrExit(), now: clock.now())
+            Output.text("Reversal of run \(run) (\(preview.playbook) v\(preview.playbookVersion), \(preview.state.rawValue)), newest first:")
+            for (index, undo) in preview.undo.enumerated() {
+                var line = "  \(index + 1). undo \(undo.undoes)  (\(undo.uses))"
+                if let problem = undo.problem {
                     line += ": cannot be prepared: \(problem)"
-                } else if let handler = registry.handler(for: compensation.uses) {
-                    let request = HandlerPlanRequest(stepID: RunCore.undoPrefix + compensation.undoes.step, item: compensation.undoes.item,
-                                                     parameters: compensation.parameters, now: clock.now())
-                    if let preview = try? await handler.plan(request) { line += ": \(preview.summary)" }
+                } else if let summary = undo.summary {
+                    line += ": \(summary)"
                 }
                 Output.text(line)
             }
-            if planned.isEmpty { Output.text("  nothing: no step that succeeded declares compensate:") }
-            let permanent = core.reversalCandidates().permanent
-            if !permanent.isEmpty { Output.text("Stays done (no compensate:): \(permanent.joined(separator: ", "))") }
+            if preview.undo.isEmpty { Output.text("  nothing: no step that succeeded declares compensate:") }
+            if !preview.staysDone.isEmpty { Output.text("Stays done (no compensate:): \(preview.staysDone.joined(separator: ", "))") }
             if dryRun { return }
             let submission = RequestSubmission(database: database, secrets: secrets, clock: clock)
             let state = try await submission.submit(RunRequest(runID: run, kind: .reverse, reason: reason, requestedBy: actor.name,

@@ -1,0 +1,92 @@
+import Engine
+import Foundation
+import Playbook
+
+/// The named playbooks a server offers: only names in the workflows directory, never a path, so a caller
+/// cannot make it read any other file.
+public struct PlaybookCatalog: Sendable {
+    public let directory: String
+    public let registry: HandlerRegistry
+    public let limits: YAMLLimits
+
+    public init(directory: String, registry: HandlerRegistry, limits: YAMLLimits = .default) {
+        self.directory = directory
+        self.registry = registry
+        self.limits = limits
+    }
+
+    /// Why a named playbook is not available.
+    public enum Failure: Error, Sendable {
+        /// No playbook of that name (the message suggests the closest name).
+        case notFound(String)
+        /// The file exists and does not load; the diagnostics say why.
+        case invalid(name: String, diagnostics: [Diagnostic])
+    }
+
+    /// The playbook named `name` (letters, digits, '-', '_' and '.', not starting with '.').
+    public func playbook(named name: String) throws(Failure) -> Playbook {
+        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+        guard allowed, !name.isEmpty, name.count <= 128, !name.hasPrefix("."), !name.hasSuffix(".yaml"), !name.hasSuffix(".yml") else {
+            throw .notFound("'\(SafeText.terminal(name))' is not a playbook name (letters, digits, '-', '_' and '.')")
+        }
+        let path: String
+        do {
+            path = try PlaybookLocator(workflowsDirectory: directory).path(for: name)
+        } catch {
+            throw .notFound(error.description)
+        }
+        let result = PlaybookLoader(catalog: registry, limits: limits, root: URL(fileURLWithPath: directory)).load(path: path)
+        guard let playbook = result.playbook else { throw .invalid(name: name, diagnostics: result.diagnostics) }
+        return playbook
+    }
+
+    /// The names on offer.
+    public var names: [String] { PlaybookLocator(workflowsDirectory: directory).availableNames() }
+}
+
+/// A leaver's record bound to a playbook's inputs, with every problem named by its field.
+public enum LeaverRecord {
+    /// One problem with a record: the input it is about (when one is), where, and what.
+    public struct Problem: Sendable, Hashable, Codable {
+        public var field: String?
+        public var line: Int?
+        public var column: Int?
+        public var severity: String
+        public var message: String
+    }
+
+    /// Binds `record` (a mapping composed from the caller's bytes) to `playbook`'s inputs; throws every problem.
+    public static func bind(_ record: YAMLNode?, to playbook: Playbook, now: Date) throws(DiagnosticsError) -> BoundInputs {
+        try InputBinder.bind(playbook, record: record, overrides: [], now: now)
+    }
+
+    /// `message` with every value the caller gave (quoted, as diagnostics quote them) replaced by ⟪its field⟫: a problem names
+    /// fields and never echoes what they hold, which may be personal ("got ⟪leave_at⟫", not the text sent).
+    static func withoutValues(_ message: String, of pairs: [YAMLPair]) -> String {
+        var text = message
+        let values = pairs.compactMap { pair in pair.value.scalar.map { (pair.name, $0.text) } }.filter { !$0.1.isEmpty }
+        for (name, value) in values.sorted(by: { $0.1.count > $1.1.count }) {
+            text = text.replacingOccurrences(of: "'\(value)'", with: "⟪\(name)⟫")
+        }
+        return text
+    }
+
+    /// The problems of `diagnostics`, each with the input field it points into when it points into one of `record`'s fields.
+    public static func problems(_ diagnostics: [Diagnostic], record: YAMLNode?, playbook: Playbook?) -> [Problem] {
+        let pairs = record?.mapping ?? []
+        let inputNames = Set(playbook?.inputs.map(\.name) ?? [])
+        return diagnostics.map { diagnostic in
+            var field: String?
+            if let location = diagnostic.location {
+                field = pairs.first { $0.key.location == location || $0.value.location == location }?.name
+            }
+            if field == nil {
+                // "missing required input 'email' (email)": the name is the first quoted word that is an input.
+                field = diagnostic.message.split(separator: "'").enumerated().first { $0.offset % 2 == 1 && inputNames.contains(String($0.element)) }
+                    .map { String($0.element) }
+            }
+            return Problem(field: field, line: diagnostic.location?.line, column: diagnostic.location?.column,
+                           severity: diagnostic.severity.rawValue, message: withoutValues(diagnostic.message, of: pairs))
+        }
+    }
+}

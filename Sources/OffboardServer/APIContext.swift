@@ -1,0 +1,85 @@
+import Engine
+import Foundation
+import Hummingbird
+import OffboardRuntime
+import Playbook
+
+/// Each request's context: Hummingbird's, a body limit, and who the bearer token says is calling.
+public struct APIRequestContext: RequestContext {
+    /// The largest request body accepted (a bulk import included), in bytes.
+    public static let bodyLimit = 4 << 20
+
+    public var coreContext: CoreRequestContextStorage
+    public var caller: Caller?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    public var maxUploadSize: Int { Self.bodyLimit }
+}
+
+/// The authenticated caller: the token (its name is the actor of every change it makes) and its role.
+public struct Caller: Sendable {
+    public var token: APIToken
+    public var role: APIRole
+
+    /// The name changes are journaled with: `api:<token name>`.
+    public var actor: String { token.name }
+}
+
+/// JSON as the API writes it: sorted keys, no escaped slashes.
+enum APIJSON {
+    static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(DateText.iso8601(date, fractionalSeconds: true))
+        }
+        return try encoder.encode(value)
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encode(value))))
+    }
+
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType, .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Decodes a JSON body into `T`; a malformed body is a 400 problem naming the field, never echoing a value.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: APIRequestContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw Problem.badRequest(describe(error))
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the body" : "'" + keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is required"
+        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) must be \(readable(type))"
+        case .valueNotFound(let type, let context): return "\(path(context.codingPath)) must be \(readable(type)), not null"
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context.codingPath)) is not valid"
+        @unknown default: return "the body does not match the request's schema"
+        }
+    }
+
+    private static func readable(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Double.Type: "a number"
+        default: "an object or list of the documented shape"
+        }
+    }
+}

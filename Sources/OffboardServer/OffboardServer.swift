@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import OffboardRuntime
+import ServiceLifecycle
+import UnixSignals
+
+/// `offboard serve`: the HTTP API and the worker in one process, one service group. SIGTERM stops taking
+/// requests first, then the worker (attempts in flight end and resume with the same idempotency key), losing nothing.
+public struct OffboardServer: Sendable {
+    public let runtime: ServerRuntime
+    public let configuration: ServerConfiguration
+
+    public init(runtime: ServerRuntime, configuration: ServerConfiguration) {
+        self.runtime = runtime
+        self.configuration = configuration
+    }
+
+    /// The router: every route of the table behind the gatekeeper, errors as problems.
+    public func router() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.register(runtime.routes, gatekeeper: Gatekeeper(tokens: runtime.tokens))
+        return router
+    }
+
+    /// The application; `onRunning` hears the port it listens on (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let address = ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "offboard")
+        let server: HTTPServerBuilder
+        if let tls = configuration.tls {
+            let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+        } else {
+            server = .http1()
+        }
+        return Application(router: router(), server: server, configuration: address,
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+                           logger: runtime.logger)
+    }
+
+    /// Runs the server and the worker (and `extra` services, such as retention) until SIGTERM or SIGINT.
+    public func run(extra: [any Service] = [], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = try application(onRunning: onRunning)
+        // Shut down in reverse: the HTTP server stops taking requests first, then the worker and the rest.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = extra.map { .init(service: $0) }
+            + [.init(service: WorkerService(worker: runtime.worker)), .init(service: app)]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                                          logger: runtime.logger))
+        try await group.run()
+    }
+}

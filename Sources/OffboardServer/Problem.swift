@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import OffboardRuntime
+
+/// An RFC 9457 problem: what went wrong, as `application/problem+json`. It never carries a secret, a stack trace
+/// or a personal field: the detail is written by offboard, and record problems name fields, not their values.
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    /// A short slug: the problem's `type` is `urn:offboard:problem:<slug>`.
+    public var slug: String
+    public var title: String
+    public var detail: String?
+    /// Field-by-field problems with a leaver record or a request body.
+    public var errors: [LeaverRecord.Problem]?
+    /// The run the problem is about, when there is one.
+    public var run: String?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String? = nil,
+                errors: [LeaverRecord.Problem]? = nil, run: String? = nil) {
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.run = run
+    }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String?
+        var instance: String?
+        var errors: [LeaverRecord.Problem]?
+        var run: String?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(type: "urn:offboard:problem:\(slug)", title: title, status: Int(status.code), detail: detail,
+                        instance: request.uri.path, errors: errors, run: run)
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try APIJSON.encode(body))))
+    }
+
+    static func notFound(_ detail: String) -> Problem { Problem(.notFound, "not-found", "Not found", detail: detail) }
+    static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "bad-request", "The request is malformed", detail: detail) }
+    static func conflict(_ detail: String, run: String? = nil) -> Problem { Problem(.conflict, "refused", "The run refuses this now", detail: detail, run: run) }
+    static func unprocessable(_ detail: String, errors: [LeaverRecord.Problem]? = nil, run: String? = nil) -> Problem {
+        Problem(.unprocessableContent, "invalid-input", "The values given are not valid", detail: detail, errors: errors, run: run)
+    }
+}
+
+/// Turns whatever a handler throws into a problem: ours as they are, Hummingbird's by their status (with its
+/// message only for client errors it wrote itself), anything else as a bare 500 that says nothing of the error
+/// (it is logged, scrubbed, on the server).
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let status = error.status
+            var problem = Problem(status, status == .notFound ? "not-found" : "http-\(status.code)", status.reasonPhrase)
+            if status == .notFound { problem.detail = "no route \(request.method.rawValue) \(request.uri.path)" }
+            if status == .contentTooLarge { problem.detail = "the request body is larger than the limit of \(APIRequestContext.bodyLimit) bytes" }
+            problem.headers = error.headers
+            problem.headers[.contentType] = nil
+            return try problem.response(from: request, context: context)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            context.logger.error("request \(request.method.rawValue) \(request.uri.path) failed: \(String(describing: type(of: error)))")
+            return try Problem(.internalServerError, "internal", "The server could not complete the request",
+                               detail: "the error is logged on the server").response(from: request, context: context)
+        }
+    }
+}

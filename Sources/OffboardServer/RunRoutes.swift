@@ -1,0 +1,68 @@
+import Engine
+import Foundation
+import Hummingbird
+import OffboardRuntime
+import Playbook
+
+/// Reading runs: the list (with filters), one run's status, its history.
+extension ServerRuntime {
+    func listRunsRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        var state: RunState?
+        if let text = query.get("state") {
+            guard let parsed = RunState(rawValue: text) else {
+                throw Problem.badRequest("state must be one of \(RunState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            state = parsed
+        }
+        let limit = try query.get("limit").map { text -> Int in
+            guard let value = Int(text), (1...1000).contains(value) else { throw Problem.badRequest("limit must be a whole number from 1 to 1000") }
+            return value
+        } ?? 100
+        let overdue = try Self.flag(query.get("overdue"), name: "overdue")
+        let playbook = query.get("playbook"), leaver = query.get("leaver")
+        let needsRuns = overdue || leaver != nil
+        var runs: [RunResource] = []
+        for summary in try await store.listRuns(state: state, limit: needsRuns || playbook != nil ? Int(Int32.max) : limit) {
+            if runs.count >= limit { break }
+            if let playbook, summary.playbookName != playbook { continue }
+            if needsRuns {
+                guard let stored = try await store.loadRun(summary.id) else { continue }
+                if let leaver, !Self.isAbout(stored, leaver: leaver) { continue }
+                if overdue {
+                    let report = try? RunReport.make(stored, playbook: try await playbooks.playbook(for: stored))
+                    guard report?.steps.contains(where: \.overdue) == true else { continue }
+                }
+            }
+            runs.append(RunResource(summary))
+        }
+        return try APIJSON.response(Listing(items: runs))
+    }
+
+    /// True when the run's `employee_id` or `email` input is `leaver` (ignoring case).
+    static func isAbout(_ stored: StoredRun, leaver: String) -> Bool {
+        guard case .object(let inputs) = stored.inputs else { return false }
+        return ["employee_id", "email"].contains { name in
+            if case .string(let value)? = inputs[name] { return value.caseInsensitiveCompare(leaver) == .orderedSame }
+            return false
+        }
+    }
+
+    static func flag(_ text: String?, name: String) throws -> Bool {
+        switch text {
+        case nil, "false", "0": return false
+        case "true", "1": return true
+        default: throw Problem.badRequest("\(name) must be true or false")
+        }
+    }
+
+    func getRunRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let (stored, playbook, _) = try await replayed(try context.parameter("id"))
+        return try APIJSON.response(try RunReport.make(stored, playbook: playbook, removesAccess: removesAccess))
+    }
+
+    func historyRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let (stored, playbook, _) = try await replayed(try context.parameter("id"))
+        return try APIJSON.response(Listing(items: RunCore.revealedJournal(stored, playbook: playbook).map(HistoryLine.init)))
+    }
+}

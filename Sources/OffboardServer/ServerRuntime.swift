@@ -1,0 +1,47 @@
+import Engine
+import Foundation
+import Handlers
+import Logging
+import OffboardRuntime
+import Playbook
+
+/// What the routes share: the store, the handlers, the playbooks on offer, and the worker running in this process.
+public struct ServerRuntime: Sendable {
+    public let store: any ServiceStore
+    public let registry: HandlerRegistry
+    public let catalog: PlaybookCatalog
+    public let worker: Engine.Worker
+    public let secrets: any SecretResolver
+    public let clock: any EngineClock
+    public let tokens: TokenIssuer
+    public let logger: Logger
+    let playbooks: PinnedPlaybooks
+
+    public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Engine.Worker,
+                secrets: any SecretResolver, clock: any EngineClock, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.catalog = catalog
+        self.worker = worker
+        self.secrets = secrets
+        self.clock = clock
+        tokens = TokenIssuer(store: store)
+        self.logger = logger
+        playbooks = PinnedPlaybooks(catalog: registry)
+    }
+
+    /// The run, or a 404 problem.
+    func stored(_ id: String) async throws -> StoredRun {
+        guard id.count <= 100, let run = try await store.loadRun(id) else { throw Problem.notFound("no run \(SafeText.terminal(id))") }
+        return run
+    }
+
+    /// The run replayed, with its pinned playbook.
+    func replayed(_ id: String) async throws -> (stored: StoredRun, playbook: Playbook, core: RunCore) {
+        let stored = try await stored(id)
+        let playbook = try await playbooks.playbook(for: stored)
+        return (stored, playbook, try RunCore.replaying(stored, playbook: playbook))
+    }
+
+    func removesAccess(_ uses: String) -> Bool { registry.handler(for: uses)?.removesAccess ?? false }
+}

@@ -1,0 +1,94 @@
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import OffboardRuntime
+import Playbook
+
+/// Starting a leaver run, and its dry run, from a playbook name and a leaver record.
+extension ServerRuntime {
+    /// The body of a start or a plan: `{"playbook": NAME, "inputs": {…}}`, composed so problems carry line and column.
+    struct LeaverBody {
+        var playbook: Playbook
+        var record: YAMLNode?
+    }
+
+    func leaverBody(_ request: Request, context: APIRequestContext) async throws -> LeaverBody {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let composed = YAMLComposer.compose(Array(buffer.readableBytesView), file: "body")
+        guard let root = composed.root, !composed.diagnostics.containsErrors, let pairs = root.mapping else {
+            throw Problem.badRequest("the body must be a JSON object {\"playbook\": NAME, \"inputs\": {…}}")
+        }
+        for pair in pairs where !["playbook", "inputs"].contains(pair.name) {
+            throw Problem.badRequest("unknown field '\(SafeText.terminal(pair.name))': the body has playbook and inputs")
+        }
+        guard let name = root["playbook"]?.string else { throw Problem.badRequest("'playbook' (a playbook name) is required") }
+        let record = root["inputs"]
+        if let record, record.mapping == nil { throw Problem.badRequest("'inputs' must be an object of input values") }
+        return LeaverBody(playbook: try playbook(named: name), record: record)
+    }
+
+    func playbook(named name: String) throws -> Playbook {
+        do {
+            return try catalog.playbook(named: name)
+        } catch {
+            switch error {
+            case .notFound(let message): throw Problem.notFound(message)
+            case .invalid(let name, let diagnostics):
+                logger.error("playbook \(name) does not load: \(diagnostics.map(\.description).joined(separator: "; "))")
+                throw Problem(.internalServerError, "playbook-invalid", "The playbook does not load on this server",
+                              detail: "playbook \(name) has errors; `offboard validate` on the server shows them")
+            }
+        }
+    }
+
+    /// Binds the record, or a 422 problem naming each field.
+    func bind(_ body: LeaverBody, now: Date) throws -> BoundInputs {
+        do {
+            return try LeaverRecord.bind(body.record, to: body.playbook, now: now)
+        } catch {
+            let problems = LeaverRecord.problems(error.diagnostics, record: body.record, playbook: body.playbook)
+            throw Problem.unprocessable("the leaver record does not fit playbook \(body.playbook.name)", errors: problems)
+        }
+    }
+
+    func startRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let key = request.headers[.init("Idempotency-Key")!]
+        if let key, key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7e }) {
+            throw Problem.badRequest("Idempotency-Key must be 1–200 visible ASCII characters")
+        }
+        let body = try await leaverBody(request, context: context)
+        let inputs = try bind(body, now: clock.now())
+        let started = try await RunStarter(store: store, clock: clock).start(body.playbook, inputs: inputs, key: key, by: caller.actor)
+        let stored = try await stored(started.id)
+        if !started.created, let key {
+            if let difference = Self.difference(stored, body: body, inputs: inputs) {
+                throw Problem.unprocessable("Idempotency-Key '\(key)' was first used for run \(started.id) with a different \(difference)", run: started.id)
+            }
+        }
+        return try APIJSON.response(RunResource(stored.summary), status: started.created ? .created : .ok,
+                                    headers: [.location: "/v1/runs/\(started.id)"])
+    }
+
+    /// What differs between the run a key started and a repeat of it (nil when it is the same request); a value
+    /// given as `now` is the same request again, whatever time it binds to.
+    static func difference(_ stored: StoredRun, body: LeaverBody, inputs: BoundInputs) -> String? {
+        if stored.summary.playbookName != body.playbook.name { return "playbook" }
+        let repeated = InputBinder.json(inputs)
+        guard case .object(let now) = repeated, case .object(let first) = stored.inputs else { return nil }
+        for pair in body.record?.mapping ?? [] where pair.value.scalar?.text != "now" {
+            if now[pair.name] != first[pair.name] { return "value of '\(pair.name)'" }
+        }
+        return nil
+    }
+
+    func planRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let live = request.uri.queryParameters.get("live").map { $0 == "true" || $0 == "1" } ?? false
+        let body = try await leaverBody(request, context: context)
+        let now = clock.now()
+        let inputs = try bind(body, now: now)
+        let plan = await Planner(registry: registry, liveSecrets: live ? secrets : nil).plan(body.playbook, inputs: inputs, now: now)
+        return try APIJSON.response(plan)
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Logging
+import OffboardRuntime
+import OffboardServer
+import Playbook
+import ServiceLifecycle
+
+extension Offboard {
+    /// `offboard serve`: the HTTP API, with the worker in the same process.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the HTTP API that HR systems and people use, with a worker in the same process.",
+            discussion: """
+                Routes live under /v1 (the contract is openapi.yaml in the repository); /healthz and /readyz \
+                answer without a token. Every other route needs `Authorization: Bearer <token>` from \
+                `offboard token create`, with a role the route admits; changes are journaled with the token's \
+                name as the actor. `offboard worker` may run beside it on the same database.
+
+                Plain HTTP is served only on a loopback address unless --insecure-http says a TLS-terminating \
+                proxy is in front; give --tls-certificate and --tls-key to serve TLS itself. SIGTERM or SIGINT \
+                stops taking requests, then stops the worker: attempts in flight end and resume with the same \
+                idempotency key, nothing is lost. Each option also reads an environment variable (for a \
+                systemd EnvironmentFile): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
+                OFFBOARD_TLS_KEY, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION.
+
+                Examples:
+                  offboard serve
+                  offboard serve --host 0.0.0.0 --port 8443 --tls-certificate /etc/offboard/cert.pem --tls-key /etc/offboard/key.pem
+                  offboard serve --host 10.0.0.5 --insecure-http      # behind nginx terminating TLS
+
+                Exit codes: 0 stopped; 64 refused configuration (plain HTTP on a reachable address); \
+                69 the run database cannot be opened.
+                """
+        )
+
+        @Option(help: ArgumentHelp("Address to listen on (default: env OFFBOARD_HOST, else 127.0.0.1).", valueName: "address"))
+        var host: String?
+
+        @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one (default: env OFFBOARD_PORT, else 8080).", valueName: "port"))
+        var port: Int?
+
+        @Option(name: .customLong("tls-certificate"), help: ArgumentHelp("PEM certificate chain: serve TLS (default: env OFFBOARD_TLS_CERTIFICATE).", valueName: "file"))
+        var tlsCertificate: String?
+
+        @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key for --tls-certificate (default: env OFFBOARD_TLS_KEY).", valueName: "file"))
+        var tlsKey: String?
+
+        @Flag(name: .customLong("insecure-http"), help: "Serve plain HTTP on a non-loopback address (a TLS-terminating proxy is in front).")
+        var insecureHTTP = false
+
+        @Option(help: "Runs the worker drives at once.")
+        var concurrency = 32
+
+        @Option(help: ArgumentHelp("Purge the personal data of runs finished longer ago than this, at start and hourly (default: env OFFBOARD_RETENTION).",
+                                   valueName: "duration"))
+        var retention: String?
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var secrets: SecretOptions
+        @OptionGroup var options: PlaybookOptions
+
+        static func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+
+        var serverConfiguration: ServerConfiguration {
+            get throws {
+                let certificate = tlsCertificate ?? Self.environment("OFFBOARD_TLS_CERTIFICATE"), key = tlsKey ?? Self.environment("OFFBOARD_TLS_KEY")
+                if (certificate == nil) != (key == nil) { throw ValidationError("--tls-certificate and --tls-key go together") }
+                let portText = port.map(String.init) ?? Self.environment("OFFBOARD_PORT") ?? "8080"
+                guard let port = Int(portText), (0...65535).contains(port) else { throw ValidationError("the port must be 0–65535, not '\(portText)'") }
+                return ServerConfiguration(host: host ?? Self.environment("OFFBOARD_HOST") ?? "127.0.0.1", port: port,
+                                           tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
+            }
+        }
+
+        func validate() throws {
+            _ = try RetentionOption.period(retention)
+            guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+            if let refusal = try serverConfiguration.refusal { throw ValidationError(refusal) }
+        }
+
+        func run() async throws {
+            Logs.bootstrap(level: .info)
+            let configuration = try serverConfiguration
+            let database = try store.openServiceStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
+            let logger = Logger(label: "offboard.serve")
+            let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver, clock: clock,
+                                       configuration: WorkerConfiguration(concurrency: concurrency), logger: Logger(label: "offboard.worker"))
+            let runtime = ServerRuntime(store: database, registry: registry,
+                                        catalog: PlaybookCatalog(directory: options.workflowsDirectory, registry: registry, limits: options.limits),
+                                        worker: worker, secrets: secrets.resolver, clock: clock, logger: logger)
+            var extra: [any Service] = []
+            if let period = try RetentionOption.period(retention) {
+                extra.append(RetentionService(store: database, registry: registry, period: period, clock: clock))
+            }
+            let scheme = configuration.tls == nil ? "http" : "https"
+            try await OffboardServer(runtime: runtime, configuration: configuration).run(extra: extra) { port in
+                logger.notice("serving \(scheme)://\(configuration.host):\(port) (API under /v1), with a worker; database \(store.databasePath)")
+            }
+        }
+    }
+}
