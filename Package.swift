@@ -128,7 +128,8 @@ let package = Package(
         ),
         .testTarget(
             name: "OffboardCLITests",
-            dependencies: ["offboard", "Playbook", "Handlers", "Engine", "TestServerSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["offboard", "Playbook", "Handlers", "Engine", "OffboardRuntime", "OffboardServer", "SQLiteStore", "TestServerSupport",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),

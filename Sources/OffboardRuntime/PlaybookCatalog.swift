@@ -90,3 +90,24 @@ public enum LeaverRecord {
         }
     }
 }
+
+extension LeaverRecord {
+    /// `json` as a composed node (keys sorted), for a record that arrived as JSON that YAML does not read as it is
+    /// (control characters, surrogate-pair escapes): every node sits at `file`:1:1.
+    public static func node(from json: JSONValue, file: String) -> YAMLNode {
+        let here = SourceLocation(file: file, line: 1, column: 1)
+        func scalar(_ text: String, _ value: ScalarValue, _ style: YAMLScalar.Style = .plain) -> YAMLNode {
+            YAMLNode(.scalar(YAMLScalar(text: text, style: style, value: value, columnsMapOneToOne: false)), at: here)
+        }
+        switch json {
+        case .null: return scalar("null", .null)
+        case .bool(let value): return scalar(value ? "true" : "false", .bool(value))
+        case .int(let value): return scalar(String(value), .int(value))
+        case .number(let value): return scalar(String(value), .float(value))
+        case .string(let value): return scalar(value, .string(value), .doubleQuoted)
+        case .array(let items): return YAMLNode(.sequence(items.map { node(from: $0, file: file) }), at: here)
+        case .object(let fields):
+            return YAMLNode(.mapping(fields.sorted { $0.key < $1.key }.map { YAMLPair(key: scalar($0.key, .string($0.key), .doubleQuoted), value: node(from: $0.value, file: file)) }), at: here)
+        }
+    }
+}

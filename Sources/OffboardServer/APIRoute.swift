@@ -47,6 +47,9 @@ public struct APIRoute: Sendable {
         self.handler = handler
     }
 
+    /// The method's name (`GET`).
+    public var methodName: String { method.rawValue }
+
     /// The path as Hummingbird's router writes it (`/v1/runs/:id`).
     var routerPath: String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { part in

@@ -58,18 +58,38 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 /// message only for client errors it wrote itself), anything else as a bare 500 that says nothing of the error
 /// (it is logged, scrubbed, on the server).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The route table's paths and methods: a known path asked with another method is 405 with `Allow`, not 404.
+    let routes: [(method: HTTPRequest.Method, segments: [Substring])]
+
+    init(routes: [APIRoute]) {
+        self.routes = routes.map { ($0.method, $0.path.split(separator: "/")) }
+    }
+
+    func allowedMethods(_ path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        return routes.filter { route in
+            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }.map(\.method.rawValue)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
         } catch let error as HTTPError {
-            let status = error.status
+            var status = error.status
+            let allowed = status == .notFound ? allowedMethods(request.uri.path) : []
+            if !allowed.isEmpty { status = .methodNotAllowed }
             var problem = Problem(status, status == .notFound ? "not-found" : "http-\(status.code)", status.reasonPhrase)
             if status == .notFound { problem.detail = "no route \(request.method.rawValue) \(request.uri.path)" }
             if status == .contentTooLarge { problem.detail = "the request body is larger than the limit of \(APIRequestContext.bodyLimit) bytes" }
             problem.headers = error.headers
             problem.headers[.contentType] = nil
+            if !allowed.isEmpty {
+                problem.detail = "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method.rawValue)"
+                problem.headers[.allow] = allowed.joined(separator: ", ")
+            }
             return try problem.response(from: request, context: context)
         } catch is CancellationError {
             throw CancellationError()

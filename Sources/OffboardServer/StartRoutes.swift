@@ -14,9 +14,15 @@ extension ServerRuntime {
     }
 
     func leaverBody(_ request: Request, context: APIRequestContext) async throws -> LeaverBody {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let composed = YAMLComposer.compose(Array(buffer.readableBytesView), file: "body")
-        guard let root = composed.root, !composed.diagnostics.containsErrors, let pairs = root.mapping else {
+        let bytes = Array(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        // JSON by JSON's rules first (YAML reads JSON, but not every escape: a surrogate pair such as \ud83d\ude00);
+        // then composed, from the bytes sent when YAML reads them, so problems carry their line and column.
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), case .object = json else {
+            throw Problem.badRequest("the body must be a JSON object {\"playbook\": NAME, \"inputs\": {…}}")
+        }
+        let composed = YAMLComposer.compose(bytes, file: "body")
+        let read = composed.diagnostics.containsErrors ? nil : composed.root
+        guard let root = read ?? Optional(LeaverRecord.node(from: json, file: "body")), let pairs = root.mapping else {
             throw Problem.badRequest("the body must be a JSON object {\"playbook\": NAME, \"inputs\": {…}}")
         }
         for pair in pairs where !["playbook", "inputs"].contains(pair.name) {

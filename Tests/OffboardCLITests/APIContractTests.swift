@@ -1,0 +1,75 @@
+import Engine
+import Foundation
+import Handlers
+import Logging
+import OffboardRuntime
+import OffboardServer
+import Playbook
+import SQLiteStore
+import Testing
+
+/// The OpenAPI document (openapi.yaml) and the server's route table say the same: every path, method, operation
+/// id and the roles each admits, in both directions.
+@Suite struct APIContractTests {
+    /// One operation as either side states it.
+    struct Operation: Hashable, CustomStringConvertible {
+        var method: String
+        var path: String
+        var operationID: String
+        var roles: [String]
+        var open: Bool
+        var description: String { "\(method) \(path) \(operationID) roles=\(roles) open=\(open)" }
+    }
+
+    static func documentOperations() throws -> Set<Operation> {
+        let path = "\(CLI.repositoryRoot)/openapi.yaml"
+        let composed = YAMLComposer.compose(Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path)
+        try #require(!composed.diagnostics.containsErrors, "\(composed.diagnostics)")
+        let root = try #require(composed.root)
+        #expect(root["openapi"]?.string == "3.1.0")
+        var operations: Set<Operation> = []
+        for pathPair in root["paths"]?.mapping ?? [] {
+            for methodPair in pathPair.value.mapping ?? [] where ["get", "post", "put", "patch", "delete"].contains(methodPair.name) {
+                let operation = methodPair.value
+                let roles = (operation["x-roles"]?.sequence ?? []).compactMap(\.string).sorted()
+                let open = operation["security"]?.sequence?.isEmpty == true
+                operations.insert(Operation(method: methodPair.name.uppercased(), path: pathPair.name,
+                                            operationID: operation["operationId"]?.string ?? "", roles: roles, open: open))
+            }
+        }
+        return operations
+    }
+
+    static func runtime() throws -> ServerRuntime {
+        let directory = NSTemporaryDirectory() + "offboard-contract-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try SQLiteRunStore(path: "\(directory)/runs.sqlite"), registry = BuiltInHandlers.registry()
+        return ServerRuntime(store: store, registry: registry, catalog: PlaybookCatalog(directory: "\(CLI.repositoryRoot)/Workflows", registry: registry),
+                             worker: Engine.Worker(store: store, registry: registry), secrets: EnvironmentSecretResolver(), clock: SystemClock(),
+                             logger: Logger(label: "test"))
+    }
+
+    static func tableOperations() throws -> Set<Operation> {
+        Set(try runtime().routes.map { route in
+            var roles: [String] = [], open = false
+            switch route.access {
+            case .open: open = true
+            case .signed: break
+            case .roles(let kinds): roles = kinds.map(\.rawValue).sorted()
+            }
+            return Operation(method: route.methodName, path: route.path, operationID: route.operationID, roles: roles, open: open)
+        })
+    }
+
+    @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsServed() throws {
+        let document = try Self.documentOperations(), table = try Self.tableOperations()
+        #expect(document.count >= 20, "the document lists \(document.count) operations")
+        for missing in table.subtracting(document).sorted(by: { $0.description < $1.description }) {
+            Issue.record("served but not documented as such: \(missing)")
+        }
+        for missing in document.subtracting(table).sorted(by: { $0.description < $1.description }) {
+            Issue.record("documented but not served as such: \(missing)")
+        }
+        #expect(Set(document.map(\.operationID)).count == document.count, "operation ids are unique")
+    }
+}
