@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Every route × every role over real HTTP: a role a route admits gets a 2xx for a valid request, any other role
+/// 403, no token, a wrong token and a revoked token 401. The route list is the document's (APIContractTests
+/// proves it is the server's).
+@Suite(.serialized) struct RouteRoleMatrixTests {
+    static let playbooks = [
+        "matrix": """
+            playbook: matrix
+            version: 1
+            inputs:
+              employee_id: { type: string }
+              leave_at: { type: datetime }
+            steps:
+              - id: collect
+                uses: task
+                with:
+                  assignee: it
+                  title: "Collect the laptop of {{ inputs.employee_id }}"
+                  evidence: [{ name: condition, type: enum, values: [good, missing] }]
+              - id: sign-off
+                uses: task
+                with:
+                  assignee: facilities
+                  title: "Sign the shredding certificate off"
+                  approvals: { required: 1, approvers: [ops, it] }
+            """,
+        "failing": """
+            playbook: failing
+            version: 1
+            inputs:
+              employee_id: { type: string }
+            steps:
+              - { id: broken, uses: command, retry: 1, with: { argv: [/bin/false] } }
+            """,
+    ]
+
+    static let roles = ["hr": "hr", "operator": "ops", "task:it": "it", "auditor": "audit", "admin": "admin"]
+
+    /// A server with a token per role, and a way to make runs in a given state.
+    struct Fixture {
+        let server: ServeProcess
+        let tokens: [String: String]
+        let operatorToken: String
+
+        init() async throws {
+            let directory = NSTemporaryDirectory() + "offboard-matrix-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
+            for (name, text) in RouteRoleMatrixTests.playbooks { try text.write(toFile: "\(directory)/workflows/\(name).yaml", atomically: true, encoding: .utf8) }
+            server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows"], directory: directory)
+            var tokens: [String: String] = [:]
+            for (role, name) in RouteRoleMatrixTests.roles { tokens[role] = try server.token(role: role, name: name) }
+            self.tokens = tokens
+            operatorToken = tokens["operator"]!
+        }
+
+        /// A new matrix run whose two tasks are open.
+        func runWithOpenTasks() async throws -> String {
+            let started = try await server.request(.POST, "/v1/runs", token: operatorToken,
+                                                   json: ["playbook": "matrix", "inputs": ["employee_id": "E\(Int.random(in: 1000...9999))", "leave_at": "2030-01-01T09:00:00Z"]])
+            try #require(started.status == 201, "\(started.text)")
+            let id = try #require(started.json["id"] as? String)
+            try await waitFor(id) { steps in steps.filter { $0["state"] as? String == "awaiting-person" }.count == 2 }
+            return id
+        }
+
+        /// A run of `failing` once it has failed.
+        func failedRun() async throws -> String {
+            let started = try await server.request(.POST, "/v1/runs", token: operatorToken, json: ["playbook": "failing", "inputs": ["employee_id": "E1"]])
+            let id = try #require(started.json["id"] as? String, "\(started.text)")
+            try await waitFor(id, state: "failed") { _ in true }
+            return id
+        }
+
+        func waitFor(_ id: String, state: String? = nil, _ condition: ([[String: Any]]) -> Bool) async throws {
+            for _ in 0..<400 {
+                let run = try await server.request(.GET, "/v1/runs/\(id)", token: operatorToken).json
+                if state == nil || run["state"] as? String == state, condition(run["steps"] as? [[String: Any]] ?? []) { return }
+                try await Task.sleep(nanoseconds: 25_000_000)
+            }
+            Issue.record("run \(id) never got there: \(try await server.request(.GET, "/v1/runs/\(id)", token: operatorToken).text)")
+        }
+    }
+
+    /// A valid request for one operation, made fresh for each admitted role when it changes something.
+    struct Call {
+        var method: HTTPMethod
+        var path: String
+        var json: Any?
+    }
+
+    static func call(_ operation: APIContractTests.Operation, fixture: Fixture, shared: String) async throws -> Call {
+        let method = HTTPMethod(rawValue: operation.method)
+        let leaver: [String: Any] = ["playbook": "matrix", "inputs": ["employee_id": "E\(Int.random(in: 1000...9999))", "leave_at": "2030-01-01T09:00:00Z"]]
+        switch operation.operationID {
+        case "startRun", "planRun": return Call(method: method, path: operation.path, json: leaver)
+        case "cancelRun": return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/cancel", json: ["reason": "withdrawn"])
+        case "rescheduleRun":
+            return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/reschedule",
+                        json: ["set": ["leave_at": "2030-02-01T09:00:00Z"], "reason": "notice extended"])
+        case "reverseRun": return Call(method: method, path: "/v1/runs/\(shared)/reverse", json: ["dry_run": true])
+        case "retryRun": return Call(method: method, path: "/v1/runs/\(try await fixture.failedRun())/retry", json: [String: Any]())
+        case "completeTask":
+            return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/complete", json: ["evidence": ["condition": "good"]])
+        case "approveTask":
+            let id = try await fixture.runWithOpenTasks()
+            let completed = try CLI.run(["complete", id, "sign-off", "--by", "facilities:sam"], environment: fixture.server.environment)
+            try #require(completed.status == 0, "\(completed.stderr)")
+            return Call(method: method, path: "/v1/runs/\(id)/tasks/sign-off/approve", json: [String: Any]())
+        case "rejectTask": return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/reject", json: ["reason": "not ours"])
+        case "createToken": return Call(method: method, path: operation.path, json: ["name": "made-\(UUID().uuidString.prefix(8))", "role": "auditor"])
+        case "revokeToken":
+            let name = "spare-\(UUID().uuidString.prefix(8))"
+            _ = try fixture.server.token(role: "auditor", name: String(name))
+            return Call(method: method, path: "/v1/tokens/\(name)")
+        default:
+            return Call(method: method, path: operation.path.replacingOccurrences(of: "{id}", with: shared), json: operation.method == "POST" ? [String: Any]() : nil)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func everyRouteAdmitsExactlyItsRoles() async throws {
+        let fixture = try await Fixture()
+        defer { fixture.server.stop() }
+        let shared = try await fixture.runWithOpenTasks()
+        let revoked = try fixture.server.token(role: "operator", name: "gone")
+        #expect(try CLI.run(["token", "revoke", "gone"], environment: fixture.server.environment).status == 0)
+        let operations = try APIContractTests.documentOperations().sorted { $0.description < $1.description }
+        var checked = 0
+        for operation in operations {
+            for (role, token) in fixture.tokens.sorted(by: { $0.key < $1.key }) {
+                let kind = role.hasPrefix("task:") ? "task" : role
+                let admitted = operation.open || operation.roles.contains(kind)
+                // A refused role is turned away before anything is looked up, so it needs no fresh run.
+                let call = admitted ? try await Self.call(operation, fixture: fixture, shared: shared)
+                    : Call(method: HTTPMethod(rawValue: operation.method), path: operation.path.replacingOccurrences(of: "{id}", with: shared)
+                        .replacingOccurrences(of: "{step}", with: "collect").replacingOccurrences(of: "{name}", with: "x"), json: [String: Any]())
+                let answer = try await fixture.server.request(call.method, call.path, token: token, json: call.json)
+                if admitted {
+                    #expect((200..<300).contains(answer.status), "\(operation.operationID) as \(role): \(answer.status) \(answer.text)")
+                } else {
+                    #expect(answer.status == 403, "\(operation.operationID) as \(role): \(answer.status) \(answer.text)")
+                    #expect(answer.headers["content-type"] == "application/problem+json")
+                }
+                checked += 1
+            }
+            if !operation.open {
+                let path = operation.path.replacingOccurrences(of: "{id}", with: shared).replacingOccurrences(of: "{step}", with: "collect")
+                    .replacingOccurrences(of: "{name}", with: "x")
+                for (label, token) in [("no token", nil), ("a wrong token", "obt_not-a-token"), ("a revoked token", revoked)] as [(String, String?)] {
+                    let answer = try await fixture.server.request(HTTPMethod(rawValue: operation.method), path, token: token, json: [String: Any]())
+                    #expect(answer.status == 401, "\(operation.operationID) with \(label): \(answer.status)")
+                    #expect(answer.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+                }
+            }
+        }
+        #expect(checked == operations.count * fixture.tokens.count)
+        // Changes made through the API name the token as the actor.
+        let history = try await fixture.server.request(.GET, "/v1/runs/\(shared)/history", token: fixture.operatorToken)
+        #expect(history.items.first?["text"] as? String == "run started")
+        let run = try await fixture.server.request(.GET, "/v1/runs/\(shared)", token: fixture.operatorToken).json
+        #expect(run["created_by"] as? String == "ops")
+    }
+}
