@@ -36,6 +36,10 @@ if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
     echo "setup: installing Python jsonschema" >&2
     python3 -m pip install --quiet jsonschema 2>/dev/null || apt_install python3-jsonschema
   fi
+  if ! command -v schemathesis >/dev/null 2>&1; then
+    echo "setup: installing schemathesis (PyPI), for the API contract run" >&2
+    python3 -m pip install --quiet schemathesis
+  fi
   # Real servers for the handler tests (scripts/test-servers.sh): PostgreSQL, and a venv for scim2-server.
   if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
     echo "setup: installing postgresql" >&2

@@ -33,3 +33,9 @@ source "$servers/env"
 
 echo "==> swift test" >&2
 swift test --skip-build "$@"
+
+# The API against its OpenAPI document, as every role (scripts/schemathesis.sh).
+if [ "$#" -eq 0 ]; then
+  echo "==> schemathesis against offboard serve" >&2
+  scripts/schemathesis.sh
+fi

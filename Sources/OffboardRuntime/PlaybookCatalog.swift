@@ -75,17 +75,21 @@ public enum LeaverRecord {
     public static func problems(_ diagnostics: [Diagnostic], record: YAMLNode?, playbook: Playbook?) -> [Problem] {
         let pairs = record?.mapping ?? []
         let inputNames = Set(playbook?.inputs.map(\.name) ?? [])
+        // A record rebuilt from JSON (`node(from:)`) has every node at 1:1: places then say nothing.
+        let placed = Set(pairs.map(\.key.location)).count == pairs.count
         return diagnostics.map { diagnostic in
             var field: String?
-            if let location = diagnostic.location {
+            if placed, let location = diagnostic.location {
                 field = pairs.first { $0.key.location == location || $0.value.location == location }?.name
             }
             if field == nil {
-                // "missing required input 'email' (email)": the name is the first quoted word that is an input.
-                field = diagnostic.message.split(separator: "'").enumerated().first { $0.offset % 2 == 1 && inputNames.contains(String($0.element)) }
+                // "missing required input 'email' (email)", "field 'x' is not an input": the first quoted word that
+                // is an input or a field of the record.
+                let names = inputNames.union(pairs.map(\.name))
+                field = diagnostic.message.split(separator: "'").enumerated().first { $0.offset % 2 == 1 && names.contains(String($0.element)) }
                     .map { String($0.element) }
             }
-            return Problem(field: field, line: diagnostic.location?.line, column: diagnostic.location?.column,
+            return Problem(field: field, line: placed ? diagnostic.location?.line : nil, column: placed ? diagnostic.location?.column : nil,
                            severity: diagnostic.severity.rawValue, message: withoutValues(diagnostic.message, of: pairs))
         }
     }
