@@ -30,6 +30,8 @@ extension ServerRuntime {
             APIRoute(.post, "/v1/runs/{id}/tasks/{step}/complete", "completeTask", taskActors, taskActionRoute(.complete)),
             APIRoute(.post, "/v1/runs/{id}/tasks/{step}/approve", "approveTask", taskActors, taskActionRoute(.approve)),
             APIRoute(.post, "/v1/runs/{id}/tasks/{step}/reject", "rejectTask", taskActors, taskActionRoute(.reject)),
+            APIRoute(.post, "/v1/hooks/{source}", "receiveHook", .signed, hookRoute),
+            APIRoute(.get, "/v1/hooks/{source}/events/{id}", "getHookEvent", starters, hookEventRoute),
             APIRoute(.get, "/v1/tokens", "listTokens", .roles([.admin]), listTokensRoute),
             APIRoute(.post, "/v1/tokens", "createToken", .roles([.admin]), createTokenRoute),
             APIRoute(.delete, "/v1/tokens/{name}", "revokeToken", .roles([.admin]), revokeTokenRoute),

@@ -49,7 +49,7 @@ public struct OffboardServer: Sendable {
         let app = try application(onRunning: onRunning)
         // Shut down in reverse: the HTTP server stops taking requests first, then the worker and the rest.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = extra.map { .init(service: $0) }
-            + [.init(service: WorkerService(worker: runtime.worker)), .init(service: app)]
+            + [.init(service: WorkerService(worker: runtime.worker)), .init(service: runtime.hookService), .init(service: app)]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                                           logger: runtime.logger))
         try await group.run()

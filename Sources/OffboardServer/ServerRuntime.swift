@@ -15,10 +15,15 @@ public struct ServerRuntime: Sendable {
     public let clock: any EngineClock
     public let tokens: TokenIssuer
     public let logger: Logger
+    /// The HR hook sources, by name, and the service that acts on their recorded events.
+    public let hooks: [String: HookMapping]
+    public let hookService: HookService
     let playbooks: PinnedPlaybooks
 
     public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Engine.Worker,
-                secrets: any SecretResolver, clock: any EngineClock, logger: Logger) {
+                secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = []) {
+        self.hooks = Dictionary(hooks.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
+        hookService = HookService(processor: HookProcessor(store: store, mappings: hooks, catalog: catalog, worker: worker, clock: clock))
         self.store = store
         self.registry = registry
         self.catalog = catalog

@@ -60,10 +60,11 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
         }
     }
 
-    public func hookEventOutcome(_ id: Int64) async throws -> (outcome: String, runID: String?)? {
+    public func hookEventStatus(_ id: Int64) async throws -> HookEventStatus? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT outcome, run_id FROM hook_events WHERE id = ? AND handled_at IS NOT NULL", arguments: [id])
-                .map { ($0["outcome"], $0["run_id"]) }
+            try Row.fetchOne(db, sql: "SELECT id, source, received_at, outcome, run_id FROM hook_events WHERE id = ?", arguments: [id]).map { row in
+                HookEventStatus(id: row["id"], source: row["source"], receivedAt: dateFromMillis(row["received_at"]), outcome: row["outcome"], runID: row["run_id"])
+            }
         }
     }
 

@@ -23,14 +23,18 @@ extension Offboard {
                 stops taking requests, then stops the worker: attempts in flight end and resume with the same \
                 idempotency key, nothing is lost. Each option also reads an environment variable (for a \
                 systemd EnvironmentFile): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
-                OFFBOARD_TLS_KEY, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION.
+                OFFBOARD_TLS_KEY, OFFBOARD_HOOKS, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION.
+
+                HR systems post to /v1/hooks/<hook>, one *.hook.yaml mapping per source in --hooks: it names the \
+                verification scheme (bamboohr, hibob, deel, standard-webhooks, bearer), the shared secret and how \
+                an event becomes a leaver run. A delivery is verified, recorded, answered 202, then acted on.
 
                 Examples:
                   offboard serve
                   offboard serve --host 0.0.0.0 --port 8443 --tls-certificate /etc/offboard/cert.pem --tls-key /etc/offboard/key.pem
                   offboard serve --host 10.0.0.5 --insecure-http      # behind nginx terminating TLS
 
-                Exit codes: 0 stopped; 64 refused configuration (plain HTTP on a reachable address); \
+                Exit codes: 0 stopped; 1 a hook mapping has errors (printed as file:line:col); 64 refused configuration (plain HTTP on a reachable address); \
                 69 the run database cannot be opened.
                 """
         )
@@ -46,6 +50,10 @@ extension Offboard {
 
         @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key for --tls-certificate (default: env OFFBOARD_TLS_KEY).", valueName: "file"))
         var tlsKey: String?
+
+        @Option(help: ArgumentHelp("Directory of HR hook mappings, *.hook.yaml, served at /v1/hooks/<hook> (default: env OFFBOARD_HOOKS).",
+                                   valueName: "dir"))
+        var hooks: String?
 
         @Flag(name: .customLong("insecure-http"), help: "Serve plain HTTP on a non-loopback address (a TLS-terminating proxy is in front).")
         var insecureHTTP = false
@@ -87,9 +95,16 @@ extension Offboard {
             let logger = Logger(label: "offboard.serve")
             let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver, clock: clock,
                                        configuration: WorkerConfiguration(concurrency: concurrency), logger: Logger(label: "offboard.worker"))
-            let runtime = ServerRuntime(store: database, registry: registry,
-                                        catalog: PlaybookCatalog(directory: options.workflowsDirectory, registry: registry, limits: options.limits),
-                                        worker: worker, secrets: secrets.resolver, clock: clock, logger: logger)
+            let catalog = PlaybookCatalog(directory: options.workflowsDirectory, registry: registry, limits: options.limits)
+            var mappings: [HookMapping] = []
+            if let directory = hooks ?? HookSetup.directoryFromEnvironment {
+                let loaded = HookSetup.load(directory, catalog: catalog)
+                Output.printDiagnostics(loaded.diagnostics)
+                if loaded.diagnostics.containsErrors { throw ExitCodes.invalid }
+                mappings = loaded.mappings
+            }
+            let runtime = ServerRuntime(store: database, registry: registry, catalog: catalog, worker: worker, secrets: secrets.resolver,
+                                        clock: clock, logger: logger, hooks: mappings)
             var extra: [any Service] = []
             if let period = try RetentionOption.period(retention) {
                 extra.append(RetentionService(store: database, registry: registry, period: period, clock: clock))

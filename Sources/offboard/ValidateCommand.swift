@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OffboardRuntime
 import Playbook
 
 extension Offboard {
@@ -30,11 +31,24 @@ extension Offboard {
 
         func run() async throws {
             let loader = try options.loader()
+            let catalog = PlaybookCatalog(directory: options.workflowsDirectory, registry: try HandlerSetup.registryOrExit(), limits: options.limits)
             var reports: [JSONValue] = []
             var diagnostics: [Diagnostic] = []
-            var checked = 0, fragments = 0
+            var checked = 0, fragments = 0, hooks = 0
             for path in paths {
                 let files = PlaybookLocator.yamlFiles(under: path)
+                for file in PlaybookLocator.hookFiles(under: path) {
+                    hooks += 1
+                    let result = HookSetup.check(file: file, catalog: catalog)
+                    diagnostics += result.diagnostics
+                    var report: [String: JSONValue] = ["file": .string(file), "valid": .bool(result.mapping != nil)]
+                    if let mapping = result.mapping {
+                        report["hook"] = .string(mapping.source)
+                        if format == .text { Output.text("ok   \(file): hook \(mapping.source) (\(mapping.scheme.rawValue))") }
+                    }
+                    reports.append(.object(report))
+                }
+                if files.isEmpty, path.hasSuffix(".hook.yaml") { continue }
                 if files == [path], !FileManager.default.fileExists(atPath: path) {
                     Output.error("error: no such file or directory: \(path)")
                     throw ExitCodes.notFound
@@ -74,7 +88,9 @@ extension Offboard {
             case .text:
                 Output.printDiagnostics(diagnostics)
                 let warnings = diagnostics.count - errors
-                var summary = "\(checked) playbook\(checked == 1 ? "" : "s") checked"
+                var summary = "\(checked) playbook\(checked == 1 ? "" : "s")"
+                if hooks > 0 { summary += " and \(hooks) hook mapping\(hooks == 1 ? "" : "s")" }
+                summary += " checked"
                 if fragments > 0 { summary += " (\(fragments) step fragment\(fragments == 1 ? "" : "s") checked through the playbooks that include them)" }
                 summary += ": \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
                 Output.error(summary)

@@ -18,7 +18,9 @@ import Testing
         var operationID: String
         var roles: [String]
         var open: Bool
-        var description: String { "\(method) \(path) \(operationID) roles=\(roles) open=\(open)" }
+        /// Verified by the hook source's own scheme, not a bearer token.
+        var signed = false
+        var description: String { "\(method) \(path) \(operationID) roles=\(roles) open=\(open) signed=\(signed)" }
     }
 
     static func documentOperations() throws -> Set<Operation> {
@@ -32,9 +34,10 @@ import Testing
             for methodPair in pathPair.value.mapping ?? [] where ["get", "post", "put", "patch", "delete"].contains(methodPair.name) {
                 let operation = methodPair.value
                 let roles = (operation["x-roles"]?.sequence ?? []).compactMap(\.string).sorted()
-                let open = operation["security"]?.sequence?.isEmpty == true
+                let signed = operation["x-signed"]?.scalar?.value == .bool(true)
+                let open = operation["security"]?.sequence?.isEmpty == true && !signed
                 operations.insert(Operation(method: methodPair.name.uppercased(), path: pathPair.name,
-                                            operationID: operation["operationId"]?.string ?? "", roles: roles, open: open))
+                                            operationID: operation["operationId"]?.string ?? "", roles: roles, open: open, signed: signed))
             }
         }
         return operations
@@ -51,13 +54,13 @@ import Testing
 
     static func tableOperations() throws -> Set<Operation> {
         Set(try runtime().routes.map { route in
-            var roles: [String] = [], open = false
+            var roles: [String] = [], open = false, signed = false
             switch route.access {
             case .open: open = true
-            case .signed: break
+            case .signed: signed = true
             case .roles(let kinds): roles = kinds.map(\.rawValue).sorted()
             }
-            return Operation(method: route.methodName, path: route.path, operationID: route.operationID, roles: roles, open: open)
+            return Operation(method: route.methodName, path: route.path, operationID: route.operationID, roles: roles, open: open, signed: signed)
         })
     }
 

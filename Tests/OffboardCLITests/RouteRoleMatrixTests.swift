@@ -111,6 +111,7 @@ import Testing
             try #require(completed.status == 0, "\(completed.stderr)")
             return Call(method: method, path: "/v1/runs/\(id)/tasks/sign-off/approve", json: [String: Any]())
         case "rejectTask": return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/reject", json: ["reason": "not ours"])
+        case "getHookEvent": return Call(method: method, path: "/v1/hooks/\(fixture.hookSource)/events/\(try await fixture.hookEvent())")
         case "createToken": return Call(method: method, path: operation.path, json: ["name": "made-\(UUID().uuidString.prefix(8))", "role": "auditor"])
         case "revokeToken":
             let name = "spare-\(UUID().uuidString.prefix(8))"
@@ -128,7 +129,8 @@ import Testing
         let shared = try await fixture.runWithOpenTasks()
         let revoked = try fixture.server.token(role: "operator", name: "gone")
         #expect(try CLI.run(["token", "revoke", "gone"], environment: fixture.server.environment).status == 0)
-        let operations = try APIContractTests.documentOperations().sorted { $0.description < $1.description }
+        // The HR hooks answer to their source's signature scheme, not to tokens (HookTests covers them).
+        let operations = try APIContractTests.documentOperations().filter { !$0.signed }.sorted { $0.description < $1.description }
         var checked = 0
         for operation in operations {
             for (role, token) in fixture.tokens.sorted(by: { $0.key < $1.key }) {

@@ -53,6 +53,25 @@ public struct HookEvent: Sendable, Hashable {
     }
 }
 
+/// Where an HR event stands.
+public struct HookEventStatus: Sendable, Hashable {
+    public var id: Int64
+    public var source: String
+    public var receivedAt: Date
+    /// What became of it, in a sentence; nil while it waits to be acted on.
+    public var outcome: String?
+    /// The run it started or acted on.
+    public var runID: String?
+
+    public init(id: Int64, source: String, receivedAt: Date, outcome: String?, runID: String?) {
+        self.id = id
+        self.source = source
+        self.receivedAt = receivedAt
+        self.outcome = outcome
+        self.runID = runID
+    }
+}
+
 /// Where HR events are recorded durably, and which run each leaver's events went to.
 public protocol HookEventStore: Sendable {
     /// Records an event; nil when a delivery with this id from this source was recorded before (a replay).
@@ -61,8 +80,8 @@ public protocol HookEventStore: Sendable {
     func unhandledHookEvents(limit: Int) async throws -> [(id: Int64, event: HookEvent)]
     /// Marks an event acted on, with what became of it (a sentence, never the payload).
     func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws
-    /// What became of an event: nil while it waits.
-    func hookEventOutcome(_ id: Int64) async throws -> (outcome: String, runID: String?)?
+    /// An event's source, when it came, and what became of it (nil outcome while it waits); nil for no such event.
+    func hookEventStatus(_ id: Int64) async throws -> HookEventStatus?
     /// The run started for a leaver from a source (the newest), and the effective date it was started for.
     func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)?
     /// Remembers (or moves) the run and effective date for a leaver from a source.

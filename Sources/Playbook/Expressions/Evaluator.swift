@@ -12,6 +12,10 @@ public struct EvaluationScope: Sendable {
     public var now: Date
     /// The leaver's zone: dates are read and written in it.
     public var timeZone: TimeZone
+    /// An HR system's event (`event.FIELD`), for the hook mappings; nil in playbooks.
+    public var event: Value?
+    /// A field or index that is not there reads as null instead of failing (hook mappings: payloads vary).
+    public var missingIsNull = false
 
     public init(inputs: [String: Value], item: Value? = nil, stepOutputs: [String: Value]? = nil, stepRemovals: [String: String]? = nil,
                 now: Date, timeZone: TimeZone = .gmt) {
@@ -43,7 +47,16 @@ public enum Evaluator {
             for item in items { values.append(try evaluate(item, in: scope)) }
             return .list(values)
         case .index(let base, let index):
-            return try subscriptValue(try evaluate(base, in: scope), try evaluate(index, in: scope), at: index.offset)
+            let container = try evaluate(base, in: scope), key = try evaluate(index, in: scope)
+            if scope.missingIsNull {
+                switch (container, key) {
+                case (.list(let items), .int(let position)): return items.indices.contains(position) ? items[position] : .null
+                case (.object(let fields), .string(let name)): return fields[name] ?? .null
+                case (.unknown, _), (_, .unknown): break
+                default: return .null
+                }
+            }
+            return try subscriptValue(container, key, at: index.offset)
         case .unary(let op, let operand):
             let value = try evaluate(operand, in: scope)
             switch (op, value) {
@@ -99,6 +112,9 @@ public enum Evaluator {
             value = scope.inputs[input.name] ?? .null
             name = "inputs.\(input.name)"
             rest = rest.dropFirst()
+        case "event":
+            guard let event = scope.event else { throw EvaluationError(message: "unknown name 'event'", offset: segments[0].offset) }
+            value = event
         case "item":
             guard let item = scope.item else { throw EvaluationError(message: "'item' is only defined in a step with for_each", offset: segments[0].offset) }
             value = item
@@ -121,11 +137,14 @@ public enum Evaluator {
             switch value {
             case .object(let fields):
                 guard let field = fields[segment.name] else {
+                    if scope.missingIsNull { return .null }
                     throw EvaluationError(message: "\(name) has no field '\(segment.name)'", offset: segment.offset)
                 }
                 value = field
             case .unknown:
                 return value
+            case _ where scope.missingIsNull:
+                return .null
             case .null:
                 throw EvaluationError(message: "\(name) has no value, so it has no field '\(segment.name)'", offset: segment.offset)
             default:

@@ -40,17 +40,32 @@ public struct PlaybookLocator: Sendable {
             .map { ($0 as NSString).deletingPathExtension }.sorted()
     }
 
-    /// Every `.yaml`/`.yml` file under `path` (itself when it is a file), sorted.
+    /// Every `.yaml`/`.yml` file under `path` (itself when it is a file), sorted; HR hook mappings (`*.hook.yaml`)
+    /// are not playbooks and are left out unless `path` names one.
     public static func yamlFiles(under path: String) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [path] }
-        guard isDirectory.boolValue else { return [path] }
+        guard isDirectory.boolValue else { return path.hasSuffix(".hook.yaml") ? [] : [path] }
         let enumerator = FileManager.default.enumerator(atPath: path)
         var files: [String] = []
         while let entry = enumerator?.nextObject() as? String {
-            if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
+            if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml"), !entry.hasSuffix(".hook.yaml") {
                 files.append((path as NSString).appendingPathComponent(entry))
             }
+        }
+        return files.sorted()
+    }
+
+    /// Every HR hook mapping (`*.hook.yaml`) under `path` (itself when it names one), sorted.
+    public static func hookFiles(under path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return path.hasSuffix(".hook.yaml") ? [path] : []
+        }
+        var files: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        while let entry = enumerator?.nextObject() as? String {
+            if entry.hasSuffix(".hook.yaml") { files.append((path as NSString).appendingPathComponent(entry)) }
         }
         return files.sorted()
     }

@@ -1,0 +1,87 @@
+import Crypto
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import OffboardRuntime
+import Playbook
+
+/// The HR webhooks: a delivery is verified by its source's scheme, recorded durably, answered 202 at once (well
+/// within Personio's 3 s), and acted on afterwards by the hook service.
+extension ServerRuntime {
+    /// The largest delivery accepted.
+    static let hookBodyLimit = 1 << 20
+
+    func hookRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let source = try context.parameter("source")
+        guard let mapping = hooks[source] else { throw Problem.notFound("no hook named \(SafeText.terminal(source))") }
+        let body = Array(try await request.body.collect(upTo: Self.hookBodyLimit).readableBytesView)
+        guard let secret = secrets.value(of: mapping.secretName), !secret.isEmpty else {
+            logger.error("hook \(source): the secret \(mapping.secretName) is not set; deliveries are refused until it is")
+            throw Problem(.serviceUnavailable, "hook-unconfigured", "This hook cannot verify deliveries yet", detail: "its secret is not set on the server")
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let verified: HookVerifier.Verified
+        do {
+            verified = try HookVerifier(scheme: mapping.scheme, secret: secret, maxAge: TimeInterval(mapping.maxAge.seconds))
+                .verify(body: body, headers: headers, now: clock.now())
+        } catch {
+            logger.warning("hook \(source): refused a delivery of \(body.count) bytes: \(error.reason)")
+            var problem = Problem(.unauthorized, "signature", "The delivery's signature does not verify", detail: error.reason)
+            if mapping.scheme == .bearer { problem.headers[.wwwAuthenticate] = #"Bearer realm="offboard-hooks""# }
+            throw problem
+        }
+        let deliveryID = verified.deliveryID ?? deliveryID(mapping, body: body)
+        guard let id = try await store.recordHookEvent(HookEvent(source: source, deliveryID: deliveryID, receivedAt: clock.now(), body: Data(body))) else {
+            logger.notice("hook \(source): refused a replayed delivery")
+            throw Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
+        }
+        hookService.recorded()
+        return try APIJSON.response(HookReceipt(event: id, source: source, status: "recorded"), status: .accepted,
+                                    headers: [.location: "/v1/hooks/\(source)/events/\(id)"])
+    }
+
+    /// The mapping's delivery_id from the body, else the body's SHA-256 (a byte-identical replay is refused).
+    func deliveryID(_ mapping: HookMapping, body: [UInt8]) -> String {
+        if let field = mapping.deliveryID, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) {
+            var scope = EvaluationScope(inputs: [:], item: Value(json), now: clock.now())
+            scope.event = Value(json)
+            scope.missingIsNull = true
+            if let value = try? Evaluator.evaluate(field.expression, in: scope), value != .null { return "id:" + value.jsonText() }
+        }
+        return "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func hookEventRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let source = try context.parameter("source")
+        guard let id = Int64(try context.parameter("id")), let status = try await store.hookEventStatus(id), status.source == source else {
+            throw Problem.notFound("no event \(SafeText.terminal((try? context.parameter("id")) ?? "")) from \(SafeText.terminal(source))")
+        }
+        return try APIJSON.response(HookEventResource(event: status.id, source: status.source, receivedAt: DateText.iso8601(status.receivedAt),
+                                                      status: status.outcome == nil ? "recorded" : "acted", outcome: status.outcome, run: status.runID))
+    }
+}
+
+/// The answer to a recorded delivery.
+struct HookReceipt: Encodable {
+    var event: Int64
+    var source: String
+    var status: String
+}
+
+/// Where a recorded event stands.
+struct HookEventResource: Encodable {
+    var event: Int64
+    var source: String
+    var receivedAt: String
+    /// `recorded` until it is acted on, then `acted`.
+    var status: String
+    var outcome: String?
+    var run: String?
+
+    enum CodingKeys: String, CodingKey {
+        case event, source, status, outcome, run
+        case receivedAt = "received_at"
+    }
+}
