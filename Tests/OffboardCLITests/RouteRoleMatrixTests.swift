@@ -38,6 +38,17 @@ import Testing
             """,
     ]
 
+    static let hook = """
+        hook: matrix-hr
+        verify: { scheme: bearer, secret: "${secret:MATRIX_HOOK}" }
+        employee: event.employee_id
+        leaver:
+          when: event.status == 'terminated'
+          playbook: matrix
+          effective: event.last_day
+          inputs: { employee_id: "{{ event.employee_id }}", leave_at: "{{ event.last_day }}T17:00:00Z" }
+        """
+
     static let roles = ["hr": "hr", "operator": "ops", "task:it": "it", "auditor": "audit", "admin": "admin"]
 
     /// A server with a token per role, and a way to make runs in a given state.
@@ -50,7 +61,9 @@ import Testing
             let directory = NSTemporaryDirectory() + "offboard-matrix-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
             for (name, text) in RouteRoleMatrixTests.playbooks { try text.write(toFile: "\(directory)/workflows/\(name).yaml", atomically: true, encoding: .utf8) }
-            server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows"], directory: directory)
+            try RouteRoleMatrixTests.hook.write(toFile: "\(directory)/workflows/matrix-hr.hook.yaml", atomically: true, encoding: .utf8)
+            server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_MATRIX_HOOK": "hook-secret"],
+                                            arguments: ["--hooks", "\(directory)/workflows"], directory: directory)
             var tokens: [String: String] = [:]
             for (role, name) in RouteRoleMatrixTests.roles { tokens[role] = try server.token(role: role, name: name) }
             self.tokens = tokens
@@ -65,6 +78,16 @@ import Testing
             let id = try #require(started.json["id"] as? String)
             try await waitFor(id) { steps in steps.filter { $0["state"] as? String == "awaiting-person" }.count == 2 }
             return id
+        }
+
+        let hookSource = "matrix-hr"
+
+        /// A recorded HR event (its id).
+        func hookEvent() async throws -> String {
+            let answer = try await server.request(.POST, "/v1/hooks/\(hookSource)", json: ["employee_id": "E\(Int.random(in: 1000...9999))", "status": "terminated",
+                                                                                         "last_day": "2030-01-01"], headers: ["Authorization": "Bearer hook-secret"])
+            try #require(answer.status == 202, "\(answer.text)")
+            return "\(try #require(answer.json["event"] as? Int))"
         }
 
         /// A run of `failing` once it has failed.
