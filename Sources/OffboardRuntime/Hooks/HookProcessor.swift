@@ -150,7 +150,12 @@ public struct HookProcessor: Sendable {
         }
         let id = stored.summary.id, state = stored.summary.state
         if state == .cancelled || state == .reversed { return Result(sentence: "employee \(employee): run \(id) is already \(state.rawValue)", run: id) }
-        let acted = stored.journal.contains { if case .step(_, .start) = $0.event { true } else { false } }
+        // Acted: a step other than a log line has started (a log step changes nothing anywhere).
+        let steps = (try? await PinnedPlaybooks(catalog: catalog.registry).playbook(for: stored))?.steps ?? []
+        let acted = stored.journal.contains { entry in
+            guard case .step(let instance, .start) = entry.event else { return false }
+            return steps.first { $0.id == instance.step }?.uses != "log"
+        }
         if !state.isFinished {
             let cancel = RunRequest(runID: id, kind: .cancel, reason: "\(mapping.source): the leave was withdrawn", requestedBy: actor(mapping), requestedAt: clock.now())
             if case .refused(let refused) = try await worker.submit(cancel) {

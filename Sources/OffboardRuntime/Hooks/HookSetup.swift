@@ -34,7 +34,7 @@ public enum HookSetup {
     public static func check(file: String, catalog: PlaybookCatalog) -> (mapping: HookMapping?, diagnostics: [Diagnostic]) {
         let loaded = HookMappingLoader.load(path: file, limits: catalog.limits)
         guard let mapping = loaded.mapping else { return loaded }
-        let diagnostics = loaded.diagnostics + check(mapping, catalog: catalog)
+        let diagnostics = (loaded.diagnostics + check(mapping, catalog: catalog)).sortedByLocation()
         return (diagnostics.containsErrors ? nil : mapping, diagnostics)
     }
 

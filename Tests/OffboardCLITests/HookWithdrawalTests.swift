@@ -1,0 +1,108 @@
+import Crypto
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// A withdrawn resignation or a rehire: a run that has not acted is cancelled; one that has is reversed only
+/// when the mapping allows it, and otherwise left for a person with what had not run cancelled.
+@Suite(.serialized) struct HookWithdrawalTests {
+    static let playbook = """
+        playbook: acting
+        version: 1
+        inputs:
+          employee_id: { type: string }
+          leave_at: { type: datetime }
+        leave_time: "{{ inputs.leave_at }}"
+        steps:
+          - id: note
+            uses: log
+            with: { message: "offboarding {{ inputs.employee_id }}" }
+          - id: disable
+            uses: command
+            at: "{{ inputs.leave_at }}"
+            with: { argv: [/bin/sh, -c, 'echo "disabled $0" >> DIR/actions', "{{ inputs.employee_id }}"] }
+            compensate: { uses: command, with: { argv: [/bin/sh, -c, 'echo "restored $0" >> DIR/actions', "{{ inputs.employee_id }}"] } }
+          - id: later
+            uses: task
+            needs: [disable]
+            with: { assignee: it, title: "Collect the laptop of {{ inputs.employee_id }}" }
+        """
+
+    static func mapping(reverse: Bool) -> String {
+        """
+        hook: hr
+        verify: { scheme: bearer, secret: "${secret:HR_TOKEN}" }
+        employee: event.employee_id
+        leaver:
+          when: event.status == 'terminated'
+          playbook: acting
+          effective: event.leave_at
+          inputs: { employee_id: "{{ event.employee_id }}", leave_at: "{{ event.leave_at }}" }
+        withdrawn:
+          when: event.status == 'active'
+          reverse: \(reverse)
+        """
+    }
+
+    static func server(reverse: Bool) async throws -> (ServeProcess, String, String) {
+        let directory = NSTemporaryDirectory() + "offboard-withdrawal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
+        try playbook.replacingOccurrences(of: "DIR", with: directory).write(toFile: "\(directory)/workflows/acting.yaml", atomically: true, encoding: .utf8)
+        try mapping(reverse: reverse).write(toFile: "\(directory)/workflows/hr.hook.yaml", atomically: true, encoding: .utf8)
+        let server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_HR_TOKEN": "t0k"],
+                                            arguments: ["--hooks", "\(directory)/workflows"], directory: directory)
+        return (server, try server.token(role: "operator", name: "ops"), directory)
+    }
+
+    static func send(_ server: ServeProcess, _ token: String, _ event: [String: String]) async throws -> (outcome: String, run: String?) {
+        let answer = try await server.request(.POST, "/v1/hooks/hr", json: event, headers: ["Authorization": "Bearer t0k"])
+        try #require(answer.status == 202, "\(answer.text)")
+        return try await HookTests.acted(server, token, answer)
+    }
+
+    static func state(_ server: ServeProcess, _ token: String, _ run: String, until wanted: String? = nil) async throws -> String {
+        var state = ""
+        for _ in 0..<400 {
+            state = try await server.request(.GET, "/v1/runs/\(run)", token: token).json["state"] as? String ?? ""
+            if wanted == nil || state == wanted { break }
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
+        return state
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aRunThatHasNotActedIsCancelled() async throws {
+        let (server, token, directory) = try await Self.server(reverse: true)
+        defer { server.stop() }
+        let started = try await Self.send(server, token, ["employee_id": "E5", "status": "terminated", "leave_at": "2030-01-01T09:00:00Z"])
+        let run = try #require(started.run)
+        let withdrawn = try await Self.send(server, token, ["employee_id": "E5", "status": "active"])
+        #expect(withdrawn.outcome.contains("run \(run) cancelled before it acted"), "\(withdrawn.outcome)")
+        #expect(try await Self.state(server, token, run, until: "cancelled") == "cancelled")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/actions"), "nothing was disabled")
+    }
+
+    @Test(.timeLimit(.minutes(2)), arguments: [true, false])
+    func aRunThatHasActedIsReversedOnlyWhenTheMappingAllows(reverse: Bool) async throws {
+        let (server, token, directory) = try await Self.server(reverse: reverse)
+        defer { server.stop() }
+        let started = try await Self.send(server, token, ["employee_id": "E6", "status": "terminated", "leave_at": ISO8601DateFormatter().string(from: Date())])
+        let run = try #require(started.run)
+        for _ in 0..<400 where !((try? String(contentsOfFile: "\(directory)/actions", encoding: .utf8)) ?? "").contains("disabled E6") {
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
+        let withdrawn = try await Self.send(server, token, ["employee_id": "E6", "status": "active"])
+        if reverse {
+            #expect(withdrawn.outcome.contains("run \(run) had acted; reversal requested"), "\(withdrawn.outcome)")
+            #expect(try await Self.state(server, token, run, until: "reversed") == "reversed")
+            let actions = (try? String(contentsOfFile: "\(directory)/actions", encoding: .utf8)) ?? ""
+            #expect(actions == "disabled E6\nrestored E6\n", "\(actions)")
+        } else {
+            #expect(withdrawn.outcome.contains("not reversed (withdrawn.reverse is false)"), "\(withdrawn.outcome)")
+            #expect(try await Self.state(server, token, run, until: "cancelled") == "cancelled", "what had not run is cancelled")
+            #expect(((try? String(contentsOfFile: "\(directory)/actions", encoding: .utf8)) ?? "") == "disabled E6\n", "nothing was undone")
+        }
+        let history = try await server.request(.GET, "/v1/runs/\(run)/history", token: token).items.compactMap { $0["text"] as? String }
+        #expect(history.contains { $0.hasPrefix("cancel requested by hook:hr") }, "\(history)")
+    }
+}
