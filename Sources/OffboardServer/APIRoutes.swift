@@ -15,6 +15,7 @@ extension ServerRuntime {
         return [
             APIRoute(.get, "/healthz", "health", .open, healthRoute),
             APIRoute(.get, "/readyz", "ready", .open, readyRoute),
+            APIRoute(.get, "/metrics", "metrics", auditors, metricsRoute),
             APIRoute(.post, "/v1/runs", "startRun", starters, startRoute),
             APIRoute(.get, "/v1/runs", "listRuns", readers, listRunsRoute),
             APIRoute(.post, "/v1/plans", "planRun", starters, planRoute),

@@ -27,6 +27,7 @@ extension ServerRuntime {
             verified = try HookVerifier(scheme: mapping.scheme, secret: secret, maxAge: TimeInterval(mapping.maxAge.seconds))
                 .verify(body: body, headers: headers, now: clock.now())
         } catch {
+            metrics?.hookRefused(source: source)
             logger.warning("hook \(source): refused a delivery of \(body.count) bytes: \(error.reason)")
             var problem = Problem(.unauthorized, "signature", "The delivery's signature does not verify", detail: error.reason)
             if mapping.scheme == .bearer { problem.headers[.wwwAuthenticate] = #"Bearer realm="offboard-hooks""# }

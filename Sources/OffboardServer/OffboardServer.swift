@@ -23,6 +23,7 @@ public struct OffboardServer: Sendable {
     /// The router: every route of the table behind the gatekeeper, errors as problems.
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        if runtime.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ProblemMiddleware(routes: runtime.routes))
         router.register(runtime.routes, gatekeeper: Gatekeeper(tokens: runtime.tokens))
         return router

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Handlers
+import Hummingbird
 import Logging
 import OffboardRuntime
 import Playbook
@@ -18,10 +19,13 @@ public struct ServerRuntime: Sendable {
     /// The HR hook sources, by name, and the service that acts on their recorded events.
     public let hooks: [String: HookMapping]
     public let hookService: HookService
+    /// What `/metrics` reports; nil when metrics are not bootstrapped (the route then says so).
+    public let metrics: ServerMetrics?
     let playbooks: PinnedPlaybooks
 
     public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Engine.Worker,
-                secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = []) {
+                secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = [], metrics: ServerMetrics? = nil) {
+        self.metrics = metrics
         self.hooks = Dictionary(hooks.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
         hookService = HookService(processor: HookProcessor(store: store, mappings: hooks, catalog: catalog, worker: worker, clock: clock))
         self.store = store
@@ -49,4 +53,9 @@ public struct ServerRuntime: Sendable {
     }
 
     func removesAccess(_ uses: String) -> Bool { registry.handler(for: uses)?.removesAccess ?? false }
+
+    func metricsRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        guard let metrics else { throw Problem(.serviceUnavailable, "no-metrics", "Metrics are not collected by this server") }
+        return APIJSON.text(try await metrics.scrape(self), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
 }

@@ -4,6 +4,16 @@ import GRDB
 
 /// API tokens (hashes only) and HR events, in the same file as the runs.
 extension SQLiteRunStore: APITokenStore, HookEventStore {
+    public func runCounts() async throws -> [RunState: Int] {
+        try await pool.read { db in
+            var counts: [RunState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM runs GROUP BY state") {
+                if let state = RunState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
     public func createToken(_ token: APIToken, sha256: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: """

@@ -93,8 +93,9 @@ extension Offboard {
             let configuration = try serverConfiguration
             let database = try store.openServiceStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
             let logger = Logger(label: "offboard.serve")
+            let metrics = ServerMetrics.bootstrap()
             let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver, clock: clock,
-                                       configuration: WorkerConfiguration(concurrency: concurrency), logger: Logger(label: "offboard.worker"))
+                                       configuration: WorkerConfiguration(concurrency: concurrency), observer: metrics, logger: Logger(label: "offboard.worker"))
             let catalog = PlaybookCatalog(directory: options.workflowsDirectory, registry: registry, limits: options.limits)
             var mappings: [HookMapping] = []
             if let directory = hooks ?? HookSetup.directoryFromEnvironment {
@@ -104,7 +105,7 @@ extension Offboard {
                 mappings = loaded.mappings
             }
             let runtime = ServerRuntime(store: database, registry: registry, catalog: catalog, worker: worker, secrets: secrets.resolver,
-                                        clock: clock, logger: logger, hooks: mappings)
+                                        clock: clock, logger: logger, hooks: mappings, metrics: metrics)
             var extra: [any Service] = []
             if let period = try RetentionOption.period(retention) {
                 extra.append(RetentionService(store: database, registry: registry, period: period, clock: clock))

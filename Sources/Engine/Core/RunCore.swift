@@ -101,6 +101,16 @@ public struct RunCore: Sendable {
     /// The step with this id: a playbook step, or the compensation step (`undo:ID`) of one.
     public func step(_ id: String) -> Step? { stepsByID[id] }
 
+    /// The leaver's leave time (the playbook's `leave_time`, a date read as its start in the leaver's zone), if it has one.
+    public func leaveTime(now: Date) -> Date? {
+        guard let field = playbook.leaveTime else { return nil }
+        switch try? field.evaluate(in: EvaluationScope(inputs: inputs, now: now, timeZone: timeZone)) {
+        case .datetime(let date)?: return date
+        case .date(let date)?: return date.startOfDay(in: timeZone)
+        default: return nil
+        }
+    }
+
     /// Instances in creation order.
     public var orderedInstances: [InstanceRecord] { order.compactMap { instances[$0] } }
 

@@ -51,14 +51,7 @@ extension EvidencePack {
             default: break
             }
         }
-        var leaveTime: Date?
-        if let field = playbook.leaveTime {
-            switch try? field.evaluate(in: EvaluationScope(inputs: core.inputs, now: now, timeZone: timeZone)) {
-            case .datetime(let date)?: leaveTime = date
-            case .date(let date)?: leaveTime = date.startOfDay(in: timeZone)
-            default: break
-            }
-        }
+        let leaveTime = core.leaveTime(now: now)
         var steps: [StepEvidence] = []
         for record in core.orderedInstances {
             guard let step = core.step(record.key.step) else { continue }

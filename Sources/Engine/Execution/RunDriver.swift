@@ -75,7 +75,7 @@ struct RunDriver {
                         return .leaseLost
                     }
                     sequence += entries.count
-                    context.observer?.recorded(runID: runID, entries: entries, state: core.state)
+                    context.observer?.recorded(runID: runID, entries: entries, core: core)
                     if finishing { return .finished(core.state) }
                 }
                 for request in decision.attempts {

@@ -218,6 +218,9 @@ public protocol RunStore: Sendable {
     /// Runs, newest first, optionally only those in `state`.
     func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary]
 
+    /// How many runs are in each state (states with none are left out).
+    func runCounts() async throws -> [RunState: Int]
+
     /// Records a request for the run, makes the run due now, and returns the request's id.
     @discardableResult
     func addRequest(_ request: RunRequest) async throws -> Int64
