@@ -72,25 +72,22 @@ public enum LeaverRecord {
     }
 
     /// The problems of `diagnostics`, each with the input field it points into when it points into one of `record`'s fields.
-    public static func problems(_ diagnostics: [Diagnostic], record: YAMLNode?, playbook: Playbook?) -> [Problem] {
+    public static func problems(_ diagnostics: [Diagnostic], record: YAMLNode?, playbook: Playbook?, concealingValues: Bool = true) -> [Problem] {
         let pairs = record?.mapping ?? []
         let inputNames = Set(playbook?.inputs.map(\.name) ?? [])
         // A record rebuilt from JSON (`node(from:)`) has every node at 1:1: places then say nothing.
         let placed = Set(pairs.map(\.key.location)).count == pairs.count
         return diagnostics.map { diagnostic in
-            var field: String?
-            if placed, let location = diagnostic.location {
+            // "missing required input 'email' (email)", "field 'x' is not an input": the first quoted word that is an
+            // input or a field of the record; else the field the diagnostic's place is in.
+            let names = inputNames.union(pairs.map(\.name))
+            var field = diagnostic.message.split(separator: "'").enumerated().first { $0.offset % 2 == 1 && names.contains(String($0.element)) }
+                .map { String($0.element) }
+            if field == nil, placed, let location = diagnostic.location {
                 field = pairs.first { $0.key.location == location || $0.value.location == location }?.name
             }
-            if field == nil {
-                // "missing required input 'email' (email)", "field 'x' is not an input": the first quoted word that
-                // is an input or a field of the record.
-                let names = inputNames.union(pairs.map(\.name))
-                field = diagnostic.message.split(separator: "'").enumerated().first { $0.offset % 2 == 1 && names.contains(String($0.element)) }
-                    .map { String($0.element) }
-            }
             return Problem(field: field, line: placed ? diagnostic.location?.line : nil, column: placed ? diagnostic.location?.column : nil,
-                           severity: diagnostic.severity.rawValue, message: withoutValues(diagnostic.message, of: pairs))
+                           severity: diagnostic.severity.rawValue, message: concealingValues ? withoutValues(diagnostic.message, of: pairs) : diagnostic.message)
         }
     }
 }
@@ -99,7 +96,11 @@ extension LeaverRecord {
     /// `json` as a composed node (keys sorted), for a record that arrived as JSON that YAML does not read as it is
     /// (control characters, surrogate-pair escapes): every node sits at `file`:1:1.
     public static func node(from json: JSONValue, file: String) -> YAMLNode {
-        let here = SourceLocation(file: file, line: 1, column: 1)
+        node(from: json, at: SourceLocation(file: file, line: 1, column: 1))
+    }
+
+    /// `json` as a composed node with every node at `here`.
+    public static func node(from json: JSONValue, at here: SourceLocation) -> YAMLNode {
         func scalar(_ text: String, _ value: ScalarValue, _ style: YAMLScalar.Style = .plain) -> YAMLNode {
             YAMLNode(.scalar(YAMLScalar(text: text, style: style, value: value, columnsMapOneToOne: false)), at: here)
         }
@@ -109,9 +110,9 @@ extension LeaverRecord {
         case .int(let value): return scalar(String(value), .int(value))
         case .number(let value): return scalar(String(value), .float(value))
         case .string(let value): return scalar(value, .string(value), .doubleQuoted)
-        case .array(let items): return YAMLNode(.sequence(items.map { node(from: $0, file: file) }), at: here)
+        case .array(let items): return YAMLNode(.sequence(items.map { node(from: $0, at: here) }), at: here)
         case .object(let fields):
-            return YAMLNode(.mapping(fields.sorted { $0.key < $1.key }.map { YAMLPair(key: scalar($0.key, .string($0.key), .doubleQuoted), value: node(from: $0.value, file: file)) }), at: here)
+            return YAMLNode(.mapping(fields.sorted { $0.key < $1.key }.map { YAMLPair(key: scalar($0.key, .string($0.key), .doubleQuoted), value: node(from: $0.value, at: here)) }), at: here)
         }
     }
 }

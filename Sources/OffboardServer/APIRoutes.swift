@@ -19,6 +19,7 @@ extension ServerRuntime {
             APIRoute(.post, "/v1/runs", "startRun", starters, startRoute),
             APIRoute(.get, "/v1/runs", "listRuns", readers, listRunsRoute),
             APIRoute(.post, "/v1/plans", "planRun", starters, planRoute),
+            APIRoute(.post, "/v1/imports", "importLeavers", starters, importRoute),
             APIRoute(.get, "/v1/runs/{id}", "getRun", readers, getRunRoute),
             APIRoute(.get, "/v1/runs/{id}/history", "getRunHistory", readers, historyRoute),
             APIRoute(.post, "/v1/runs/{id}/cancel", "cancelRun", starters, cancelRoute),

@@ -98,3 +98,33 @@ extension ServerRuntime {
         return try APIJSON.response(plan)
     }
 }
+
+extension ServerRuntime {
+    /// A bulk file of leavers (text/csv or application/x-ndjson): every row checked before anything starts.
+    func importRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let caller = try context.requireCaller(), query = request.uri.queryParameters
+        guard let name = query.get("playbook") else { throw Problem.badRequest("?playbook=NAME is required") }
+        let dryRun = try Self.flag(query.get("dry_run"), name: "dry_run")
+        guard let format = LeaverImport.Format(name: request.headers[.contentType] ?? "") else {
+            throw Problem(.unsupportedMediaType, "media-type", "The file must be CSV or JSON Lines",
+                          detail: "send Content-Type: text/csv (a header row of input names) or application/x-ndjson (one leaver object per line)")
+        }
+        let playbook = try playbook(named: name)
+        let bytes = Array(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        let report = try await LeaverImport(store: dryRun ? nil : store, registry: registry, clock: clock)
+            .run(bytes, format: format, file: "upload", playbook: playbook, by: caller.actor, dryRun: dryRun)
+        guard report.valid else {
+            let problems = report.fileProblems + report.rows.flatMap { row in
+                row.problems.map { problem in
+                    var placed = problem
+                    placed.line = placed.line ?? row.row
+                    return placed
+                }
+            }
+            let invalid = report.rows.filter { $0.outcome == "invalid" }.count
+            throw Problem.unprocessable(report.fileProblems.isEmpty ? "\(invalid) of \(report.rows.count) row(s) have problems; nothing was started"
+                                        : "the file cannot be read; nothing was started", errors: problems)
+        }
+        return try APIJSON.response(report)
+    }
+}

@@ -34,7 +34,7 @@ struct Offboard: AsyncParsableCommand {
             """,
         version: OffboardVersion.line,
         subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self,
-                      Start.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self, Tasks.self, Complete.self, Approve.self, Reject.self, Reschedule.self, Reverse.self, Evidence.self, Verify.self, Purge.self, Token.self, Serve.self]
+                      Start.self, Import.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self, Tasks.self, Complete.self, Approve.self, Reject.self, Reschedule.self, Reverse.self, Evidence.self, Verify.self, Purge.self, Token.self, Serve.self]
     )
 }
 

@@ -113,6 +113,8 @@ import Testing
         var method: HTTPMethod
         var path: String
         var json: Any?
+        var body: Data? = nil
+        var contentType: String? = nil
     }
 
     static func call(_ operation: APIContractTests.Operation, fixture: Fixture, shared: String) async throws -> Call {
@@ -135,6 +137,9 @@ import Testing
             return Call(method: method, path: "/v1/runs/\(id)/tasks/sign-off/approve", json: [String: Any]())
         case "rejectTask": return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/reject", json: ["reason": "not ours"])
         case "getHookEvent": return Call(method: method, path: "/v1/hooks/\(fixture.hookSource)/events/\(try await fixture.hookEvent())")
+        case "importLeavers":
+            return Call(method: method, path: "/v1/imports?playbook=matrix", body: Data("employee_id,leave_at\nE\(Int.random(in: 1000...9999)),2030-01-01T09:00:00Z\n".utf8),
+                        contentType: "text/csv")
         case "createToken": return Call(method: method, path: operation.path, json: ["name": "made-\(UUID().uuidString.prefix(8))", "role": "auditor"])
         case "revokeToken":
             let name = "spare-\(UUID().uuidString.prefix(8))"
@@ -163,7 +168,8 @@ import Testing
                 let call = admitted ? try await Self.call(operation, fixture: fixture, shared: shared)
                     : Call(method: HTTPMethod(rawValue: operation.method), path: operation.path.replacingOccurrences(of: "{id}", with: shared)
                         .replacingOccurrences(of: "{step}", with: "collect").replacingOccurrences(of: "{name}", with: "x"), json: [String: Any]())
-                let answer = try await fixture.server.request(call.method, call.path, token: token, json: call.json)
+                let answer = try await fixture.server.request(call.method, call.path, token: token, json: call.body == nil ? call.json : nil, body: call.body,
+                                                              headers: call.contentType.map { ["Content-Type": $0] } ?? [:])
                 if admitted {
                     #expect((200..<300).contains(answer.status), "\(operation.operationID) as \(role): \(answer.status) \(answer.text)")
                 } else {
