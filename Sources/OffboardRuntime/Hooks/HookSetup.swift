@@ -63,7 +63,7 @@ public enum HookSetup {
                 diagnostics.append(.error("leaver.reschedule: '\(leaver.reschedule)' is a \(declared.type.rawValue) input; a date change moves a date or datetime input",
                                           at: leaver.rescheduleLocation))
             }
-        } else {
+        } else if leaver.rescheduleIsExplicit {
             diagnostics.append(.error("leaver.reschedule: '\(leaver.reschedule)' is not an input of \(playbook.name) (it names the input a new effective date moves)",
                                       at: leaver.rescheduleLocation, suggestion: Suggestion.closest(to: leaver.reschedule, in: names)))
         }

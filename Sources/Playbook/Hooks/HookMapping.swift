@@ -32,6 +32,8 @@ public struct HookMapping: Sendable {
         /// The date or datetime input a later event with another effective date moves (`offboard reschedule`).
         public var reschedule: String
         public var rescheduleLocation: SourceLocation
+        /// False when `reschedule` is the default (`leave_at`), which a playbook without that input simply lacks.
+        public var rescheduleIsExplicit: Bool
     }
 
     /// One input of the leaver's record, as a template.

@@ -87,7 +87,8 @@ public enum HookMappingLoader {
         }
         guard let when, let effective, let playbook, let playbookNode = values["playbook"] else { return nil }
         return HookMapping.Leaver(when: when, playbook: playbook, playbookLocation: playbookNode.location, effective: effective,
-                                  inputs: inputs, reschedule: reschedule, rescheduleLocation: rescheduleLocation)
+                                  inputs: inputs, reschedule: reschedule, rescheduleLocation: rescheduleLocation,
+                                  rescheduleIsExplicit: values["reschedule"] != nil)
     }
 
     static func readWithdrawn(_ node: YAMLNode, reader: inout NodeReader) -> HookMapping.Withdrawn? {
