@@ -36,6 +36,10 @@ if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
     echo "setup: installing Python jsonschema" >&2
     python3 -m pip install --quiet jsonschema 2>/dev/null || apt_install python3-jsonschema
   fi
+  if ! command -v systemd-analyze >/dev/null 2>&1; then
+    echo "setup: installing systemd (systemd-analyze checks the shipped unit)" >&2
+    apt_install systemd
+  fi
   if ! command -v schemathesis >/dev/null 2>&1; then
     echo "setup: installing schemathesis (PyPI), for the API contract run" >&2
     python3 -m pip install --quiet schemathesis
