@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Playbook
+import Synchronization
 
 /// The named playbooks a server offers: only names in the workflows directory, never a path, so a caller
 /// cannot make it read any other file.
@@ -8,6 +9,8 @@ public struct PlaybookCatalog: Sendable {
     public let directory: String
     public let registry: HandlerRegistry
     public let limits: YAMLLimits
+    /// Loaded playbooks, kept while none of the files each was read from has changed (an edit is seen at the next use).
+    private let cache = LoadedPlaybooks()
 
     public init(directory: String, registry: HandlerRegistry, limits: YAMLLimits = .default) {
         self.directory = directory
@@ -35,13 +38,46 @@ public struct PlaybookCatalog: Sendable {
         } catch {
             throw .notFound(error.description)
         }
+        if let cached = cache.playbook(at: path) { return cached }
         let result = PlaybookLoader(catalog: registry, limits: limits, root: URL(fileURLWithPath: directory)).load(path: path)
         guard let playbook = result.playbook else { throw .invalid(name: name, diagnostics: result.diagnostics) }
+        cache.keep(playbook, at: path, files: result.files)
         return playbook
     }
 
     /// The names on offer.
     public var names: [String] { PlaybookLocator(workflowsDirectory: directory).availableNames() }
+}
+
+/// Playbooks loaded by path, each with the modification time and size of every file it was read from.
+final class LoadedPlaybooks: Sendable {
+    private struct Entry {
+        var playbook: Playbook
+        var files: [String: FileStamp]
+    }
+
+    private struct FileStamp: Equatable {
+        var modified: Date?
+        var size: Int?
+
+        init(_ path: String) {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            modified = attributes?[.modificationDate] as? Date
+            size = attributes?[.size] as? Int
+        }
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func playbook(at path: String) -> Playbook? {
+        guard let entry = entries.withLock({ $0[path] }) else { return nil }
+        return entry.files.allSatisfy { FileStamp($0.key) == $0.value } ? entry.playbook : nil
+    }
+
+    func keep(_ playbook: Playbook, at path: String, files: [String]) {
+        let stamps = Dictionary((files + [path]).map { ($0, FileStamp($0)) }, uniquingKeysWith: { first, _ in first })
+        entries.withLock { $0[path] = Entry(playbook: playbook, files: stamps) }
+    }
 }
 
 /// A leaver's record bound to a playbook's inputs, with every problem named by its field.

@@ -81,8 +81,9 @@ import Testing
         for _ in 0..<600 {
             steps = try await server.request(.GET, "/v1/runs/\(run)", token: operatorToken).json["steps"] as? [[String: Any]] ?? []
             let tasks = steps.filter { ["reclaim-devices", "destroy-hard-copies"].contains($0["id"] as? String) }
+            let removals = steps.filter { ["revoke-crm-database", "deactivate-identity"].contains($0["id"] as? String) }
             if tasks.count == 2, tasks.allSatisfy({ $0["state"] as? String == "awaiting-person" }),
-               steps.first(where: { $0["id"] as? String == "deactivate-identity" })?["state"] as? String == "succeeded" { break }
+               removals.count == 2, removals.allSatisfy({ ["succeeded", "failed"].contains($0["state"] as? String) }) { break }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         for id in ["revoke-crm-database", "deactivate-identity"] {

@@ -25,64 +25,100 @@ public struct HookProcessor: Sendable {
     }
 
     /// What became of one element of an event.
-    struct Result {
+    struct Result: Sendable, Error {
         var sentence: String
         var run: String?
     }
 
-    /// Acts on every event not yet acted on; returns how many.
+    /// One element of an event to act on: who it is about and what to do.
+    struct Unit: Sendable {
+        var event: Int
+        var employee: String
+        var mapping: HookMapping
+        var body: Value
+        var item: Value
+    }
+
+    /// Acts on every event not yet acted on; returns how many. The events of one batch are acted on at once, each
+    /// employee's in the order they came (so a start and a later date change for one leaver never race).
     @discardableResult
     public func processPending() async throws -> Int {
         var count = 0
         while true {
-            let batch = try await store.unhandledHookEvents(limit: 50)
+            let batch = try await store.unhandledHookEvents(limit: 64)
             if batch.isEmpty { return count }
-            for (id, event) in batch {
-                let results = await process(event)
-                let outcome = results.map(\.sentence).joined(separator: "; ")
-                try await store.finishHookEvent(id, outcome: outcome.isEmpty ? "nothing to do" : outcome, runID: results.last(where: { $0.run != nil })?.run,
-                                                at: clock.now())
+            var results = Array(repeating: [Result](), count: batch.count)
+            var lanes: [String: [Unit]] = [:], order: [String] = []
+            for (index, (_, event)) in batch.enumerated() {
+                switch units(of: event, index: index) {
+                case .failure(let result): results[index] = [result]
+                case .success(let found):
+                    for unit in found {
+                        let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
+                        if lanes[lane] == nil { order.append(lane) }
+                        lanes[lane, default: []].append(unit)
+                    }
+                }
+            }
+            let acted = await withTaskGroup(of: [(Int, Result)].self) { group in
+                for lane in order {
+                    let units = lanes[lane] ?? []
+                    group.addTask {
+                        var done: [(Int, Result)] = []
+                        for unit in units { done.append((unit.event, await self.act(unit))) }
+                        return done
+                    }
+                }
+                var all: [(Int, Result)] = []
+                for await done in group { all += done }
+                return all
+            }
+            for (index, result) in acted { results[index].append(result) }
+            for (index, (id, event)) in batch.enumerated() {
+                let outcome = results[index].map(\.sentence).joined(separator: "; ")
+                try await store.finishHookEvent(id, outcome: outcome.isEmpty ? "nothing to do" : outcome,
+                                                runID: results[index].last(where: { $0.run != nil })?.run, at: clock.now())
                 logger.notice("hook event \(id) from \(event.source): \(SafeText.terminal(outcome))")
                 count += 1
             }
         }
     }
 
-    func process(_ event: HookEvent) async -> [Result] {
-        guard let mapping = mappings[event.source] else { return [Result(sentence: "no mapping for source \(event.source) (it was removed); ignored")] }
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: event.body) else { return [Result(sentence: "the body is not JSON; ignored")] }
+    /// The event's elements, each with its employee; or why there is nothing to act on.
+    func units(of event: HookEvent, index: Int) -> Swift.Result<[Unit], Result> {
+        guard let mapping = mappings[event.source] else { return .failure(Result(sentence: "no mapping for source \(event.source) (it was removed); ignored")) }
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: event.body) else { return .failure(Result(sentence: "the body is not JSON; ignored")) }
         let body = Value(json)
         var items = [body]
         if let each = mapping.each {
-            switch evaluate(each, event: body, item: nil) {
-            case .list(let list)?: items = list
-            default: return [Result(sentence: "each: did not give a list; ignored")]
-            }
+            guard case .list(let list)? = evaluate(each, event: body, item: nil) else { return .failure(Result(sentence: "each: did not give a list; ignored")) }
+            items = list
         }
-        var results: [Result] = []
+        var units: [Unit] = []
         for item in items {
-            let employee: String
             switch evaluate(mapping.employee, event: body, item: item) {
-            case .string(let text)? where !text.isEmpty: employee = text
-            case .int(let number)?: employee = String(number)
-            default:
-                results.append(Result(sentence: "an event without an employee; ignored"))
-                continue
-            }
-            do {
-                if let leaver = mapping.leaver, evaluate(leaver.when, event: body, item: item) == .bool(true) {
-                    results.append(try await leave(mapping, leaver, employee: employee, event: body, item: item))
-                } else if let withdrawn = mapping.withdrawn, evaluate(withdrawn.when, event: body, item: item) == .bool(true) {
-                    results.append(try await withdraw(mapping, withdrawn, employee: employee))
-                } else {
-                    results.append(Result(sentence: "employee \(employee): not a leaver event; ignored"))
-                }
-            } catch {
-                logger.error("hook event from \(mapping.source) for employee \(employee) could not be acted on: \(error)")
-                results.append(Result(sentence: "employee \(employee): could not be acted on (the error is logged on the server)"))
+            case .string(let text)? where !text.isEmpty: units.append(Unit(event: index, employee: text, mapping: mapping, body: body, item: item))
+            case .int(let number)?: units.append(Unit(event: index, employee: String(number), mapping: mapping, body: body, item: item))
+            default: return .failure(Result(sentence: "an event without an employee; ignored"))
             }
         }
-        return results
+        return .success(units)
+    }
+
+    /// Acts on one element: a leaver (start or reschedule), a withdrawal, or nothing.
+    func act(_ unit: Unit) async -> Result {
+        let mapping = unit.mapping, employee = unit.employee
+        do {
+            if let leaver = mapping.leaver, evaluate(leaver.when, event: unit.body, item: unit.item) == .bool(true) {
+                return try await leave(mapping, leaver, employee: employee, event: unit.body, item: unit.item)
+            } else if let withdrawn = mapping.withdrawn, evaluate(withdrawn.when, event: unit.body, item: unit.item) == .bool(true) {
+                return try await withdraw(mapping, withdrawn, employee: employee)
+            }
+            return Result(sentence: "employee \(employee): not a leaver event; ignored")
+        } catch {
+            logger.error("hook event from \(mapping.source) for employee \(employee) could not be acted on: \(error)")
+            return Result(sentence: "employee \(employee): could not be acted on (the error is logged on the server)")
+        }
     }
 
     func evaluate(_ field: ExpressionField, event: Value, item: Value?) -> Value? {
