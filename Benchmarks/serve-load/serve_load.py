@@ -30,9 +30,9 @@ def at(text):
 
 
 class Server:
-    def __init__(self, binary, env, work):
+    def __init__(self, binary, env, work, extra):
         self.log = open(os.path.join(work, "serve.log"), "w+")
-        self.process = subprocess.Popen([binary, "serve", "--port", "0", "--hooks", os.path.join(HERE, "hooks")], env=env,
+        self.process = subprocess.Popen([binary, "serve", "--port", "0", "--hooks", os.path.join(HERE, "hooks")] + extra, env=env,
                                         stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(300):
             self.log.seek(0)
@@ -74,6 +74,7 @@ def main():
     parser.add_argument("--leavers", type=int, default=100)
     parser.add_argument("--seed", type=int, default=10000)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/offboard"))
+    parser.add_argument("--concurrency", type=int, default=None, help="serve --concurrency (default: serve's own, 32)")
     args = parser.parse_args()
     pg = os.environ.get("OFFBOARD_TEST_PG_URL") or sys.exit("OFFBOARD_TEST_PG_URL is unset: start and source the test servers first")
     work = tempfile.mkdtemp(prefix="offboard-load-")
@@ -84,7 +85,7 @@ def main():
     subprocess.run(["psql", pg, "-q", "-v", "ON_ERROR_STOP=1", "-c", "; ".join(f"CREATE ROLE {role} LOGIN PASSWORD 'x'" for role in roles)], check=True)
     token = subprocess.run([args.binary, "token", "create", "--role", "operator", "--name", "load"], env=env, check=True,
                            capture_output=True, text=True).stdout.strip()
-    server = Server(args.binary, env, work)
+    server = Server(args.binary, env, work, ["--concurrency", str(args.concurrency)] if args.concurrency else [])
     try:
         barrier = threading.Barrier(args.leavers)
 
@@ -112,7 +113,9 @@ def main():
                 if event.get("run"):
                     runs[index] = event["run"]
             time.sleep(0.05)
-        to_start, to_end, handler = [], [], []
+        to_start, to_end, handler, to_created, to_run = [], [], [], [], []
+        _, _, data = server.request("GET", "/v1/runs?limit=1000", token=token)
+        created = {run["id"]: run["created_at"] for run in json.loads(data)["items"]}
         for index, sent, _, _, _ in results:
             while True:
                 _, _, data = server.request("GET", f"/v1/runs/{runs[index]}/history", token=token)
@@ -125,12 +128,17 @@ def main():
                 if start and done:
                     break
                 time.sleep(0.05)
+            begun = next(e for e in entries if e["type"] == "run.started")
+            to_created.append(at(created[runs[index]]) - sent)
+            to_run.append(at(begun["at"]) - sent)
             to_start.append(at(start["at"]) - sent)
             to_end.append(at(done["at"]) - sent)
             handler.append(at(done["at"]) - at(start["at"]))
         answered = [r[2] for r in results]
-        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run):")
+        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run, concurrency {args.concurrency or 'default'}):")
         print(f"  request to 202 answer:                 {ms(answered)}")
+        print(f"  request to run created (hook acted on): {ms(to_created)}")
+        print(f"  request to run started by the worker:  {ms(to_run)}")
         print(f"  request to access-removal step start:  {ms(to_start)}")
         print(f"  request to verified end:               {ms(to_end)}")
         print(f"  handler (start to verified success):   {ms(handler)}")

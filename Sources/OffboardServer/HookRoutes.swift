@@ -59,7 +59,7 @@ extension ServerRuntime {
         guard let id = Int64(try context.parameter("id")), let status = try await store.hookEventStatus(id), status.source == source else {
             throw Problem.notFound("no event \(SafeText.terminal((try? context.parameter("id")) ?? "")) from \(SafeText.terminal(source))")
         }
-        return try APIJSON.response(HookEventResource(event: status.id, source: status.source, receivedAt: DateText.iso8601(status.receivedAt),
+        return try APIJSON.response(HookEventResource(event: status.id, source: status.source, receivedAt: DateText.iso8601(status.receivedAt, fractionalSeconds: true),
                                                       status: status.outcome == nil ? "recorded" : "acted", outcome: status.outcome, run: status.runID))
     }
 }

@@ -20,9 +20,9 @@ struct RunResource: Encodable, Sendable {
         playbook = summary.playbookName
         playbookVersion = summary.playbookVersion
         playbookSHA256 = summary.playbookSHA256
-        createdAt = DateText.iso8601(summary.createdAt)
+        createdAt = DateText.iso8601(summary.createdAt, fractionalSeconds: true)
         createdBy = summary.createdBy
-        updatedAt = DateText.iso8601(summary.updatedAt)
+        updatedAt = DateText.iso8601(summary.updatedAt, fractionalSeconds: true)
         wakeAt = summary.wakeAt.flatMap { $0 >= .distantFuture ? nil : DateText.iso8601($0) }
     }
 

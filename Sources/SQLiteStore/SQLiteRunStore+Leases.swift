@@ -5,7 +5,7 @@ import GRDB
 /// Leases, their fencing and take-over, the processes attempts leave behind, and wake-up signals.
 extension SQLiteRunStore {
     public func claimDueRuns(worker: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [String] {
-        try await pool.write { db in
+        try await commits.write { db in
             try String.fetchAll(db, sql: """
                 UPDATE runs SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1
                 WHERE id IN (SELECT id FROM runs
@@ -17,7 +17,7 @@ extension SQLiteRunStore {
     }
 
     public func claimRun(_ id: String, worker: String, now: Date, leaseUntil: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: """
                 UPDATE runs SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1
                 WHERE id = ? AND wake_at IS NOT NULL AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
@@ -28,7 +28,7 @@ extension SQLiteRunStore {
 
     public func renewLeases(_ ids: [String], worker: String, until: Date) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        return try await pool.write { db in
+        return try await commits.write { db in
             var held: Set<String> = []
             for id in ids {
                 try db.execute(sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?", arguments: [millis(until), id, worker])
@@ -39,7 +39,7 @@ extension SQLiteRunStore {
     }
 
     public func release(_ id: String, worker: String, deferUntil: Date?) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [id, worker])
             if let deferUntil, db.changesCount == 1 {
                 try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ? AND wake_at IS NOT NULL", arguments: [millis(deferUntil), id])
@@ -60,14 +60,14 @@ extension SQLiteRunStore {
     }
 
     public func breakLease(_ id: String, owner: String) async throws -> Bool {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [id, owner])
             return db.changesCount == 1
         }
     }
 
     public func recordAttemptProcess(_ process: AttemptProcess) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO attempt_processes (run_id, pid, instance, attempt, worker, host, start_ticks, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -77,7 +77,7 @@ extension SQLiteRunStore {
     }
 
     public func removeAttemptProcess(runID: String, pid: Int32) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM attempt_processes WHERE run_id = ? AND pid = ?", arguments: [runID, pid])
         }
     }

@@ -15,7 +15,7 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     }
 
     public func createToken(_ token: APIToken, sha256: String) async throws -> Bool {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: """
                 INSERT INTO api_tokens (name, role, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -35,7 +35,7 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     }
 
     public func revokeToken(named name: String, at: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [millis(at), name])
             return db.changesCount == 1
         }
@@ -47,7 +47,7 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     }
 
     public func recordHookEvent(_ event: HookEvent) async throws -> Int64? {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: """
                 INSERT INTO hook_events (source, delivery_id, received_at, body) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -65,7 +65,7 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     }
 
     public func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "UPDATE hook_events SET handled_at = ?, outcome = ?, run_id = ? WHERE id = ?", arguments: [millis(at), outcome, runID, id])
         }
     }
@@ -86,7 +86,7 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     }
 
     public func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: """
                 INSERT INTO hook_leavers (source, employee, run_id, effective) VALUES (?, ?, ?, ?)
                 ON CONFLICT (source, employee) DO UPDATE SET run_id = excluded.run_id, effective = excluded.effective

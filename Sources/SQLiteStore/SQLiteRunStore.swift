@@ -10,6 +10,8 @@ import Playbook
 /// `NORMAL`, can lose the last commits on power loss, which would break the write-ahead rule.
 public final class SQLiteRunStore: RunStore {
     let pool: any DatabaseWriter
+    /// Where every write goes: concurrent ones share a commit.
+    let commits: GroupCommit
     public let path: String
     /// Opened with `init(readingOnly:)`: every write is refused by SQLite itself.
     public let isReadOnly: Bool
@@ -29,6 +31,7 @@ public final class SQLiteRunStore: RunStore {
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        commits = GroupCommit(pool)
         // GRDB's WAL set-up puts the writer connection on synchronous = NORMAL after
         // prepareDatabase has run; the journal's promise needs FULL on the connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -75,12 +78,13 @@ public final class SQLiteRunStore: RunStore {
             reader = try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
         }
         pool = reader
+        commits = GroupCommit(reader)
         guard try pool.read({ try SQLiteMigrations.migrator.hasCompletedMigrations($0) }) else { throw ReadOnlyFailure.needsUpgrade(path) }
     }
 
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {
         defer { signalWake() }
-        return try await pool.write { db in
+        return try await commits.write { db in
             try db.execute(sql: """
                 INSERT INTO playbook_documents (sha256, name, version, document, stored_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(sha256) DO NOTHING
@@ -104,7 +108,7 @@ public final class SQLiteRunStore: RunStore {
     public func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome] {
         let encoder = JournalCoding.encoder()
         let rows = try batch.map { append in try append.entries.map { ($0, try encoder.encode($0.event)) } }
-        return try await pool.write { db in
+        return try await commits.write { db in
             var outcomes: [AppendOutcome] = []
             for (append, entries) in zip(batch, rows) {
                 let row = try Row.fetchOne(db, sql: "SELECT lease_owner, lease_expires_at, journal_length, chain_head FROM runs WHERE id = ?",
@@ -190,7 +194,7 @@ public final class SQLiteRunStore: RunStore {
     public func addRequest(_ request: RunRequest) async throws -> Int64 {
         let fields = request.fields.isEmpty ? nil : String(decoding: JSONValue.object(request.fields.mapValues(JSONValue.string)).canonicalData(), as: UTF8.self)
         defer { signalWake() }
-        return try await pool.write { db in
+        return try await commits.write { db in
             try db.execute(sql: """
                 INSERT INTO run_requests (run_id, kind, step, item, reason, fields, requested_by, requested_at, allow_past)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -228,7 +232,7 @@ public final class SQLiteRunStore: RunStore {
         for (id, kind, request) in found where request == nil {
             let known = RunRequest.Kind.allCases.map(\.rawValue).joined(separator: ", ")
             let refusal = "unknown request kind '\(kind)' (this offboard knows \(known)); nothing was done"
-            try await pool.write { db in
+            try await commits.write { db in
                 try db.execute(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ? AND handled_at IS NULL",
                                arguments: [millis(Date()), refusal, id])
             }
@@ -247,7 +251,7 @@ public final class SQLiteRunStore: RunStore {
 
     public func purgePersonalData(_ runID: String, keeping inputs: JSONValue, at: Date) async throws {
         let text = String(decoding: inputs.canonicalData(), as: UTF8.self)
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: """
                 UPDATE runs SET inputs = ?, purged_at = ? WHERE id = ? AND state IN ('succeeded', 'failed', 'cancelled', 'reversed')
                 """, arguments: [text, millis(at), runID])

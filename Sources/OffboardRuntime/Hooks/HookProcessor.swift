@@ -32,60 +32,29 @@ public struct HookProcessor: Sendable {
 
     /// One element of an event to act on: who it is about and what to do.
     struct Unit: Sendable {
-        var event: Int
         var employee: String
         var mapping: HookMapping
         var body: Value
         var item: Value
     }
 
-    /// Acts on every event not yet acted on; returns how many. The events of one batch are acted on at once, each
-    /// employee's in the order they came (so a start and a later date change for one leaver never race).
+    /// Acts on every event not yet acted on and waits for them; returns how many.
     @discardableResult
     public func processPending() async throws -> Int {
-        var count = 0
-        while true {
-            let batch = try await store.unhandledHookEvents(limit: 64)
-            if batch.isEmpty { return count }
-            var results = Array(repeating: [Result](), count: batch.count)
-            var lanes: [String: [Unit]] = [:], order: [String] = []
-            for (index, (_, event)) in batch.enumerated() {
-                switch units(of: event, index: index) {
-                case .failure(let result): results[index] = [result]
-                case .success(let found):
-                    for unit in found {
-                        let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
-                        if lanes[lane] == nil { order.append(lane) }
-                        lanes[lane, default: []].append(unit)
-                    }
-                }
-            }
-            let acted = await withTaskGroup(of: [(Int, Result)].self) { group in
-                for lane in order {
-                    let units = lanes[lane] ?? []
-                    group.addTask {
-                        var done: [(Int, Result)] = []
-                        for unit in units { done.append((unit.event, await self.act(unit))) }
-                        return done
-                    }
-                }
-                var all: [(Int, Result)] = []
-                for await done in group { all += done }
-                return all
-            }
-            for (index, result) in acted { results[index].append(result) }
-            for (index, (id, event)) in batch.enumerated() {
-                let outcome = results[index].map(\.sentence).joined(separator: "; ")
-                try await store.finishHookEvent(id, outcome: outcome.isEmpty ? "nothing to do" : outcome,
-                                                runID: results[index].last(where: { $0.run != nil })?.run, at: clock.now())
-                logger.notice("hook event \(id) from \(event.source): \(SafeText.terminal(outcome))")
-                count += 1
-            }
-        }
+        let dispatcher = HookDispatcher(processor: self)
+        return try await dispatcher.dispatchAndWait()
+    }
+
+    /// Records what became of an event, once each of its elements has been acted on.
+    func finish(_ id: Int64, _ event: HookEvent, results: [Result]) async throws {
+        let outcome = results.map(\.sentence).joined(separator: "; ")
+        try await store.finishHookEvent(id, outcome: outcome.isEmpty ? "nothing to do" : outcome, runID: results.last(where: { $0.run != nil })?.run,
+                                        at: clock.now())
+        logger.notice("hook event \(id) from \(event.source): \(SafeText.terminal(outcome))")
     }
 
     /// The event's elements, each with its employee; or why there is nothing to act on.
-    func units(of event: HookEvent, index: Int) -> Swift.Result<[Unit], Result> {
+    func units(of event: HookEvent) -> Swift.Result<[Unit], Result> {
         guard let mapping = mappings[event.source] else { return .failure(Result(sentence: "no mapping for source \(event.source) (it was removed); ignored")) }
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: event.body) else { return .failure(Result(sentence: "the body is not JSON; ignored")) }
         let body = Value(json)
@@ -97,8 +66,8 @@ public struct HookProcessor: Sendable {
         var units: [Unit] = []
         for item in items {
             switch evaluate(mapping.employee, event: body, item: item) {
-            case .string(let text)? where !text.isEmpty: units.append(Unit(event: index, employee: text, mapping: mapping, body: body, item: item))
-            case .int(let number)?: units.append(Unit(event: index, employee: String(number), mapping: mapping, body: body, item: item))
+            case .string(let text)? where !text.isEmpty: units.append(Unit(employee: text, mapping: mapping, body: body, item: item))
+            case .int(let number)?: units.append(Unit(employee: String(number), mapping: mapping, body: body, item: item))
             default: return .failure(Result(sentence: "an event without an employee; ignored"))
             }
         }
@@ -217,5 +186,79 @@ extension JSONValue {
     var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
+    }
+}
+
+/// Hands recorded events to the processor as they come: each event is acted on as soon as it is fetched (not a
+/// batch at a time), and the elements about one employee wait for that employee's previous one, so a start and a
+/// later date change for one leaver never race.
+actor HookDispatcher {
+    let processor: HookProcessor
+    private var inFlight: Set<Int64> = []
+    /// Each employee's latest element in hand (forgotten once it is done and nothing came after it).
+    private var lastByEmployee: [String: (token: UInt64, task: Task<Void, Never>)] = [:]
+    private var tokens: UInt64 = 0
+    /// The events in hand, until each is acted on.
+    private var events: [Int64: Task<Void, Never>] = [:]
+
+    init(processor: HookProcessor) { self.processor = processor }
+
+    /// Starts acting on every recorded event not yet in hand; returns how many were started.
+    @discardableResult
+    func dispatch() async throws -> Int {
+        let batch = try await processor.store.unhandledHookEvents(limit: 512).filter { !inFlight.contains($0.id) }
+        for (id, event) in batch {
+            inFlight.insert(id)
+            var units: [Task<HookProcessor.Result, Never>] = []
+            var immediate: HookProcessor.Result?
+            switch processor.units(of: event) {
+            case .failure(let result): immediate = result
+            case .success(let found):
+                for unit in found {
+                    let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
+                    let previous = lastByEmployee[lane]?.task
+                    tokens += 1
+                    let token = tokens
+                    let task = Task { [processor] in
+                        await previous?.value
+                        let result = await processor.act(unit)
+                        self.laneDone(lane, token)
+                        return result
+                    }
+                    lastByEmployee[lane] = (token, Task { _ = await task.value })
+                    units.append(task)
+                }
+            }
+            let unitTasks = units, first = immediate
+            events[id] = Task { [processor] in
+                var results = first.map { [$0] } ?? []
+                for unit in unitTasks { results.append(await unit.value) }
+                do { try await processor.finish(id, event, results: results) } catch {
+                    processor.logger.error("hook event \(id) was acted on but its outcome could not be recorded: \(error)")
+                }
+                self.done(id)
+            }
+        }
+        return batch.count
+    }
+
+    private func done(_ id: Int64) {
+        inFlight.remove(id)
+        events[id] = nil
+    }
+
+    private func laneDone(_ lane: String, _ token: UInt64) {
+        if lastByEmployee[lane]?.token == token { lastByEmployee[lane] = nil }
+    }
+
+    /// Dispatches until nothing is left, waiting for every event to be acted on.
+    func dispatchAndWait() async throws -> Int {
+        var count = 0
+        while true {
+            let started = try await dispatch()
+            count += started
+            for event in Array(events.values) { await event.value }
+            if started == 0 { return count }
+        }
     }
 }

@@ -10,8 +10,11 @@ public final class HookService: Service, Sendable {
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
+    private let dispatcher: HookDispatcher
+
     public init(processor: HookProcessor) {
         self.processor = processor
+        dispatcher = HookDispatcher(processor: processor)
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -19,7 +22,7 @@ public final class HookService: Service, Sendable {
     public func recorded() { signal.yield() }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [processor, signals] in
+        await cancelWhenGracefulShutdown { [processor, dispatcher, signals] in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
@@ -27,10 +30,10 @@ public final class HookService: Service, Sendable {
                         self.recorded()
                     }
                 }
-                do { try await processor.processPending() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
+                do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
                 for await _ in signals {
                     if Task.isCancelled { break }
-                    do { try await processor.processPending() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
+                    do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
                 }
                 group.cancelAll()
             }

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Concurrent writes share commits. Each write runs in its own savepoint inside one transaction (so one that
+/// fails is rolled back alone, and each sees the ones before it as if they had run one after another), and every
+/// caller returns only once that transaction is durable: one `fdatasync` for the batch instead of one each. Under
+/// load (a hundred HR webhooks at once) this keeps the commits' cost from adding up in line.
+final class GroupCommit: Sendable {
+    /// One write waiting for the next commit.
+    private struct Job: Sendable {
+        /// Runs the operation in its savepoint; returns how to answer the caller once the transaction commits.
+        let run: @Sendable (Database) -> @Sendable () -> Void
+        /// Answers the caller when the transaction does not commit (nothing the operation did is kept).
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var flushing = false
+    }
+
+    private let writer: any DatabaseWriter
+    private let queue = Mutex(Queue())
+
+    init(_ writer: any DatabaseWriter) { self.writer = writer }
+
+    /// Runs `operation` in the next shared transaction; returns its result once that transaction has committed.
+    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        // As GRDB does: a cancelled task's write is refused rather than run.
+        try Task.checkCancellation()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(run: { db in
+                var outcome: Result<T, any Error> = .failure(CancellationError())
+                do {
+                    try db.inSavepoint {
+                        do {
+                            outcome = .success(try operation(db))
+                            return .commit
+                        } catch {
+                            outcome = .failure(error)
+                            return .rollback
+                        }
+                    }
+                } catch {
+                    if case .success = outcome { outcome = .failure(error) }
+                }
+                let answer = outcome
+                return { continuation.resume(with: answer) }
+            }, fail: { error in continuation.resume(throwing: error) })
+            let start = queue.withLock { state -> Bool in
+                state.jobs.append(job)
+                if state.flushing { return false }
+                state.flushing = true
+                return true
+            }
+            if start { Task { await self.flush() } }
+        }
+    }
+
+    private func flush() async {
+        while true {
+            let jobs = queue.withLock { state -> [Job] in
+                let taken = state.jobs
+                state.jobs = []
+                if taken.isEmpty { state.flushing = false }
+                return taken
+            }
+            if jobs.isEmpty { return }
+            do {
+                let answers = try await writer.write { db in jobs.map { $0.run(db) } }
+                for answer in answers { answer() }
+            } catch {
+                for job in jobs { job.fail(error) }
+            }
+        }
+    }
+}
