@@ -132,7 +132,7 @@ let package = Package(
             name: "OffboardCLITests",
             dependencies: ["offboard", "Playbook", "Handlers", "Engine", "OffboardRuntime", "OffboardServer", "SQLiteStore", "TestServerSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import OffboardRuntime
 
@@ -91,6 +92,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 problem.headers[.allow] = allowed.joined(separator: ", ")
             }
             return try problem.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try Problem(.contentTooLarge, "too-large", "The request body is too large",
+                               detail: "the limit is \(APIRequestContext.bodyLimit) bytes (\(ServerRuntime.hookBodyLimit) for a hook delivery)")
+                .response(from: request, context: context)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
