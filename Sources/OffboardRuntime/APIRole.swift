@@ -49,12 +49,14 @@ public struct TokenIssuer: Sendable {
     /// Why a token could not be made.
     public enum Refusal: Error, Sendable, CustomStringConvertible {
         case badName(String)
+        case reservedName(String)
         case nameTaken(String)
 
         public var description: String {
             switch self {
             case .badName(let name): "'\(SafeText.terminal(name))' is not a token name: use 1–64 letters, digits, '.', '-', '_' or ':'"
             case .nameTaken(let name): "a token named \(name) exists (names are never reused, even once revoked)"
+            case .reservedName(let name): "'\(name)' starts with hook:, which the journal keeps for HR systems"
             }
         }
     }
@@ -63,6 +65,8 @@ public struct TokenIssuer: Sendable {
     public func create(name: String, role: APIRole, by: String, at: Date) async throws -> String {
         guard (1...64).contains(name.count), name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-_:".unicodeScalars.contains($0)) })
         else { throw Refusal.badName(name) }
+        // The journal names HR systems `hook:<source>`: a token may not pass for one.
+        if name.lowercased().hasPrefix("hook:") { throw Refusal.reservedName(name) }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }

@@ -32,11 +32,12 @@ public struct PlaybookCatalog: Sendable {
         guard allowed, !name.isEmpty, name.count <= 128, !name.hasPrefix("."), !name.hasSuffix(".yaml"), !name.hasSuffix(".yml") else {
             throw .notFound("'\(SafeText.terminal(name))' is not a playbook name (letters, digits, '-', '_' and '.')")
         }
-        let path: String
-        do {
-            path = try PlaybookLocator(workflowsDirectory: directory).path(for: name)
-        } catch {
-            throw .notFound(error.description)
+        // Only <directory>/<name>.yaml or .yml: never a file named by the caller relative to the working directory.
+        let candidates = [".yaml", ".yml"].map { (directory as NSString).appendingPathComponent(name + $0) }
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            var message = "no playbook named '\(SafeText.terminal(name))' in \(directory)"
+            if let suggestion = Suggestion.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
+            throw .notFound(message)
         }
         if let cached = cache.playbook(at: path) { return cached }
         let result = PlaybookLoader(catalog: registry, limits: limits, root: URL(fileURLWithPath: directory)).load(path: path)

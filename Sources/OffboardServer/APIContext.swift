@@ -24,7 +24,7 @@ public struct Caller: Sendable {
     public var token: APIToken
     public var role: APIRole
 
-    /// The name changes are journaled with: `api:<token name>`.
+    /// The name changes are journaled with: the token's name (never `hook:…`, which HR systems' changes carry).
     public var actor: String { token.name }
 }
 

@@ -68,9 +68,9 @@ extension ServerRuntime {
         let inputs = try bind(body, now: clock.now())
         let started = try await RunStarter(store: store, clock: clock).start(body.playbook, inputs: inputs, key: key, by: caller.actor)
         let stored = try await stored(started.id)
-        if !started.created, let key {
+        if !started.created, key != nil {
             if let difference = Self.difference(stored, body: body, inputs: inputs) {
-                throw Problem.unprocessable("Idempotency-Key '\(key)' was first used for run \(started.id) with a different \(difference)", run: started.id)
+                throw Problem.unprocessable("this Idempotency-Key was first used for run \(started.id) with a different \(difference)", run: started.id)
             }
         }
         return try APIJSON.response(RunResource(stored.summary), status: started.created ? .created : .ok,
@@ -83,8 +83,9 @@ extension ServerRuntime {
         if stored.summary.playbookName != body.playbook.name { return "playbook" }
         let repeated = InputBinder.json(inputs)
         guard case .object(let now) = repeated, case .object(let first) = stored.inputs else { return nil }
-        for pair in body.record?.mapping ?? [] where pair.value.scalar?.text != "now" {
-            if now[pair.name] != first[pair.name] { return "value of '\(pair.name)'" }
+        let givenAsNow = Set((body.record?.mapping ?? []).filter { $0.value.scalar?.text == "now" }.map(\.name))
+        for name in Set(now.keys).union(first.keys).sorted() where !givenAsNow.contains(name) {
+            if now[name] != first[name] { return "value of '\(name)'" }
         }
         return nil
     }

@@ -68,7 +68,14 @@ final class GroupCommit: Sendable {
             }
             if jobs.isEmpty { return }
             do {
-                let answers = try await writer.write { db in jobs.map { $0.run(db) } }
+                let answers = try await writer.write { db in
+                    try jobs.map { job in
+                        // SQLite may end the transaction itself (an I/O error, a full disk): a savepoint opened then
+                        // would commit on its own, so the whole batch fails instead.
+                        guard db.isInsideTransaction else { throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the transaction was aborted") }
+                        return job.run(db)
+                    }
+                }
                 for answer in answers { answer() }
             } catch {
                 for job in jobs { job.fail(error) }

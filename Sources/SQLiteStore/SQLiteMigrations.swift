@@ -203,6 +203,8 @@ enum SQLiteMigrations {
                     handled_at INTEGER,
                     outcome TEXT,
                     run_id TEXT,
+                    claimed_by TEXT,
+                    claimed_until INTEGER,
                     UNIQUE (source, delivery_id)
                 );
                 CREATE INDEX hook_events_unhandled ON hook_events(id) WHERE handled_at IS NULL;

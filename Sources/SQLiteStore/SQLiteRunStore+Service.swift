@@ -56,17 +56,28 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
         }
     }
 
-    public func unhandledHookEvents(limit: Int) async throws -> [(id: Int64, event: HookEvent)] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM hook_events WHERE handled_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+    public func claimHookEvents(owner: String, now: Date, until: Date, limit: Int) async throws -> [(id: Int64, event: HookEvent)] {
+        try await commits.write { db in
+            try Row.fetchAll(db, sql: """
+                UPDATE hook_events SET claimed_by = ?, claimed_until = ?
+                WHERE id IN (SELECT id FROM hook_events WHERE handled_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?)
+                RETURNING id, source, delivery_id, received_at, body
+                """, arguments: [owner, millis(until), millis(now), limit]).map { row in
                 (row["id"], HookEvent(source: row["source"], deliveryID: row["delivery_id"], receivedAt: dateFromMillis(row["received_at"]), body: row["body"]))
-            }
+            }.sorted { $0.0 < $1.0 }
         }
     }
 
     public func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE hook_events SET handled_at = ?, outcome = ?, run_id = ? WHERE id = ?", arguments: [millis(at), outcome, runID, id])
+            try db.execute(sql: "UPDATE hook_events SET handled_at = ?, outcome = ?, run_id = ?, body = X'', claimed_until = NULL WHERE id = ?",
+                           arguments: [millis(at), outcome, runID, id])
+        }
+    }
+
+    public func retryHookEvent(_ id: Int64, at retryAt: Date) async throws {
+        try await commits.write { db in
+            try db.execute(sql: "UPDATE hook_events SET claimed_until = ? WHERE id = ? AND handled_at IS NULL", arguments: [millis(retryAt), id])
         }
     }
 

@@ -94,8 +94,10 @@ extension Offboard {
             let database = try store.openServiceStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
             let logger = Logger(label: "offboard.serve")
             let metrics = ServerMetrics.bootstrap()
+            var workerConfiguration = WorkerConfiguration(concurrency: concurrency)
+            workerConfiguration.submitDrivesRuns = false
             let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver, clock: clock,
-                                       configuration: WorkerConfiguration(concurrency: concurrency), observer: metrics, logger: Logger(label: "offboard.worker"))
+                                       configuration: workerConfiguration, observer: metrics, logger: Logger(label: "offboard.worker"))
             let catalog = PlaybookCatalog(directory: options.workflowsDirectory, registry: registry, limits: options.limits)
             var mappings: [HookMapping] = []
             if let directory = hooks ?? HookSetup.directoryFromEnvironment {

@@ -52,8 +52,8 @@ extension Offboard {
                     secret = try await issuer.create(name: name, role: APIRole(role)!, by: actor.name, at: CommandClock.current.now())
                 } catch let refusal as TokenIssuer.Refusal {
                     Output.error("error: \(refusal)")
-                    if case .badName = refusal { throw ExitCode.validationFailure }
-                    throw ExitCodes.invalid
+                    if case .nameTaken = refusal { throw ExitCodes.invalid }
+                    throw ExitCode.validationFailure
                 }
                 switch format {
                 case .json: Output.json(["name": name, "role": role, "token": secret])

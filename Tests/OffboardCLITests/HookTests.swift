@@ -1,5 +1,8 @@
 import Crypto
+import Engine
 import Foundation
+import GRDB
+import SQLiteStore
 import NIOHTTP1
 import Testing
 
@@ -71,9 +74,18 @@ import Testing
         let status = try await server.request(.GET, "/v1/runs/\(run)", token: token).json
         #expect(status["created_by"] as? String == "hook:bamboohr")
 
-        // The same delivery again (a replay): refused, and nothing new.
+        // The same delivery again (a replay): refused, and nothing new; also with its signature spelled otherwise.
         let replay = try await Self.deliver(server, "bamboohr", body, headers)
         #expect(replay.status == 409, "\(replay.text)")
+        var respelled = headers
+        respelled["X-BambooHR-Signature"] = "sha256=" + headers["X-BambooHR-Signature"]!.uppercased()
+        #expect(try await Self.deliver(server, "bamboohr", body, respelled).status == 409, "a replay reworded is still a replay")
+        // Once acted on, the HR system's payload (names, emails) is not kept.
+        let kept = try await SQLiteRunStore(path: "\(server.directory)/runs.sqlite").hookEventStatus(1)
+        #expect(kept?.outcome != nil)
+        let queue = try DatabaseQueue(path: "\(server.directory)/runs.sqlite")
+        let bodies = try await queue.read { db in try Data.fetchAll(db, sql: "SELECT body FROM hook_events WHERE handled_at IS NOT NULL") }
+        #expect(!bodies.isEmpty && bodies.allSatisfy(\.isEmpty), "the bodies of acted-on events are cleared")
         // BambooHR's retry is the same event signed anew: the same leaver and date find the first run.
         try await Task.sleep(nanoseconds: 1_100_000_000)
         let retried = try await Self.deliver(server, "bamboohr", body, Self.bambooHeaders(body))
@@ -166,5 +178,15 @@ import Testing
         #expect(bearer.status == 202)
         #expect(try await Self.acted(server, token, bearer).outcome.contains("started run"))
         #expect(try await Self.deliver(server, "nope", leaver, [:]).status == 404)
+
+        // One element without an employee is skipped alone; the leaver beside it still starts.
+        let two = Self.bamboo(id: "77", status: "Terminated", previous: "Full-Time", date: "2030-09-01")
+        var object = try #require(try JSONSerialization.jsonObject(with: two) as? [String: Any])
+        var employees = try #require(object["employees"] as? [[String: Any]])
+        employees.insert(["action": "Updated", "fields": [String: Any]()], at: 0)
+        object["employees"] = employees
+        let mixed = try JSONSerialization.data(withJSONObject: object)
+        let outcome = try await Self.acted(server, token, try await Self.deliver(server, "bamboohr", mixed, Self.bambooHeaders(mixed)))
+        #expect(outcome.outcome.contains("element 1 has no employee; it is skipped") && outcome.outcome.contains("started run"), "\(outcome.outcome)")
     }
 }

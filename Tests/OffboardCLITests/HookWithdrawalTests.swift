@@ -80,6 +80,12 @@ import Testing
         #expect(withdrawn.outcome.contains("run \(run) cancelled before it acted"), "\(withdrawn.outcome)")
         #expect(try await Self.state(server, token, run, until: "cancelled") == "cancelled")
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/actions"), "nothing was disabled")
+
+        // Leaving again after all, on the same date: a new run, not the cancelled one.
+        let again = try await Self.send(server, token, ["employee_id": "E5", "status": "terminated", "leave_at": "2030-01-01T09:00:00Z"])
+        let second = try #require(again.run, "\(again.outcome)")
+        #expect(second != run && again.outcome.contains("started run \(second)"), "\(again.outcome)")
+        #expect(try await Self.state(server, token, second) != "cancelled")
     }
 
     @Test(.timeLimit(.minutes(2)), arguments: [true, false])
@@ -93,7 +99,7 @@ import Testing
         }
         let withdrawn = try await Self.send(server, token, ["employee_id": "E6", "status": "active"])
         if reverse {
-            #expect(withdrawn.outcome.contains("run \(run) had acted; reversal requested"), "\(withdrawn.outcome)")
+            #expect(withdrawn.outcome.contains("run \(run) had acted; its reversal has begun"), "\(withdrawn.outcome)")
             #expect(try await Self.state(server, token, run, until: "reversed") == "reversed")
             let actions = (try? String(contentsOfFile: "\(directory)/actions", encoding: .utf8)) ?? ""
             #expect(actions == "disabled E6\nrestored E6\n", "\(actions)")

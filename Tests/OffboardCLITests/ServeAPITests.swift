@@ -32,6 +32,9 @@ import Testing
         #expect(other.status == 422 && (other.json["detail"] as? String ?? "").contains("with a different value of '"), "\(other.text)")
         #expect(!other.text.contains("E2"), "the problem names the field, not its value")
         #expect(try await server.request(.GET, "/v1/runs", token: hr).items.count == 1)
+        // No token may pass for an HR system in the journal.
+        let spoof = try CLI.run(["token", "create", "--role", "hr", "--name", "hook:bamboohr"], environment: server.environment)
+        #expect(spoof.status == 64 && spoof.stderr.contains("which the journal keeps for HR systems"), "\(spoof.stderr)")
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -50,6 +53,12 @@ import Testing
         #expect(try await server.request(.GET, "/v1/runs?playbook=immediate-leaver", token: ops).items.isEmpty)
         #expect(try await server.request(.GET, "/v1/runs?overdue=true", token: ops).items.isEmpty, "nothing is past a deadline in 2030")
         #expect(try await server.request(.GET, "/v1/runs?state=nonsense", token: ops).status == 400)
+        // A playbook is a name in the workflows directory, never a path: nothing else on the server can be read.
+        for name in ["../Workflows/standard-leaver", "runs.sqlite", "/etc/passwd", "standard-leaver.yaml", ".hidden"] {
+            let answer = try await server.request(.POST, "/v1/plans", token: ops, json: ["playbook": name, "inputs": [String: Any]()])
+            #expect(answer.status == 404, "\(name): \(answer.status) \(answer.text)")
+        }
+        #expect(!server.output.contains("runs.sqlite:"), "the database file was never read as a playbook")
         let huge = Data(repeating: UInt8(ascii: " "), count: 5 << 20)
         let tooBig = try await server.request(.POST, "/v1/plans", token: ops, body: huge, headers: ["Content-Type": "application/json"])
         #expect(tooBig.status == 413 && tooBig.headers["content-type"] == "application/problem+json", "\(tooBig.status) \(tooBig.text)")

@@ -24,10 +24,11 @@ extension Worker {
         guard let stored = try await context.store.loadRun(request.runID) else { return .noSuchRun }
         if let refusal = try await refusal(of: request, in: stored) { return .refused(refusal) }
         let id = try await context.store.addRequest(request)
-        if !context.loops.any, let state = try await drive(runID: request.runID) {
+        let drives = context.configuration.submitDrivesRuns && !context.loops.any
+        if drives, let state = try await drive(runID: request.runID) {
             return try await answer(id, state: state, runID: request.runID)
         }
-        if !context.loops.any {
+        if drives {
             context.logger.notice("run \(request.runID) is held by another worker; waiting up to \(Int(wait)) s for it to apply the \(request.kind.rawValue) request")
         }
         let giveUp = Date().addingTimeInterval(wait)
@@ -63,7 +64,9 @@ extension Worker {
         do {
             core = try RunCore.replaying(stored, playbook: try await context.playbooks.playbook(for: stored))
         } catch {
-            return RequestRefused("run \(id) cannot be replayed: \(error)")
+            // The error may quote the run's stored values: it is logged here, and the refusal only names the run.
+            context.logger.error("run \(id) cannot be replayed: \(error)")
+            return RequestRefused("run \(id) cannot be replayed from its journal (the error is logged)")
         }
         if request.kind == .redrive, let step = request.step,
            !core.instances.contains(where: { $0.key.step == step && $0.value.state == .failed }) {

@@ -19,6 +19,9 @@ public struct WorkerConfiguration: Sendable {
     public var requestPollInterval: TimeInterval
     /// How often an idle worker looks for due runs.
     public var pollInterval: TimeInterval
+    /// Whether `submit` may drive a run itself when this worker's loop is not running (a CLI command). A server's
+    /// worker says no: its requests are always left to the loop, also while it starts or stops.
+    public var submitDrivesRuns = true
 
     public init(workerID: String = WorkerConfiguration.defaultWorkerID(), concurrency: Int = 32, maxParallelPerRun: Int = 8,
                 leaseDuration: TimeInterval = 30, holdWindow: TimeInterval = 30, requestPollInterval: TimeInterval = 1, pollInterval: TimeInterval = 1) {

@@ -76,10 +76,14 @@ public struct HookEventStatus: Sendable, Hashable {
 public protocol HookEventStore: Sendable {
     /// Records an event; nil when a delivery with this id from this source was recorded before (a replay).
     func recordHookEvent(_ event: HookEvent) async throws -> Int64?
-    /// Events not yet acted on, oldest first.
-    func unhandledHookEvents(limit: Int) async throws -> [(id: Int64, event: HookEvent)]
-    /// Marks an event acted on, with what became of it (a sentence, never the payload).
+    /// Claims events not yet acted on (and not claimed by anyone until after `now`), oldest first, for `owner` until
+    /// `until`: two servers on one database never act on one event at once, and a claim whose owner died lapses.
+    func claimHookEvents(owner: String, now: Date, until: Date, limit: Int) async throws -> [(id: Int64, event: HookEvent)]
+    /// Marks an event acted on, with what became of it (a sentence, never the payload), and forgets its body: the
+    /// run holds what it needs, and the HR system's payload (names, emails) is not kept beyond its use.
     func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws
+    /// Leaves an event to be tried again from `retryAt` (something failed that may not fail next time).
+    func retryHookEvent(_ id: Int64, at retryAt: Date) async throws
     /// An event's source, when it came, and what became of it (nil outcome while it waits); nil for no such event.
     func hookEventStatus(_ id: Int64) async throws -> HookEventStatus?
     /// The run started for a leaver from a source (the newest), and the effective date it was started for.

@@ -37,6 +37,8 @@ public final class HookService: Service, Sendable {
                 }
                 group.cancelAll()
             }
+            // Stopping: the events in hand are finished while the worker still runs (it stops after this service).
+            await dispatcher.drain()
         }
     }
 }

@@ -34,9 +34,12 @@ public struct HookVerifier: Sendable {
         case .bamboohr:
             let signature = try header("x-bamboohr-signature", headers), timestamp = try header("x-bamboohr-timestamp", headers)
             try fresh(timestamp, now: now, name: "X-BambooHR-Timestamp")
-            try check(SHA256.self, hex: signature.hasPrefix("sha256=") ? String(signature.dropFirst(7)) : signature,
-                      over: body + Array(timestamp.utf8), key: Array(secret.utf8), header: "X-BambooHR-Signature")
-            return Verified(deliveryID: "\(timestamp):\(signature.lowercased())")
+            guard let mac = Self.bytes(hex: signature.hasPrefix("sha256=") ? String(signature.dropFirst(7)) : signature) else {
+                throw Refused(reason: "X-BambooHR-Signature is not hexadecimal")
+            }
+            try check(SHA256.self, mac: mac, over: body + Array(timestamp.utf8), key: Array(secret.utf8), header: "X-BambooHR-Signature")
+            // The id is the time and the MAC's bytes, however the header spelled them: a replay reworded is still a replay.
+            return Verified(deliveryID: "\(timestamp):" + mac.map { String(format: "%02x", $0) }.joined())
         case .hibob:
             let signature = try header("bob-signature", headers)
             guard let mac = Data(base64Encoded: signature) else { throw Refused(reason: "Bob-Signature is not base64") }
