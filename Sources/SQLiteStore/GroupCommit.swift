@@ -27,8 +27,6 @@ final class GroupCommit: Sendable {
 
     /// Runs `operation` in the next shared transaction; returns its result once that transaction has committed.
     func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        // As GRDB does: a cancelled task's write is refused rather than run.
-        try Task.checkCancellation()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(run: { db in
                 var outcome: Result<T, any Error> = .failure(CancellationError())

@@ -26,15 +26,17 @@ import Testing
             let started = Date()
             let id = try await setup.start()
             var first: Date?
-            while first == nil, Date().timeIntervalSince(started) < 10 {
+            // The next poll is 30 s away: anything well under that was a wake-up. (The bounds are wide because on a
+            // loaded 2-core machine the whole suite's tests share the threads this worker runs on.)
+            while first == nil, Date().timeIntervalSince(started) < 25 {
                 first = try await setup.store.loadRun(id)?.journal.first?.at
                 if first == nil { try await Task.sleep(nanoseconds: 5_000_000) }
             }
-            let at = try #require(first, "the run did not start within 10 s")
+            let at = try #require(first, "the run did not start within 25 s")
             latencies.append(at.timeIntervalSince(started))
             try await Task.sleep(nanoseconds: 200_000_000)
         }
-        #expect(latencies.allSatisfy { $0 < 5 }, "woken, not polled: \(latencies)")
+        #expect(latencies.allSatisfy { $0 < 15 }, "woken, not polled: \(latencies)")
         print("wake-up: start to first journal entry \(latencies.map { String(format: "%.0f ms", $0 * 1000) }.joined(separator: ", "))")
     }
 }

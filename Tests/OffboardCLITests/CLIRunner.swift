@@ -43,6 +43,16 @@ enum CLI {
         return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `run`, off the concurrency pool: an async test waiting for a process must not hold one of the few threads the
+    /// rest of the suite (and any worker a test drives in-process) runs on.
+    static func running(_ arguments: [String], environment: [String: String] = [:], directory: String = repositoryRoot) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(arguments, environment: environment, directory: directory) })
+            }
+        }
+    }
+
     static func json(_ text: String) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
         return try #require(object as? [String: Any])

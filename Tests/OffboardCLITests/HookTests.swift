@@ -17,7 +17,7 @@ import Testing
     static func server(workflows: String = "\(CLI.repositoryRoot)/Workflows") async throws -> (ServeProcess, String) {
         let server = try await ServeProcess(environment: secrets.merging(["OFFBOARD_WORKFLOWS": workflows]) { $1 },
                                             arguments: ["--hooks", "\(workflows)/hooks"])
-        return (server, try server.token(role: "operator", name: "ops"))
+        return (server, try await server.token(role: "operator", name: "ops"))
     }
 
     static func hex<H: HashFunction>(_: H.Type, _ data: [UInt8], key: String) -> String {

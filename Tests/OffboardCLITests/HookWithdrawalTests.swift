@@ -51,7 +51,7 @@ import Testing
         try mapping(reverse: reverse).write(toFile: "\(directory)/workflows/hr.hook.yaml", atomically: true, encoding: .utf8)
         let server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_HR_TOKEN": "t0k"],
                                             arguments: ["--hooks", "\(directory)/workflows"], directory: directory)
-        return (server, try server.token(role: "operator", name: "ops"), directory)
+        return (server, try await server.token(role: "operator", name: "ops"), directory)
     }
 
     static func send(_ server: ServeProcess, _ token: String, _ event: [String: String]) async throws -> (outcome: String, run: String?) {
@@ -82,7 +82,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/actions"), "nothing was disabled")
 
         // Leaving again after all, on the same date: a new run, not the cancelled one.
-        let again = try await Self.send(server, token, ["employee_id": "E5", "status": "terminated", "leave_at": "2030-01-01T09:00:00Z"])
+        let again = try await Self.send(server, token, ["employee_id": "E5", "status": "terminated", "leave_at": "2030-01-01T09:00:00Z",
+                                                        "sent_at": "2026-12-02T08:00:00Z"])
         let second = try #require(again.run, "\(again.outcome)")
         #expect(second != run && again.outcome.contains("started run \(second)"), "\(again.outcome)")
         #expect(try await Self.state(server, token, second) != "cancelled")

@@ -57,7 +57,7 @@ import Testing
     @Test func overHTTPABadRowIs422NamingItsRowAndColumnAndNothingStarts() async throws {
         let server = try await ServeProcess()
         defer { server.stop() }
-        let hr = try server.token(role: "hr", name: "hr-amy")
+        let hr = try await server.token(role: "hr", name: "hr-amy")
         let jsonl = """
             {"employee_id": "E7", "full_name": "Ana Lima", "email": "ana@example.com", "leave_at": "2030-03-01T17:00:00Z"}
 

@@ -65,7 +65,7 @@ import Testing
             server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_MATRIX_HOOK": "hook-secret"],
                                             arguments: ["--hooks", "\(directory)/workflows"], directory: directory)
             var tokens: [String: String] = [:]
-            for (role, name) in RouteRoleMatrixTests.roles { tokens[role] = try server.token(role: role, name: name) }
+            for (role, name) in RouteRoleMatrixTests.roles { tokens[role] = try await server.token(role: role, name: name) }
             self.tokens = tokens
             operatorToken = tokens["operator"]!
         }
@@ -132,7 +132,7 @@ import Testing
             return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/complete", json: ["evidence": ["condition": "good"]])
         case "approveTask":
             let id = try await fixture.runWithOpenTasks()
-            let completed = try CLI.run(["complete", id, "sign-off", "--by", "facilities:sam"], environment: fixture.server.environment)
+            let completed = try await CLI.running(["complete", id, "sign-off", "--by", "facilities:sam"], environment: fixture.server.environment)
             try #require(completed.status == 0, "\(completed.stderr)")
             return Call(method: method, path: "/v1/runs/\(id)/tasks/sign-off/approve", json: [String: Any]())
         case "rejectTask": return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/reject", json: ["reason": "not ours"])
@@ -143,7 +143,7 @@ import Testing
         case "createToken": return Call(method: method, path: operation.path, json: ["name": "made-\(UUID().uuidString.prefix(8))", "role": "auditor"])
         case "revokeToken":
             let name = "spare-\(UUID().uuidString.prefix(8))"
-            _ = try fixture.server.token(role: "auditor", name: String(name))
+            _ = try await fixture.server.token(role: "auditor", name: String(name))
             return Call(method: method, path: "/v1/tokens/\(name)")
         default:
             return Call(method: method, path: operation.path.replacingOccurrences(of: "{id}", with: shared), json: operation.method == "POST" ? [String: Any]() : nil)
@@ -155,8 +155,8 @@ import Testing
         let fixture = try await Fixture()
         defer { fixture.server.stop() }
         let shared = try await fixture.runWithOpenTasks()
-        let revoked = try fixture.server.token(role: "operator", name: "gone")
-        #expect(try CLI.run(["token", "revoke", "gone"], environment: fixture.server.environment).status == 0)
+        let revoked = try await fixture.server.token(role: "operator", name: "gone")
+        #expect(try await CLI.running(["token", "revoke", "gone"], environment: fixture.server.environment).status == 0)
         // The HR hooks answer to their source's signature scheme, not to tokens (HookTests covers them).
         let operations = try APIContractTests.documentOperations().filter { !$0.signed }.sorted { $0.description < $1.description }
         var checked = 0

@@ -16,7 +16,7 @@ import Testing
     func tenRacingStartsWithOneKeyMakeOneRun() async throws {
         let server = try await ServeProcess()
         defer { server.stop() }
-        let hr = try server.token(role: "hr", name: "hr-portal")
+        let hr = try await server.token(role: "hr", name: "hr-portal")
         let answers = try await withThrowingTaskGroup(of: ServeProcess.Answer.self) { group in
             for _ in 0..<10 {
                 group.addTask { try await server.request(.POST, "/v1/runs", token: hr, json: Self.leaver("E1"), headers: ["Idempotency-Key": "ticket-4711"]) }
@@ -33,7 +33,7 @@ import Testing
         #expect(!other.text.contains("E2"), "the problem names the field, not its value")
         #expect(try await server.request(.GET, "/v1/runs", token: hr).items.count == 1)
         // No token may pass for an HR system in the journal.
-        let spoof = try CLI.run(["token", "create", "--role", "hr", "--name", "hook:bamboohr"], environment: server.environment)
+        let spoof = try await CLI.running(["token", "create", "--role", "hr", "--name", "hook:bamboohr"], environment: server.environment)
         #expect(spoof.status == 64 && spoof.stderr.contains("which the journal keeps for HR systems"), "\(spoof.stderr)")
     }
 
@@ -41,7 +41,7 @@ import Testing
     func theListFiltersAndTheBodyLimit() async throws {
         let server = try await ServeProcess()
         defer { server.stop() }
-        let ops = try server.token(role: "operator", name: "ops")
+        let ops = try await server.token(role: "operator", name: "ops")
         for id in ["E10", "E11"] { #expect(try await server.request(.POST, "/v1/runs", token: ops, json: Self.leaver(id)).status == 201) }
         let quick = try await server.request(.POST, "/v1/runs", token: ops, json: ["playbook": "contractor-end", "inputs": [String: Any]()])
         #expect(quick.status == 422, "\(quick.text)")
@@ -66,7 +66,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func plainHTTPIsRefusedOnAReachableAddressAndTLSIsServed() async throws {
-        let refused = try CLI.run(["serve", "--host", "0.0.0.0", "--port", "0"], environment: ["OFFBOARD_DB": NSTemporaryDirectory() + "offboard-tls-\(UUID().uuidString).sqlite"])
+        let refused = try await CLI.running(["serve", "--host", "0.0.0.0", "--port", "0"], environment: ["OFFBOARD_DB": NSTemporaryDirectory() + "offboard-tls-\(UUID().uuidString).sqlite"])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("refusing to serve plain HTTP on 0.0.0.0"), "\(refused.stderr)")
 

@@ -35,7 +35,7 @@ import Testing
         let environment = ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_HR_TOKEN": "t"]
         let arguments = ["--hooks", "\(directory)/workflows"]
         let first = try await ServeProcess(environment: environment, arguments: arguments, directory: directory)
-        let token = try first.token(role: "operator", name: "ops")
+        let token = try await first.token(role: "operator", name: "ops")
         let started = try await first.request(.POST, "/v1/runs", token: token, json: ["playbook": "slow", "inputs": ["employee_id": "E1"]])
         let run = try #require(started.json["id"] as? String, "\(started.text)")
         try await PauseTests.waitFor("the step to start", seconds: 20) { PauseTests.lines("\(directory)/keys").count == 1 }

@@ -51,10 +51,10 @@ import Testing
             "OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK": "\(http)/desk", "OFFBOARD_SECRET_SECURITY_WEBHOOK": "\(http)/security",
         ], arguments: ["--hooks", "\(directory)/hooks"], directory: directory)
         defer { server.stop() }
-        let operatorToken = try server.token(role: "operator", name: "ops")
-        let it = try server.token(role: "task:it-service-desk", name: "it-sam")
-        let facilities = try server.token(role: "task:facilities", name: "facilities-lee")
-        let auditor = try server.token(role: "auditor", name: "audit-office")
+        let operatorToken = try await server.token(role: "operator", name: "ops")
+        let it = try await server.token(role: "task:it-service-desk", name: "it-sam")
+        let facilities = try await server.token(role: "task:facilities", name: "facilities-lee")
+        let auditor = try await server.token(role: "auditor", name: "audit-office")
 
         let body = try JSONSerialization.data(withJSONObject: ["employees": [[
             "id": "318", "action": "Updated", "changedFields": ["Employment Status"],

@@ -53,8 +53,8 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// A token made with `offboard token create`.
-    func token(role: String, name: String) throws -> String {
-        let made = try CLI.run(["token", "create", "--role", role, "--name", name], environment: environment)
+    func token(role: String, name: String) async throws -> String {
+        let made = try await CLI.running(["token", "create", "--role", role, "--name", name], environment: environment)
         try #require(made.status == 0, "\(made.stderr)")
         return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
