@@ -8,7 +8,8 @@ success, as journaled) shown apart, and the time to the 202 answer. Then fills t
 reports the server's steady resident memory.
 
 Needs the test PostgreSQL (`scripts/test-servers.sh start DIR && source DIR/env`) and `psql`.
-Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--binary .build/release/offboard]
+Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--concurrency N] [--baseline] [--binary .build/release/offboard]
+OFFBOARD_LOAD_WRAP="perf record -g -o /tmp/perf.data --" runs the server under a profiler.
 """
 import argparse, concurrent.futures, csv, datetime, http.client, json, os, re, statistics, subprocess, sys, tempfile, threading, time
 
