@@ -1,5 +1,6 @@
 import Crypto
 import Engine
+import Playbook
 import Foundation
 
 /// What a token may do. `hr` starts, plans, cancels, reschedules and imports; `operator` does everything
@@ -85,6 +86,6 @@ public struct TokenIssuer: Sendable {
     }
 
     static func sha256(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).lowercaseHex
     }
 }

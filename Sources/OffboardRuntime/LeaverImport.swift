@@ -114,7 +114,7 @@ public struct LeaverImport: Sendable {
                 continue
             }
             guard let store else { preconditionFailure("an import that starts runs needs a store") }
-            let key = "import:\(playbook.name):" + SHA256.hash(data: row.canonical).map { String(format: "%02x", $0) }.joined()
+            let key = "import:\(playbook.name):" + SHA256.hash(data: row.canonical).lowercaseHex
             let started = try await RunStarter(store: store, clock: clock).start(playbook, inputs: inputs, key: key, by: actor)
             report.rows[index].run = started.id
             report.rows[index].outcome = started.created ? "started" : "existing"

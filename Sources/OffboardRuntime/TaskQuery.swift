@@ -18,20 +18,34 @@ public struct TaskQuery: Sendable {
         public var unreadable: [(run: String, problem: String)]
     }
 
-    /// Open tasks (and completed ones waiting for approvals), optionally only one assignee's or only overdue ones.
-    public func open(assignee: String? = nil, overdue: Bool = false, now: Date) async throws -> Listing {
-        var listing = Listing(tasks: [], unreadable: [])
+    /// A run that is waiting or running, replayed.
+    public struct ActiveRun: Sendable {
+        public var stored: StoredRun
+        public var playbook: Playbook
+        public var core: RunCore
+    }
+
+    /// Every waiting or running run, oldest first, replayed once; and the runs that could not be read (id → why).
+    public func activeRuns() async throws -> (runs: [ActiveRun], unreadable: [(run: String, problem: String)]) {
+        var runs: [ActiveRun] = [], unreadable: [(run: String, problem: String)] = []
         for state in [RunState.waiting, .running] {
             for summary in try await store.listRuns(state: state, limit: Int(Int32.max)).reversed() {
                 guard let stored = try await store.loadRun(summary.id) else { continue }
                 do {
-                    let core = try RunCore.replaying(stored, playbook: try await playbooks.playbook(for: stored))
-                    listing.tasks += TaskReport.open(in: core, journal: stored.journal, now: now)
+                    let playbook = try await playbooks.playbook(for: stored)
+                    runs.append(ActiveRun(stored: stored, playbook: playbook, core: try RunCore.replaying(stored, playbook: playbook)))
                 } catch {
-                    listing.unreadable.append((summary.id, "\(error)"))
+                    unreadable.append((summary.id, "\(error)"))
                 }
             }
         }
+        return (runs, unreadable)
+    }
+
+    /// Open tasks (and completed ones waiting for approvals), optionally only one assignee's or only overdue ones.
+    public func open(assignee: String? = nil, overdue: Bool = false, now: Date) async throws -> Listing {
+        let active = try await activeRuns()
+        var listing = Listing(tasks: active.runs.flatMap { TaskReport.open(in: $0.core, journal: $0.stored.journal, now: now) }, unreadable: active.unreadable)
         if let assignee { listing.tasks = listing.tasks.filter { $0.isFor(assignee) } }
         if overdue { listing.tasks = listing.tasks.filter(\.overdue) }
         listing.tasks.sort { ($0.due ?? .distantFuture, $0.openedAt ?? .distantPast) < ($1.due ?? .distantFuture, $1.openedAt ?? .distantPast) }

@@ -46,12 +46,9 @@ extension ServerRuntime {
     /// The mapping's delivery_id from the body, else the body's SHA-256 (a byte-identical replay is refused).
     func deliveryID(_ mapping: HookMapping, body: [UInt8]) -> String {
         if let field = mapping.deliveryID, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) {
-            var scope = EvaluationScope(inputs: [:], item: Value(json), now: clock.now())
-            scope.event = Value(json)
-            scope.missingIsNull = true
-            if let value = try? Evaluator.evaluate(field.expression, in: scope), value != .null { return "id:" + value.jsonText() }
+            if let value = HookMapping.evaluate(field, event: Value(json), item: nil, now: clock.now()), value != .null { return "id:" + value.jsonText() }
         }
-        return "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + SHA256.hash(data: body).lowercaseHex
     }
 
     func hookEventRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {

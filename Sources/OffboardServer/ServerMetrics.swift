@@ -72,16 +72,13 @@ public final class ServerMetrics: RunObserver, Sendable {
         for state in RunState.allCases {
             gauge("offboard_runs", ["state", state.rawValue], Double(counts[state] ?? 0))
         }
-        let listing = try await TaskQuery(store: runtime.store, registry: runtime.registry).open(now: runtime.clock.now())
-        var open: [String: Int] = [:]
-        for task in listing.tasks { open[task.assignee, default: 0] += 1 }
-        var overdue: [String: Int] = [:]
-        for state in [RunState.running, .waiting] {
-            for summary in try await runtime.store.listRuns(state: state, limit: Int(Int32.max)) {
-                guard let stored = try await runtime.store.loadRun(summary.id),
-                      let report = try? RunReport.make(stored, playbook: try await runtime.playbooks.playbook(for: stored)) else { continue }
-                for step in report.steps where step.overdue { overdue[summary.playbookName, default: 0] += 1 }
-            }
+        // One read of each active run serves both gauges.
+        let now = runtime.clock.now()
+        var open: [String: Int] = [:], overdue: [String: Int] = [:]
+        for run in try await TaskQuery(store: runtime.store, registry: runtime.registry).activeRuns().runs {
+            for task in TaskReport.open(in: run.core, journal: run.stored.journal, now: now) { open[task.assignee, default: 0] += 1 }
+            guard let report = try? RunReport.make(run.stored, playbook: run.playbook) else { continue }
+            for step in report.steps where step.overdue { overdue[run.stored.summary.playbookName, default: 0] += 1 }
         }
         setAll("offboard_tasks_open", label: "assignee", open)
         setAll("offboard_steps_overdue", label: "playbook", overdue)

@@ -13,9 +13,7 @@ extension HookProcessor {
             return Result(sentence: "employee \(employee): no effective date in the event; nothing started")
         }
         let playbook = try catalog.playbook(named: leaver.playbook)
-        var scope = EvaluationScope(inputs: [:], item: item, now: clock.now())
-        scope.event = event
-        scope.missingIsNull = true
+        let scope = HookMapping.scope(event: event, item: item, now: clock.now())
         var record: [String: JSONValue] = [:]
         for input in leaver.inputs {
             if let value = try? input.value.template.render(in: scope), value != .null { record[input.name] = value.json() }
@@ -33,10 +31,12 @@ extension HookProcessor {
         // even for the same date: the start key names the run it follows.
         var key = "hook:\(mapping.source):\(employee):\(effective)"
         let known = try await store.hookLeaver(source: mapping.source, employee: employee)
-        if let known, let run = try await store.summary(of: known.runID), run.state == .cancelled || run.state == .reversed {
+        var earlier: RunSummary?
+        if let known { earlier = try await store.summary(of: known.runID) }
+        if let run = earlier, run.state == .cancelled || run.state == .reversed {
             key += ":after:\(run.id)"
         }
-        if let known, let run = try await store.summary(of: known.runID), run.state != .cancelled, run.state != .reversed {
+        if let known, let run = earlier, run.state != .cancelled, run.state != .reversed {
             if known.effective == effective { return Result(sentence: "employee \(employee): a repeat of the event that started run \(run.id)", run: run.id) }
             guard !run.state.isFinished else {
                 return Result(sentence: "employee \(employee): run \(run.id) has \(run.state.rawValue); the new effective date \(effective) is noted, nothing rescheduled", run: run.id)

@@ -99,10 +99,7 @@ public struct HookProcessor: Sendable {
     }
 
     func evaluate(_ field: ExpressionField, event: Value, item: Value?) -> Value? {
-        var scope = EvaluationScope(inputs: [:], item: item ?? event, now: clock.now())
-        scope.event = event
-        scope.missingIsNull = true
-        return try? Evaluator.evaluate(field.expression, in: scope)
+        HookMapping.evaluate(field, event: event, item: item, now: clock.now())
     }
 }
 

@@ -39,7 +39,7 @@ public struct HookVerifier: Sendable {
             }
             try check(SHA256.self, mac: mac, over: body + Array(timestamp.utf8), key: Array(secret.utf8), header: "X-BambooHR-Signature")
             // The id is the time and the MAC's bytes, however the header spelled them: a replay reworded is still a replay.
-            return Verified(deliveryID: "\(timestamp):" + mac.map { String(format: "%02x", $0) }.joined())
+            return Verified(deliveryID: "\(timestamp):" + mac.lowercaseHex)
         case .hibob:
             let signature = try header("bob-signature", headers)
             guard let mac = Data(base64Encoded: signature) else { throw Refused(reason: "Bob-Signature is not base64") }

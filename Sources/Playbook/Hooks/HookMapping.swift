@@ -66,3 +66,19 @@ public struct HookMapping: Sendable {
     public var withdrawn: Withdrawn?
     public var file: String
 }
+
+extension HookMapping {
+    /// What a mapping's expressions read: `event` (the delivery's body), `item` (one element of `each:`, else the
+    /// body) and `now`; a field the payload lacks reads as null.
+    public static func scope(event: Value, item: Value?, now: Date) -> EvaluationScope {
+        var scope = EvaluationScope(inputs: [:], item: item ?? event, now: now)
+        scope.event = event
+        scope.missingIsNull = true
+        return scope
+    }
+
+    /// `field` over an event; nil when it cannot be evaluated.
+    public static func evaluate(_ field: ExpressionField, event: Value, item: Value?, now: Date) -> Value? {
+        try? Evaluator.evaluate(field.expression, in: scope(event: event, item: item, now: now))
+    }
+}
