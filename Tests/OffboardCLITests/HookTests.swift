@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import SQLiteStore
 import NIOHTTP1
+import Playbook
 import Testing
 
 /// The HR webhooks against a real server with the shipped mappings (Workflows/hooks): each vendor's scheme with a
@@ -21,7 +22,7 @@ import Testing
     }
 
     static func hex<H: HashFunction>(_: H.Type, _ data: [UInt8], key: String) -> String {
-        HMAC<H>.authenticationCode(for: data, using: SymmetricKey(data: Array(key.utf8))).map { String(format: "%02x", $0) }.joined()
+        HMAC<H>.authenticationCode(for: data, using: SymmetricKey(data: Array(key.utf8))).lowercaseHex
     }
 
     /// A BambooHR field-based delivery: one employee whose Employment Status changed.

@@ -45,13 +45,10 @@ import Testing
     }
 
     static func server(reverse: Bool) async throws -> (ServeProcess, String, String) {
-        let directory = NSTemporaryDirectory() + "offboard-withdrawal-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
-        try playbook.replacingOccurrences(of: "DIR", with: directory).write(toFile: "\(directory)/workflows/acting.yaml", atomically: true, encoding: .utf8)
-        try mapping(reverse: reverse).write(toFile: "\(directory)/workflows/hr.hook.yaml", atomically: true, encoding: .utf8)
-        let server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_HR_TOKEN": "t0k"],
-                                            arguments: ["--hooks", "\(directory)/workflows"], directory: directory)
-        return (server, try await server.token(role: "operator", name: "ops"), directory)
+        let scratch = try ServeProcess.workflows(["acting.yaml": playbook, "hr.hook.yaml": mapping(reverse: reverse)], prefix: "offboard-withdrawal")
+        let server = try await ServeProcess(environment: scratch.environment.merging(["OFFBOARD_SECRET_HR_TOKEN": "t0k"]) { $1 },
+                                            arguments: scratch.arguments, directory: scratch.directory)
+        return (server, try await server.token(role: "operator", name: "ops"), scratch.directory)
     }
 
     static func send(_ server: ServeProcess, _ token: String, _ event: [String: String]) async throws -> (outcome: String, run: String?) {

@@ -58,12 +58,11 @@ import Testing
         let operatorToken: String
 
         init() async throws {
-            let directory = NSTemporaryDirectory() + "offboard-matrix-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
-            for (name, text) in RouteRoleMatrixTests.playbooks { try text.write(toFile: "\(directory)/workflows/\(name).yaml", atomically: true, encoding: .utf8) }
-            try RouteRoleMatrixTests.hook.write(toFile: "\(directory)/workflows/matrix-hr.hook.yaml", atomically: true, encoding: .utf8)
-            server = try await ServeProcess(environment: ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_MATRIX_HOOK": "hook-secret"],
-                                            arguments: ["--hooks", "\(directory)/workflows"], directory: directory)
+            var files = Dictionary(uniqueKeysWithValues: RouteRoleMatrixTests.playbooks.map { ("\($0.key).yaml", $0.value) })
+            files["matrix-hr.hook.yaml"] = RouteRoleMatrixTests.hook
+            let scratch = try ServeProcess.workflows(files, prefix: "offboard-matrix")
+            server = try await ServeProcess(environment: scratch.environment.merging(["OFFBOARD_SECRET_MATRIX_HOOK": "hook-secret"]) { $1 },
+                                            arguments: scratch.arguments, directory: scratch.directory)
             var tokens: [String: String] = [:]
             for (role, name) in RouteRoleMatrixTests.roles { tokens[role] = try await server.token(role: role, name: name) }
             self.tokens = tokens

@@ -10,30 +10,30 @@ import Testing
 @Suite struct ServeShutdownTests {
     @Test(.timeLimit(.minutes(2)))
     func sigtermStopsCleanlyAndTheNextServerResumesEverything() async throws {
-        let directory = NSTemporaryDirectory() + "offboard-serve-stop-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
-        try """
-            playbook: slow
-            version: 1
-            inputs:
-              employee_id: { type: string }
-            steps:
-              - id: slow
-                uses: command
-                with: { argv: [/bin/sh, -c, 'echo "$OFFBOARD_IDEMPOTENCY_KEY $OFFBOARD_ATTEMPT" >> \(directory)/keys; [ "$OFFBOARD_ATTEMPT" = 1 ] && exec sleep 60; true'] }
-            """.write(toFile: "\(directory)/workflows/slow.yaml", atomically: true, encoding: .utf8)
-        try """
-            hook: hr
-            verify: { scheme: bearer, secret: "${secret:HR_TOKEN}" }
-            employee: event.employee_id
-            leaver:
-              when: event.status == 'terminated'
-              playbook: slow
-              effective: event.day
-              inputs: { employee_id: "{{ event.employee_id }}" }
-            """.write(toFile: "\(directory)/workflows/hr.hook.yaml", atomically: true, encoding: .utf8)
-        let environment = ["OFFBOARD_WORKFLOWS": "\(directory)/workflows", "OFFBOARD_SECRET_HR_TOKEN": "t"]
-        let arguments = ["--hooks", "\(directory)/workflows"]
+        let scratch = try ServeProcess.workflows([
+            "slow.yaml": """
+                playbook: slow
+                version: 1
+                inputs:
+                  employee_id: { type: string }
+                steps:
+                  - id: slow
+                    uses: command
+                    with: { argv: [/bin/sh, -c, 'echo "$OFFBOARD_IDEMPOTENCY_KEY $OFFBOARD_ATTEMPT" >> DIR/keys; [ "$OFFBOARD_ATTEMPT" = 1 ] && exec sleep 60; true'] }
+                """,
+            "hr.hook.yaml": """
+                hook: hr
+                verify: { scheme: bearer, secret: "${secret:HR_TOKEN}" }
+                employee: event.employee_id
+                leaver:
+                  when: event.status == 'terminated'
+                  playbook: slow
+                  effective: event.day
+                  inputs: { employee_id: "{{ event.employee_id }}" }
+                """,
+        ], prefix: "offboard-serve-stop")
+        let directory = scratch.directory
+        let environment = scratch.environment.merging(["OFFBOARD_SECRET_HR_TOKEN": "t"]) { $1 }, arguments = scratch.arguments
         let first = try await ServeProcess(environment: environment, arguments: arguments, directory: directory)
         let token = try await first.token(role: "operator", name: "ops")
         let started = try await first.request(.POST, "/v1/runs", token: token, json: ["playbook": "slow", "inputs": ["employee_id": "E1"]])

@@ -38,6 +38,17 @@ final class ServeProcess: @unchecked Sendable {
         port = found
     }
 
+    /// A new directory with `files` (name → text, `DIR` standing for the directory) in its `workflows/`, and what a
+    /// server needs to serve them: playbooks from there and hook mappings (`*.hook.yaml`) from there too.
+    static func workflows(_ files: [String: String], prefix: String) throws -> (directory: String, environment: [String: String], arguments: [String]) {
+        let directory = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
+        for (name, text) in files {
+            try text.replacingOccurrences(of: "DIR", with: directory).write(toFile: "\(directory)/workflows/\(name)", atomically: true, encoding: .utf8)
+        }
+        return (directory, ["OFFBOARD_WORKFLOWS": "\(directory)/workflows"], ["--hooks", "\(directory)/workflows"])
+    }
+
     struct ServeFailure: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
