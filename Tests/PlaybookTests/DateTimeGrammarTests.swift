@@ -79,4 +79,25 @@ import Testing
             #expect(TimeZoneName.zone(named: bad) == nil, "\(bad.debugDescription)")
         }
     }
+
+    /// The arithmetic writer says what Foundation's formatter says, for instants across four centuries (leap days,
+    /// before 1970, fractions near a whole second) in zones with and without summer time and half-hour offsets.
+    @Test func writesDatesAsFoundationsFormatterDoes() {
+        var generator = SystemRandomNumberGenerator()
+        let zones = [TimeZone.gmt, Self.london, TimeZone(identifier: "America/New_York")!, TimeZone(identifier: "Asia/Kolkata")!,
+                     TimeZone(identifier: "Australia/Lord_Howe")!, TimeZone(secondsFromGMT: -34_200)!]
+        var instants: [Double] = [0, -0.001, -1, 951_782_400, 951_868_799.999, 1_796_405_400.25, 1_796_405_399.9995, 4_107_542_399.999, -2_208_988_800]
+        for _ in 0..<2_000 { instants.append(Double(Int64.random(in: -6_000_000_000_000...7_000_000_000_000, using: &generator)) / 1000) }
+        for zone in zones {
+            for fractional in [false, true] {
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = fractional ? [.withInternetDateTime, .withFractionalSeconds] : .withInternetDateTime
+                formatter.timeZone = zone
+                for instant in instants {
+                    let date = Date(timeIntervalSince1970: instant)
+                    #expect(DateText.iso8601(date, in: zone, fractionalSeconds: fractional) == formatter.string(from: date), "\(instant) in \(zone.identifier)")
+                }
+            }
+        }
+    }
 }
