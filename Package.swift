@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -84,7 +85,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // `offboard serve`: the HTTP API (routes, tokens and roles, HR webhooks, problems, metrics) over OffboardRuntime.
+        // `offboard serve`: the HTTP API (routes, tokens and roles, HR webhooks, problems, metrics) and the web console
+        // (server-rendered Mustache pages, sessions, forms) over OffboardRuntime.
         .target(
             name: "OffboardServer",
             dependencies: [
@@ -99,6 +101,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strictSettings
         ),

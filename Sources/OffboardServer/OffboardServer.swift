@@ -20,12 +20,13 @@ public struct OffboardServer: Sendable {
         self.configuration = configuration
     }
 
-    /// The router: every route of the table behind the gatekeeper, errors as problems.
-    public func router() -> Router<APIRequestContext> {
+    /// The router: every route of the table behind the gatekeeper, errors as problems, and the web console.
+    public func router() throws -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         if runtime.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ProblemMiddleware(routes: runtime.routes))
         router.register(runtime.routes, gatekeeper: Gatekeeper(tokens: runtime.tokens))
+        try Console(runtime: runtime, secureCookies: configuration.tls != nil).register(on: router)
         return router
     }
 
@@ -40,7 +41,7 @@ public struct OffboardServer: Sendable {
         } else {
             server = .http1()
         }
-        return Application(router: router(), server: server, configuration: address,
+        return Application(router: try router(), server: server, configuration: address,
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: runtime.logger)
     }

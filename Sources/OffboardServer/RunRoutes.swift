@@ -20,9 +20,15 @@ extension ServerRuntime {
             return value
         } ?? 100
         let overdue = try Self.flag(query.get("overdue"), name: "overdue")
-        let playbook = query.get("playbook"), leaver = query.get("leaver")
+        let runs = try await runs(state: state, playbook: query.get("playbook"), leaver: query.get("leaver"), overdue: overdue, limit: limit)
+        return try APIJSON.response(Listing(items: runs.map(RunResource.init)))
+    }
+
+    /// Runs, newest first, filtered as the API's and the console's lists are: by state, playbook, leaver (employee
+    /// id or email) and having an overdue step.
+    func runs(state: RunState?, playbook: String?, leaver: String?, overdue: Bool, limit: Int) async throws -> [RunSummary] {
         let needsRuns = overdue || leaver != nil
-        var runs: [RunResource] = []
+        var runs: [RunSummary] = []
         for summary in try await store.listRuns(state: state, limit: needsRuns || playbook != nil ? Int(Int32.max) : limit) {
             if runs.count >= limit { break }
             if let playbook, summary.playbookName != playbook { continue }
@@ -34,9 +40,9 @@ extension ServerRuntime {
                     guard report?.steps.contains(where: \.overdue) == true else { continue }
                 }
             }
-            runs.append(RunResource(summary))
+            runs.append(summary)
         }
-        return try APIJSON.response(Listing(items: runs))
+        return runs
     }
 
     /// True when the run's `employee_id` or `email` input is `leaver` (ignoring case).

@@ -217,6 +217,21 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v8: console sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE console_sessions (
+                    sha256 TEXT PRIMARY KEY,
+                    person TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    roles TEXT NOT NULL,
+                    token_name TEXT,
+                    form_token TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -2,15 +2,15 @@ import Foundation
 import Playbook
 
 /// Wording shared by the Markdown and HTML forms of an evidence pack.
-enum EvidenceWording {
+public enum EvidenceWording {
     /// `4m 12s after the leave time`, `2h before the leave time`, `at the leave time`.
-    static func relative(_ seconds: Double) -> String {
+    public static func relative(_ seconds: Double) -> String {
         if abs(seconds) < 1 { return "at the leave time" }
         return "\(duration(abs(seconds))) \(seconds > 0 ? "after" : "before") the leave time"
     }
 
     /// `1d 2h 5m`, `4m 12s`, through Foundation's duration format style.
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         Duration.seconds(Int64(seconds.rounded()))
             .formatted(.units(allowed: [.days, .hours, .minutes, .seconds], width: .narrow, maximumUnitCount: 3))
     }

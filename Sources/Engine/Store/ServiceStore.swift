@@ -92,5 +92,44 @@ public protocol HookEventStore: Sendable {
     func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws
 }
 
-/// Everything the server keeps: runs, tokens and HR events, in one store.
-public typealias ServiceStore = RunStore & APITokenStore & HookEventStore
+/// A person signed in to the web console: who they are, what they may do, and until when. The session's secret
+/// (the cookie) is never stored, only its SHA-256.
+public struct ConsoleSession: Sendable, Hashable {
+    /// The name changes are journaled with: the identity provider's name for the person, or the API token's name.
+    public var person: String
+    /// Who signed in, as the sign-in proved it: `token:NAME`, or `oidc:ISSUER|SUBJECT`.
+    public var subject: String
+    /// The roles, as `token create --role` writes them (`hr`, `task:it`, …).
+    public var roles: [String]
+    /// The token the person signed in with; the session ends when that token is revoked.
+    public var tokenName: String?
+    /// The secret every form of this session carries (cross-site request forgery protection).
+    public var formToken: String
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(person: String, subject: String, roles: [String], tokenName: String?, formToken: String, createdAt: Date, expiresAt: Date) {
+        self.person = person
+        self.subject = subject
+        self.roles = roles
+        self.tokenName = tokenName
+        self.formToken = formToken
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Where console sessions live (hashes of their secrets only), so they survive a restart and are shared by every
+/// server on one database.
+public protocol ConsoleSessionStore: Sendable {
+    func createSession(_ session: ConsoleSession, sha256: String) async throws
+    /// The session whose secret has this SHA-256, unless it expired by `now` (or its token was revoked).
+    func session(sha256: String, now: Date) async throws -> ConsoleSession?
+    /// Ends a session (sign-out).
+    func endSession(sha256: String) async throws
+    /// Forgets sessions that expired before `before`; returns how many.
+    func purgeSessions(before: Date) async throws -> Int
+}
+
+/// Everything the server keeps: runs, tokens, HR events and console sessions, in one store.
+public typealias ServiceStore = RunStore & APITokenStore & HookEventStore & ConsoleSessionStore

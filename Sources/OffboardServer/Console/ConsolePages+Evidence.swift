@@ -1,0 +1,46 @@
+import Engine
+import Foundation
+import Hummingbird
+import OffboardRuntime
+import Playbook
+
+/// The evidence pack in the page and as a download (Markdown, JSON, HTML), with the result of verifying the chain.
+extension Console {
+    func pack(_ id: String) async throws -> EvidencePack {
+        let stored = try await runtime.stored(id)
+        let playbook = try await runtime.playbooks.playbook(for: stored)
+        return try EvidencePack.build(stored, playbook: playbook, chain: try await runtime.store.storedChain(id), removesAccess: runtime.removesAccess,
+                                      now: runtime.clock.now())
+    }
+
+    func evidencePage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        let id = try context.parameter("id")
+        let finding = try await ChainAudit(store: runtime.store, registry: runtime.registry).check([id])[0]
+        let pack = try await pack(id)
+        return page("evidence", title: "Evidence: run \(id)", values: [
+            "id": id, "intact": finding.intact, "verify": finding.intact ? "The journal's hash chain is intact (\(pack.chain.entries) entries, head \(pack.chain.head ?? "—"))."
+                : "The journal's hash chain does not verify: \(finding.problem ?? "see offboard verify")",
+            "summary": pack.summary.sentence,
+        ], visit: visit)
+    }
+
+    func evidenceDownload(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        let id = try context.parameter("id")
+        let format = try context.parameter("format")
+        let pack = try await pack(id)
+        let (body, type): (String, String)
+        switch format {
+        case "md": (body, type) = (pack.markdown(), "text/markdown; charset=utf-8")
+        case "json": (body, type) = (String(decoding: try APIJSON.encode(pack), as: UTF8.self), "application/json")
+        case "html": (body, type) = (pack.html(), "text/html; charset=utf-8")
+        default: throw ConsoleRefusal.notFound("The evidence pack comes as md, json or html.")
+        }
+        var headers: HTTPFields = [.contentType: type, .cacheControl: "no-store", .init("X-Content-Type-Options")!: "nosniff",
+                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"]
+        // Shown in the page's frame when asked inline; otherwise saved as a file.
+        if request.uri.queryParameters.get("inline") != "1" || format != "html" {
+            headers[.contentDisposition] = "attachment; filename=\"evidence-\(id).\(format)\""
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,108 @@
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import OffboardRuntime
+import Playbook
+import Playbook
+
+/// Each team's inbox: only its assignee's open tasks (and the approvals waiting for it), overdue first, and a form
+/// built from each task's typed evidence fields. A refused action shows the reason and records nothing.
+extension Console {
+    /// The open tasks this person may act on.
+    func tasks(for visit: ConsoleVisit) async throws -> [TaskReport] {
+        let listing = try await TaskQuery(store: runtime.store, registry: runtime.registry).open(now: runtime.clock.now())
+        for (run, _) in listing.unreadable { runtime.logger.warning("run \(run) could not be read for the task inbox (offboard tasks shows why)") }
+        return listing.tasks.filter(visit.mayAct).sorted { ($0.overdue ? 0 : 1, $0.due ?? .distantFuture) < ($1.overdue ? 0 : 1, $1.due ?? .distantFuture) }
+    }
+
+    func inboxPage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        let rows: [[String: Any]] = try await tasks(for: visit).map { task in
+            var row: [String: Any] = ["run": task.run, "step": task.step, "title": task.title, "assignee": task.assignee, "overdue": task.overdue,
+                                      "approval": task.state != StepState.awaitingPerson.name, "href": Self.taskPath(task)]
+            if let due = task.due { row["due"] = DateText.iso8601(due) }
+            if let item = task.item { row["item"] = item }
+            return row
+        }
+        let teams = visit.isOperator ? "every team (operator)" : visit.assignees.joined(separator: ", ")
+        return page("inbox", title: "Tasks", values: ["tasks": rows, "any": !rows.isEmpty, "teams": teams, "live": true], visit: visit)
+    }
+
+    static func taskPath(_ task: TaskReport) -> String {
+        let item = task.item.map { "?item=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""
+        return "/console/tasks/\(task.run)/\(task.step.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_"))) ?? task.step)\(item)"
+    }
+
+    /// The task, if it is open and this person may act on it; otherwise the same refusal whether or not it exists.
+    func task(_ context: APIRequestContext, item: String?, visit: ConsoleVisit) async throws -> TaskReport {
+        let id = try context.parameter("id"), step = try context.parameter("step")
+        let task = try await tasks(for: visit).first { $0.run == id && $0.step == step && $0.item == item }
+        guard let task else { throw ConsoleRefusal.forbidden("This task is not open for you: it is done, or it is not for your team.") }
+        return task
+    }
+
+    func taskPage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        let task = try await task(context, item: request.uri.queryParameters.get("item").map { String($0) }, visit: visit)
+        return taskForm(task, posted: [:], refusal: nil, visit: visit, status: .ok)
+    }
+
+    func taskForm(_ task: TaskReport, posted: [String: String], refusal: String?, visit: ConsoleVisit, status: HTTPResponse.Status) -> Response {
+        let fields: [[String: Any]] = task.evidence.map { field in
+            let name = "ev_" + field.name, value = posted[name] ?? ""
+            var row: [String: Any] = ["name": name, "id": name, "label": field.name.replacingOccurrences(of: "_", with: " "), "required": field.required, "value": value]
+            if let description = field.description { row["description"] = description }
+            switch field.type {
+            case .enum:
+                row["options"] = ([""] + (field.values ?? [])).map { ["value": $0, "selected": $0 == value] as [String: Any] }
+                row["select"] = true
+            case .bool:
+                row["options"] = ["", "true", "false"].map { ["value": $0, "selected": $0 == value] as [String: Any] }
+                row["select"] = true
+            case .date: row["html"] = "date"
+            case .number: row["html"] = "number"; row["step"] = "any"
+            case .string: row["html"] = "text"
+            }
+            return row
+        }
+        let approval = task.state != StepState.awaitingPerson.name
+        var values: [String: Any] = ["run": task.run, "step": task.step, "title": task.title, "assignee": task.assignee, "instructions": task.instructions ?? "",
+                                     "fields": fields, "approval": approval, "formToken": visit.session.formToken, "action": Self.taskPath(task),
+                                     "overdue": task.overdue, "item": task.item ?? ""]
+        if let due = task.due { values["due"] = DateText.iso8601(due) }
+        if let approvals = task.approvals {
+            values["approvals"] = "\(approvals.given.count) of \(approvals.required) given (\(approvals.given.isEmpty ? "none yet" : approvals.given.joined(separator: ", ")))"
+        }
+        if let refusal { values["refusal"] = refusal }
+        return page("task", title: task.title, values: values, visit: visit, status: status)
+    }
+
+    func taskAction(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        let item = visit.field("item")
+        let task = try await task(context, item: item, visit: visit)
+        let kind: RunRequest.Kind
+        switch visit.field("action") {
+        case "approve": kind = .approve
+        case "reject": kind = .reject
+        default: kind = .complete
+        }
+        var fields: [String: String] = [:]
+        if kind == .complete {
+            for field in task.evidence { if let value = visit.field("ev_" + field.name) { fields[field.name] = value } }
+        }
+        let reason = kind == .reject ? visit.field("reason") : nil
+        if kind == .reject, reason == nil {
+            return taskForm(task, posted: visit.form, refusal: "Say why you reject it: the reason is journaled. Nothing was recorded.", visit: visit, status: .unprocessableContent)
+        }
+        let submitted = RunRequest(runID: task.run, kind: kind, step: task.step, item: task.item, reason: reason, fields: fields,
+                                   requestedBy: visit.session.person, requestedAt: runtime.clock.now())
+        switch try await runtime.worker.submit(submitted) {
+        case .applied, .pending:
+            let done = kind == .complete ? "Recorded: \(task.title) is done." : kind == .approve ? "Approved: \(task.title)." : "Rejected: \(task.title)."
+            return Self.redirect("/console/tasks?notice=" + (done.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        case .refused(let refused):
+            return taskForm(task, posted: visit.form, refusal: "Not recorded: " + refused.problems.joined(separator: "; "), visit: visit,
+                            status: refused.isInvalidInput ? .unprocessableContent : .conflict)
+        case .noSuchRun: throw ConsoleRefusal.notFound("There is no run \(task.run).")
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import OffboardRuntime
+
+/// One console page or action, and who may reach it (nil: anyone signed in).
+struct ConsoleRoute: Sendable {
+    var method: HTTPRequest.Method
+    var path: String
+    var access: Set<RoleKind>?
+    var handler: @Sendable (Request, APIRequestContext, ConsoleVisit) async throws -> Response
+}
+
+extension Console {
+    /// Every page and action behind sign-in, with the roles the API would need for the same thing.
+    var routes: [ConsoleRoute] {
+        [
+            ConsoleRoute(method: .get, path: "/console", access: nil, handler: home),
+            ConsoleRoute(method: .post, path: "/console/sign-out", access: nil, handler: signOut),
+            ConsoleRoute(method: .get, path: "/console/runs", access: ConsoleAccess.readers, handler: runsPage),
+            ConsoleRoute(method: .get, path: "/console/runs/:id", access: ConsoleAccess.readers, handler: runPage),
+            ConsoleRoute(method: .post, path: "/console/runs/:id/cancel", access: ConsoleAccess.starters, handler: cancelAction),
+            ConsoleRoute(method: .post, path: "/console/runs/:id/reschedule", access: ConsoleAccess.starters, handler: rescheduleAction),
+            ConsoleRoute(method: .post, path: "/console/runs/:id/retry", access: ConsoleAccess.operators, handler: retryAction),
+            ConsoleRoute(method: .get, path: "/console/runs/:id/reverse", access: ConsoleAccess.operators, handler: reversePreviewPage),
+            ConsoleRoute(method: .post, path: "/console/runs/:id/reverse", access: ConsoleAccess.operators, handler: reverseAction),
+            ConsoleRoute(method: .get, path: "/console/runs/:id/evidence", access: ConsoleAccess.auditors, handler: evidencePage),
+            ConsoleRoute(method: .get, path: "/console/runs/:id/evidence.:format", access: ConsoleAccess.auditors, handler: evidenceDownload),
+            ConsoleRoute(method: .get, path: "/console/start", access: ConsoleAccess.starters, handler: choosePlaybookPage),
+            ConsoleRoute(method: .get, path: "/console/start/:playbook", access: ConsoleAccess.starters, handler: startFormPage),
+            ConsoleRoute(method: .post, path: "/console/start/:playbook/preview", access: ConsoleAccess.starters, handler: previewAction),
+            ConsoleRoute(method: .post, path: "/console/start/:playbook", access: ConsoleAccess.starters, handler: confirmStartAction),
+            ConsoleRoute(method: .get, path: "/console/tasks", access: ConsoleAccess.taskActors, handler: inboxPage),
+            ConsoleRoute(method: .get, path: "/console/tasks/:id/:step", access: ConsoleAccess.taskActors, handler: taskPage),
+            ConsoleRoute(method: .post, path: "/console/tasks/:id/:step", access: ConsoleAccess.taskActors, handler: taskAction),
+        ]
+    }
+
+    /// Registers the sign-in pages, the stylesheet and every route, each behind the session check.
+    func register(on router: Router<APIRequestContext>) {
+        router.get("/console/sign-in") { request, _ in signInPage(request, message: nil) }
+        router.post("/console/sign-in") { request, _ in try await signIn(request) }
+        router.get("/console/console.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css)))
+        }
+        router.get("/console/live.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.liveScript)))
+        }
+        for route in routes {
+            router.on(RouterPath(route.path), method: route.method) { request, context in
+                await admit(route, request, context)
+            }
+        }
+    }
+
+    /// The session, the form token (for a post), the role, then the page; whatever goes wrong is a page too.
+    func admit(_ route: ConsoleRoute, _ request: Request, _ context: APIRequestContext) async -> Response {
+        do {
+            guard let secret = request.cookies[ConsoleCookies.session]?.value,
+                  let session = try await runtime.store.session(sha256: ConsoleCookies.sha256(secret), now: runtime.clock.now()) else {
+                if route.method == .get { return Self.redirect("/console/sign-in?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+                return page("message", title: "Signed out", values: ["message": "Your session has ended. Sign in again; nothing was done."],
+                            visit: nil, status: .unauthorized)
+            }
+            var visit = ConsoleVisit(session: session, path: request.uri.path)
+            if route.method == .post {
+                // A cross-site post carries neither the SameSite=Strict cookie nor this session's form token.
+                visit.form = try await ConsoleForm.fields(of: request)
+                guard let token = visit.form["form_token"], ConsoleCookies.same(token, session.formToken), sameOrigin(request) else {
+                    runtime.logger.warning("console: refused a form post to \(request.uri.path) without this session's form token")
+                    throw ConsoleRefusal.forbidden("This form did not come from this console, so nothing was done. Open the page again and resend it.")
+                }
+            }
+            if let access = route.access, !visit.may(access) {
+                throw ConsoleRefusal.forbidden("Your roles (\(session.roles.joined(separator: ", "))) do not include one this page needs (\(access.map(\.rawValue).sorted().joined(separator: ", "))).")
+            }
+            do {
+                return try await route.handler(request, context, visit)
+            } catch let refusal as ConsoleRefusal {
+                return page("message", title: "Not possible", values: ["message": refusal.message], visit: visit, status: refusal.status)
+            } catch let problem as Problem {
+                return page("message", title: problem.title, values: ["message": problem.detail ?? problem.title], visit: visit, status: problem.status)
+            }
+        } catch let refusal as ConsoleRefusal {
+            return page("message", title: "Not possible", values: ["message": refusal.message], visit: nil, status: refusal.status)
+        } catch {
+            runtime.logger.error("console: \(request.uri.path) failed: \(String(describing: type(of: error)))")
+            return page("message", title: "Something went wrong", values: ["message": "The server could not show this page; its log says why. Nothing was done."],
+                        visit: nil, status: .internalServerError)
+        }
+    }
+
+    /// True unless the browser says the post came from another origin (Origin, else Referer, against Host).
+    func sameOrigin(_ request: Request) -> Bool {
+        guard let host = request.head.authority else { return false }
+        let from = request.headers[.origin] ?? request.headers[.referer]
+        guard let from, from != "null" else { return request.headers[.origin] == nil }
+        guard let url = URL(string: from), let fromHost = url.host else { return false }
+        return (url.port.map { "\(fromHost):\($0)" } ?? fromHost).lowercased() == host.lowercased()
+    }
+
+    func home(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        if let first = ConsoleNavigation.links(for: visit).first?["href"] { return Self.redirect(first) }
+        return page("message", title: "Signed in", values: ["message": "You are signed in as \(visit.session.person); your roles have no console pages."], visit: visit)
+    }
+
+    func signInPage(_ request: Request, message: String?, status: HTTPResponse.Status = .ok) -> Response {
+        let secret = ConsoleCookies.secret()
+        let next = request.uri.queryParameters.get("next").map { String($0) } ?? ""
+        var response = page("sign-in", title: "Sign in", values: ["signInToken": secret, "next": next, "message": message as Any], visit: nil, status: status)
+        response.setCookie(ConsoleCookies.cookie(ConsoleCookies.signIn, value: secret, maxAge: 900, secure: secureCookies))
+        return response
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        let form = try await ConsoleForm.fields(of: request)
+        guard let expected = request.cookies[ConsoleCookies.signIn]?.value, let sent = form["sign_in_token"], ConsoleCookies.same(expected, sent), sameOrigin(request) else {
+            return signInPage(request, message: "This sign-in did not come from this console's form; try again.", status: .forbidden)
+        }
+        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count < 400, let found = try await runtime.tokens.authenticate(token) else {
+            runtime.logger.notice("console: a sign-in with a token that is not valid was refused")
+            return signInPage(request, message: "That token is not valid, or it was revoked.", status: .unauthorized)
+        }
+        let subject = "token:\(found.token.name)"
+        return try await startSession(person: found.token.name, subject: subject, roles: [found.role.description], tokenName: found.token.name,
+                                      next: form["next"])
+    }
+
+    /// Makes a session and sets its cookie; a person signed in from a token or the identity provider alike.
+    func startSession(person: String, subject: String, roles: [String], tokenName: String?, next: String?) async throws -> Response {
+        let secret = ConsoleCookies.secret(), now = runtime.clock.now()
+        try await runtime.store.createSession(ConsoleSession(person: person, subject: subject, roles: roles, tokenName: tokenName,
+                                                             formToken: ConsoleCookies.secret(), createdAt: now,
+                                                             expiresAt: now.addingTimeInterval(sessionLifetime)),
+                                              sha256: ConsoleCookies.sha256(secret))
+        runtime.logger.notice("console: \(SafeText.terminal(person)) signed in (\(SafeText.terminal(subject)); roles \(roles.joined(separator: ", ")))")
+        // Only a path of this console: never an open redirect to elsewhere.
+        let target = next.flatMap { $0.hasPrefix("/console") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/console"
+        var response = Self.redirect(target)
+        response.setCookie(ConsoleCookies.cookie(ConsoleCookies.session, value: secret, maxAge: Int(sessionLifetime), secure: secureCookies))
+        response.setCookie(ConsoleCookies.cookie(ConsoleCookies.signIn, value: "", maxAge: 0, secure: secureCookies))
+        return response
+    }
+
+    func signOut(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        if let secret = request.cookies[ConsoleCookies.session]?.value { try await runtime.store.endSession(sha256: ConsoleCookies.sha256(secret)) }
+        var response = Self.redirect("/console/sign-in")
+        response.setCookie(ConsoleCookies.cookie(ConsoleCookies.session, value: "", maxAge: 0, secure: secureCookies))
+        return response
+    }
+}

@@ -1,0 +1,84 @@
+import Crypto
+import Engine
+import Foundation
+import Hummingbird
+import OffboardRuntime
+import Playbook
+
+/// One signed-in request: the session, the roles it carries, and (for a form post) the fields sent.
+struct ConsoleVisit: Sendable {
+    var session: ConsoleSession
+    var roles: [APIRole]
+    var form: [String: String] = [:]
+    /// The path asked for (for a sign-in that returns there).
+    var path: String
+
+    init(session: ConsoleSession, path: String) {
+        self.session = session
+        roles = session.roles.compactMap(APIRole.init)
+        self.path = path
+    }
+
+    func may(_ kinds: Set<RoleKind>) -> Bool { roles.contains { kinds.contains(RoleKind($0)) } }
+
+    var isOperator: Bool { roles.contains(.operator) }
+
+    /// The assignees whose tasks this person does (`task:<assignee>` roles).
+    var assignees: [String] {
+        roles.compactMap { if case .task(let assignee) = $0 { assignee } else { nil } }
+    }
+
+    /// True when the person may act on tasks for `task` (an operator, or one of its assignees or approvers).
+    func mayAct(on task: TaskReport) -> Bool { isOperator || assignees.contains { task.isFor($0) } }
+
+    /// A field of the posted form, trimmed; nil when absent or blank.
+    func field(_ name: String) -> String? {
+        guard let value = form[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+}
+
+/// The session cookie and the sign-in cookie: their names, how they are made, and how a request's is checked.
+enum ConsoleCookies {
+    static let session = "offboard_session"
+    /// Carries the sign-in form's secret before there is a session (a forged sign-in is refused too).
+    static let signIn = "offboard_signin"
+
+    /// 32 random bytes as URL-safe base64 (a cookie value and a form token).
+    static func secret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func sha256(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).lowercaseHex }
+
+    /// Compares two secrets in time that does not depend on where they differ.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count, !x.isEmpty else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    static func cookie(_ name: String, value: String, maxAge: Int, secure: Bool, sameSite: Cookie.SameSite = .strict) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/console", secure: secure, httpOnly: true, sameSite: sameSite)
+    }
+}
+
+/// Reads a form post (`application/x-www-form-urlencoded`, through Hummingbird's decoder) into its fields.
+enum ConsoleForm {
+    static let limit = 1 << 20
+
+    static func fields(of request: Request) async throws -> [String: String] {
+        let body = String(buffer: try await request.body.collect(upTo: limit))
+        if body.isEmpty { return [:] }
+        do {
+            return try URLEncodedFormDecoder().decode([String: String].self, from: body)
+        } catch {
+            throw ConsoleRefusal.badRequest("the form could not be read")
+        }
+    }
+}
