@@ -36,9 +36,12 @@ extension Console {
         default: throw ConsoleRefusal.notFound("The evidence pack comes as md, json or html.")
         }
         var headers: HTTPFields = [.contentType: type, .cacheControl: "no-store", .init("X-Content-Type-Options")!: "nosniff",
-                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"]
-        // Shown in the page's frame when asked inline; otherwise saved as a file.
-        if request.uri.queryParameters.get("inline") != "1" || format != "html" {
+                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"]
+        // Shown in the page's frame (sandboxed: the pack has no scripts, and gets no powers) when asked inline;
+        // otherwise saved as a file (a sandboxed response may not be downloaded).
+        if request.uri.queryParameters.get("inline") == "1", format == "html" {
+            headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+        } else {
             headers[.contentDisposition] = "attachment; filename=\"evidence-\(id).\(format)\""
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))

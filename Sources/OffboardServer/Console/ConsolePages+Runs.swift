@@ -71,7 +71,10 @@ extension Console {
             "leaver": leaver, "withheld": withheld.joined(separator: ", "), "anyWithheld": !withheld.isEmpty, "formToken": visit.session.formToken,
             "live": !state.isFinished,
         ]
-        if let leave = pack.leaveTime { values["leaveTime"] = "\(DateText.iso8601(leave.at)) (\(leave.local))" }
+        if let leave = pack.leaveTime {
+            let utc = DateText.iso8601(leave.at)
+            values["leaveTime"] = leave.local == utc ? utc : "\(utc) (\(leave.local) in the leaver's time zone)"
+        }
         if visit.may(ConsoleAccess.starters), !state.isFinished {
             values["mayCancel"] = true
             if !dateInputs.isEmpty {

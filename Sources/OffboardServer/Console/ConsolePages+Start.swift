@@ -164,10 +164,13 @@ enum PlanTimeline {
             if let order = step.order { row["order"] = order }
             if let description = step.description { row["description"] = description }
             if let reason = step.reason { row["reason"] = reason }
-            if let at = step.notBefore {
-                row["when"] = at.immediate ? "at once (\(at.relative ?? at.utc))" : "\(at.relative ?? at.utc): \(at.local)"
-            } else {
-                row["when"] = step.needs.isEmpty ? "at once" : "after \(step.needs.joined(separator: ", "))"
+            // When only for steps that would run: a skipped or on-failure step has no time of its own.
+            if step.status == .run || step.status == .conditional {
+                if let at = step.notBefore {
+                    row["when"] = at.immediate ? "at once (now is \(at.relative ?? at.utc))" : "\(at.relative ?? at.utc): \(at.local)"
+                } else {
+                    row["when"] = step.needs.isEmpty ? "at once" : "after \(step.needs.joined(separator: ", "))"
+                }
             }
             if let deadline = step.deadline { row["deadline"] = "\(deadline.relative ?? deadline.utc): \(deadline.local)" }
             if let action = step.action {

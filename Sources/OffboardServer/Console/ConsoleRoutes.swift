@@ -26,7 +26,7 @@ extension Console {
             ConsoleRoute(method: .get, path: "/console/runs/:id/reverse", access: ConsoleAccess.operators, handler: reversePreviewPage),
             ConsoleRoute(method: .post, path: "/console/runs/:id/reverse", access: ConsoleAccess.operators, handler: reverseAction),
             ConsoleRoute(method: .get, path: "/console/runs/:id/evidence", access: ConsoleAccess.auditors, handler: evidencePage),
-            ConsoleRoute(method: .get, path: "/console/runs/:id/evidence.:format", access: ConsoleAccess.auditors, handler: evidenceDownload),
+            ConsoleRoute(method: .get, path: "/console/runs/:id/evidence/:format", access: ConsoleAccess.auditors, handler: evidenceDownload),
             ConsoleRoute(method: .get, path: "/console/start", access: ConsoleAccess.starters, handler: choosePlaybookPage),
             ConsoleRoute(method: .get, path: "/console/start/:playbook", access: ConsoleAccess.starters, handler: startFormPage),
             ConsoleRoute(method: .post, path: "/console/start/:playbook/preview", access: ConsoleAccess.starters, handler: previewAction),
@@ -62,7 +62,7 @@ extension Console {
             guard let secret = request.cookies[ConsoleCookies.session]?.value,
                   let session = try await runtime.store.session(sha256: ConsoleCookies.sha256(secret), now: runtime.clock.now()) else {
                 if route.method == .get { return Self.redirect("/console/sign-in?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
-                return page("message", title: "Signed out", values: ["message": "Your session has ended. Sign in again; nothing was done."],
+                return page("message", title: "Not signed in", values: ["message": "This form came without a session of this console (from another site, or after the session ended), so nothing was done. Open the console, sign in if asked, and send it again."],
                             visit: nil, status: .unauthorized)
             }
             var visit = ConsoleVisit(session: session, path: request.uri.path)

@@ -39,8 +39,8 @@ enum ConsoleStyle {
         .facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; background: var(--paper); padding: 12px 16px; border: 1px solid var(--line); border-radius: 6px; }
         .facts dt { font-weight: 600; } .facts dd { margin: 0; }
         .timeline { list-style: none; padding: 0; border-left: 3px solid var(--accent); margin-left: 8px; }
-        .timeline li { position: relative; margin: 0 0 12px 0; padding: 8px 12px 8px 18px; background: var(--paper); border: 1px solid var(--line); border-radius: 6px; margin-left: 12px; }
-        .timeline li.skipped { opacity: .65; } .timeline p { margin: 2px 0; } .when { font-weight: 600; } .action { font-family: ui-monospace, monospace; font-size: .9rem; }
+        .timeline > li { position: relative; margin: 0 0 12px 0; padding: 8px 12px 8px 18px; background: var(--paper); border: 1px solid var(--line); border-radius: 6px; margin-left: 12px; }
+        .timeline > li.skipped { opacity: .65; } .timeline ul { margin: 4px 0; } .timeline p { margin: 2px 0; } .when { font-weight: 600; } .action { font-family: ui-monospace, monospace; font-size: .9rem; }
         .history { font-size: .9rem; } .history time { color: var(--muted); font-family: ui-monospace, monospace; }
         .filters { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: end; margin-bottom: 12px; } .filters label { margin: 0; } .filters select { width: auto; }
         .filters button { margin: 0; }

@@ -87,7 +87,7 @@ extension ConsoleTemplates {
         <ol class="timeline">
         {{#steps}}<li class="{{^runs}}skipped{{/runs}}">
         <p><strong>{{id}}</strong> <small>{{uses}}</small> <span class="state state-{{status}}">{{status}}</span></p>
-        <p class="when">{{when}}{{#deadline}}; deadline {{deadline}}{{/deadline}}</p>
+        {{#when}}<p class="when">{{when}}{{#deadline}}; deadline {{deadline}}{{/deadline}}</p>{{/when}}
         {{#description}}<p>{{description}}</p>{{/description}}
         {{#action}}<p class="action">{{action}}</p>{{/action}}
         {{#hasDetails}}<ul>{{#details}}<li>{{.}}</li>{{/details}}</ul>{{/hasDetails}}

@@ -106,10 +106,10 @@ enum ConsoleTemplates {
         <p class="{{#intact}}ok{{/intact}}{{^intact}}error{{/intact}}" role="status">{{verify}}</p>
         <p>{{summary}}</p>
         <p class="downloads">Download:
-        <a href="/console/runs/{{id}}/evidence.html" download>HTML</a> ·
-        <a href="/console/runs/{{id}}/evidence.md" download>Markdown</a> ·
-        <a href="/console/runs/{{id}}/evidence.json" download>JSON</a></p>
-        <iframe class="pack" title="Evidence pack of run {{id}}" src="/console/runs/{{id}}/evidence.html?inline=1"></iframe>
+        <a href="/console/runs/{{id}}/evidence/html" download>HTML</a> ·
+        <a href="/console/runs/{{id}}/evidence/md" download>Markdown</a> ·
+        <a href="/console/runs/{{id}}/evidence/json" download>JSON</a></p>
+        <iframe class="pack" title="Evidence pack of run {{id}}" src="/console/runs/{{id}}/evidence/html?inline=1"></iframe>
         <p><a href="/console/runs/{{id}}">Back to the run</a></p>
         """
 }

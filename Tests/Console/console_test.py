@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""The web console in a real browser (Debian's Chromium, driven by Playwright): the people in the loop, each signed in
+as themselves, against a real `offboard serve` whose steps reach the real SCIM and HTTP test servers.
+
+HR starts a leaver (one bad field first, then the preview, then confirm); IT sees only IT's tasks and records the device
+return; facilities is refused for missing evidence, then records the destruction certificate; IT cannot open the
+facilities task by its URL; a forged cross-site form is refused and changes nothing; the auditor verifies the chain and
+downloads the evidence pack. Screenshots of the preview, a task form and the run page go to OFFBOARD_SCREENSHOTS
+(default /tmp/offboard-console-screenshots).
+
+Needs the test servers' environment (scripts/test-servers.sh) and a built `offboard` (.build/debug/offboard).
+Run: python3 Tests/Console/console_test.py
+"""
+import datetime, http.server, json, os, pathlib, re, subprocess, sys, tempfile, threading, time, unittest, urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("OFFBOARD_BINARY", os.path.join(ROOT, ".build/debug/offboard"))
+SHOTS = os.environ.get("OFFBOARD_SCREENSHOTS", "/tmp/offboard-console-screenshots")
+
+
+def need(name):
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"{name} is unset: start and source the test servers first (scripts/test-servers.sh start DIR; source DIR/env)")
+    return value
+
+
+class Server:
+    """`offboard serve` on a free loopback port, with a scratch database and the shipped playbooks."""
+
+    def __init__(self, env):
+        self.env = env
+        self.log = open(os.path.join(env["OFFBOARD_HOME"], "serve.log"), "w+")
+        self.process = subprocess.Popen([BINARY, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        for _ in range(400):
+            self.log.seek(0)
+            found = re.search(r"serving http://127\.0\.0\.1:(\d+)", self.log.read())
+            if found:
+                self.url = f"http://127.0.0.1:{found.group(1)}"
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.log.seek(0)
+        raise RuntimeError("offboard serve did not start:\n" + self.log.read())
+
+    def token(self, role, name):
+        return subprocess.run([BINARY, "token", "create", "--role", role, "--name", name], env=self.env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+class Attacker(http.server.BaseHTTPRequestHandler):
+    """Another site: its page posts a form to the console as soon as it loads."""
+    target = ""
+
+    def do_GET(self):
+        page = (f'<!doctype html><form id="f" method="post" action="{self.target}">'
+                '<input name="reason" value="forged"><input name="form_token" value="guess"></form>'
+                '<script>document.getElementById("f").submit()</script>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *args):
+        pass
+
+
+class ConsoleStory(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        scim, scim_token, http_url = need("OFFBOARD_TEST_SCIM_URL"), need("OFFBOARD_TEST_SCIM_TOKEN"), need("OFFBOARD_TEST_HTTP_URL")
+        cls.home = tempfile.mkdtemp(prefix="offboard-console-")
+        suffix = os.path.basename(cls.home).split("-")[-1].lower()
+        cls.email = f"jo.ryan-{suffix}@example.com"
+        request = urllib.request.Request(f"{scim}/Users", method="POST", data=json.dumps({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": cls.email, "active": True}).encode(),
+            headers={"Authorization": f"Bearer {scim_token}", "Content-Type": "application/scim+json"})
+        cls.scim_user = json.loads(urllib.request.urlopen(request).read())["id"]
+        env = dict(os.environ, OFFBOARD_HOME=cls.home, OFFBOARD_DB=os.path.join(cls.home, "runs.sqlite"),
+                   OFFBOARD_WORKFLOWS=os.path.join(ROOT, "Workflows"),
+                   OFFBOARD_SECRET_IDP_SCIM_URL=scim, OFFBOARD_SECRET_IDP_SCIM_TOKEN=scim_token,
+                   OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK=f"{http_url}/desk", OFFBOARD_SECRET_SECURITY_WEBHOOK=f"{http_url}/security")
+        cls.server = Server(env)
+        cls.names = {"hr": "amy.hr", "it": "sam.it", "facilities": "lee.facilities", "auditor": "audit.office"}
+        roles = {"hr": "hr", "it": "task:it-service-desk", "facilities": "task:facilities", "auditor": "auditor"}
+        cls.tokens = {who: cls.server.token(roles[who], cls.names[who]) for who in cls.names}
+        Attacker.target = ""
+        cls.attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
+        threading.Thread(target=cls.attacker.serve_forever, daemon=True).start()
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(executable_path=os.environ.get("OFFBOARD_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+        os.makedirs(SHOTS, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        cls.attacker.shutdown()
+        cls.attacker.server_close()
+        cls.server.stop()
+
+    def person(self, who, viewport=None):
+        """A browser of its own for one person, signed in with their token."""
+        context = self.browser.new_context(viewport=viewport or {"width": 1200, "height": 900}, accept_downloads=True)
+        page = context.new_page()
+        page.goto(self.server.url + "/console")
+        expect(page).to_have_title(re.compile("Sign in"))
+        page.get_by_label("API token").fill(self.tokens[who])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("header")).to_contain_text(self.names[who])
+        return context, page
+
+    def open_task(self, page, title):
+        """The inbox, until the task the worker opens shows (the run starts within a second or two)."""
+        for _ in range(40):
+            page.goto(self.server.url + "/console/tasks")
+            if page.get_by_role("link", name=title).count():
+                break
+            time.sleep(0.5)
+        page.get_by_role("link", name=title).click()
+        expect(page.locator("h1")).to_have_text(title)
+
+    def test_the_people_in_the_loop(self):
+        # HR: the start form, one bad field, the preview, confirm.
+        hr_context, hr = self.person("hr")
+        hr.get_by_role("link", name="Start a leaver").click()
+        hr.get_by_role("link", name=re.compile("^standard-leaver")).click()
+        leave_at = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        hr.get_by_label(re.compile("^employee id")).fill("E-7")
+        hr.get_by_label(re.compile("^full name")).fill("Jo Ryan")
+        hr.get_by_label(re.compile("^email")).fill("jo.ryan at example")
+        hr.get_by_label(re.compile("^leave at")).fill(leave_at)
+        hr.get_by_label(re.compile("^devices")).fill('[{"asset_tag": "LT-42", "type": "laptop"}]')
+        hr.get_by_role("button", name="Preview").click()
+        expect(hr.locator(".field.invalid")).to_contain_text("is not an email address")
+        expect(hr.get_by_role("alert").first).to_contain_text("Nothing was started")
+        hr.get_by_label(re.compile("^email")).fill(self.email)
+        hr.get_by_role("button", name="Preview").click()
+        expect(hr.locator("main")).to_contain_text("Nothing has run yet")
+        timeline = hr.locator("ol.timeline")
+        expect(timeline).to_contain_text("deactivate-identity")
+        expect(timeline).to_contain_text(f'find the SCIM user with userName "{self.email}" and set active to false')
+        expect(timeline).to_contain_text("Collect laptop LT-42 from Jo Ryan")
+        self.assertNotIn(os.environ["OFFBOARD_TEST_SCIM_TOKEN"], hr.content(), "the preview shows a secret")
+        hr.screenshot(path=os.path.join(SHOTS, "start-preview.png"), full_page=True)
+        hr.get_by_role("button", name="Confirm and start").click()
+        expect(hr.get_by_role("status").first).to_contain_text("Started.")
+        run = hr.url.split("/console/runs/")[1].split("?")[0]
+        hr.goto(self.server.url + "/console/runs")
+        expect(hr.locator("#runs")).to_contain_text(run)
+        expect(hr.locator("#runs")).to_contain_text("E-7")
+
+        # HR has no task role: the inbox is not theirs.
+        hr.goto(self.server.url + "/console/tasks")
+        expect(hr.locator("main")).to_contain_text("do not include one this page needs")
+
+        # IT: only IT's tasks; the device return with its evidence.
+        it_context, it = self.person("it", viewport={"width": 390, "height": 844})
+        self.open_task(it, "Collect laptop LT-42 from Jo Ryan")
+        it.screenshot(path=os.path.join(SHOTS, "task-form-phone.png"), full_page=True)
+        it_task_url = it.url
+        it.goto(self.server.url + "/console/tasks")
+        expect(it.locator("#tasks")).not_to_contain_text("Confidential destruction")
+        it.goto(it_task_url)
+        it.get_by_label(re.compile("^asset tag")).fill("LT-42")
+        it.get_by_label(re.compile("^condition")).select_option("good")
+        it.get_by_role("button", name="Record as done").click()
+        expect(it.locator("main")).not_to_contain_text("Not recorded")
+
+        # Facilities: refused without the certificate number (nothing recorded), then the certificate.
+        fac_context, fac = self.person("facilities")
+        self.open_task(fac, "Confidential destruction of paper files held by Jo Ryan")
+        facilities_task_url = fac.url
+        fac.get_by_label(re.compile("^destruction date")).fill("2026-12-01")
+        fac.get_by_label(re.compile("^method")).select_option("cross-cut shredding")
+        fac.get_by_label(re.compile("^containers")).fill("2")
+        fac.get_by_label(re.compile("^destruction service")).fill("Shred-it Leeds")
+        fac.get_by_role("button", name="Record as done").click()
+        expect(fac.get_by_role("alert")).to_contain_text("Not recorded")
+        expect(fac.get_by_role("alert")).to_contain_text("certificate_number")
+        fac.get_by_label(re.compile("^certificate number")).fill("SL-2026-0481")
+        fac.get_by_role("button", name="Record as done").click()
+        expect(fac.locator("main")).not_to_contain_text("Not recorded")
+
+        # IT cannot reach the facilities task by its URL.
+        it.goto(facilities_task_url)
+        expect(it.locator("main")).to_contain_text("not open for you")
+        expect(it.locator("form.card")).to_have_count(0)
+
+        # A forged cross-site form, opened by HR while signed in, is refused and changes nothing.
+        Attacker.target = f"{self.server.url}/console/runs/{run}/cancel"
+        hr.goto(f"http://127.0.0.1:{self.attacker.server_address[1]}/")
+        expect(hr.locator("main")).to_contain_text("nothing was done")
+        self.assertTrue(hr.url.startswith(self.server.url + "/console/runs/"), hr.url)
+        hr.goto(f"{self.server.url}/console/runs/{run}")
+        expect(hr.locator("#run")).not_to_contain_text("cancelled")
+
+        # The run page: IT's and facilities' work is on record, access removal verified against the real SCIM server.
+        for _ in range(40):
+            hr.goto(f"{self.server.url}/console/runs/{run}")
+            if "verified" in hr.locator("#run").inner_text():
+                break
+            time.sleep(0.5)
+        steps = hr.locator("table.steps")
+        expect(steps.locator("tr", has_text="deactivate-identity")).to_contain_text("succeeded")
+        expect(steps.locator("tr", has_text="deactivate-identity")).to_contain_text("verified")
+        expect(steps.locator("tr", has_text="reclaim-devices")).to_contain_text("succeeded")
+        expect(steps.locator("tr", has_text="destroy-hard-copies")).to_contain_text("succeeded")
+        expect(hr.locator("#history")).to_contain_text("sam.it")
+        expect(hr.locator("#history")).to_contain_text("lee.facilities")
+        hr.screenshot(path=os.path.join(SHOTS, "run-page.png"), full_page=True)
+        scim_user = json.loads(urllib.request.urlopen(urllib.request.Request(
+            f"{os.environ['OFFBOARD_TEST_SCIM_URL']}/Users/{self.scim_user}",
+            headers={"Authorization": f"Bearer {os.environ['OFFBOARD_TEST_SCIM_TOKEN']}"})).read())
+        self.assertFalse(scim_user["active"], "the SCIM account is still active")
+
+        # The auditor: the chain verifies, and the pack downloads.
+        audit_context, audit = self.person("auditor")
+        audit.goto(f"{self.server.url}/console/runs/{run}")
+        audit.get_by_role("link", name="Evidence pack").click()
+        expect(audit.get_by_role("status")).to_contain_text("hash chain is intact")
+        with audit.expect_download() as download:
+            audit.get_by_role("link", name="JSON").click()
+        pack = json.loads(pathlib.Path(download.value.path()).read_text())
+        self.assertEqual(pack["run"]["id"], run)
+        removal = next(step for step in pack["steps"] if step["id"] == "deactivate-identity")
+        self.assertTrue(removal["verification"]["holds"])
+        self.assertIn("full_name", pack["leaver"]["withheld"])
+        with audit.expect_download() as download:
+            audit.get_by_role("link", name="HTML").click()
+        self.assertIn("SL-2026-0481", pathlib.Path(download.value.path()).read_text())
+        # Personal fields are HR's to see, not the auditor's.
+        audit.goto(f"{self.server.url}/console/runs/{run}")
+        expect(audit.locator("#run")).not_to_contain_text("Jo Ryan")
+        expect(audit.locator("#run")).to_contain_text("Withheld")
+
+        # Signing out ends the session: the same cookie no longer opens a page.
+        audit.get_by_role("button", name="Sign out").click()
+        audit.goto(f"{self.server.url}/console/runs")
+        expect(audit).to_have_title(re.compile("Sign in"))
+        for context in (hr_context, it_context, fac_context, audit_context):
+            context.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
