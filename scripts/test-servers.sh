@@ -2,13 +2,14 @@
 # Starts and stops the real servers the tests use, on loopback, in a throwaway directory:
 #   a PostgreSQL cluster (Debian `postgresql`, run as the `postgres` user) and
 #   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required), and
-#   an HTTP echo server (Tests/Servers/echo_server.py, Python standard library).
+#   an HTTP echo server (Tests/Servers/echo_server.py, Python standard library), and
+#   an OpenID Connect provider (PyPI `oidc-provider-mock`, in a venv) with the console test's people.
 #
 #   scripts/test-servers.sh start DIR   # writes DIR/env (export lines) and prints it; DIR must be new or empty
-#   scripts/test-servers.sh stop DIR    # stops both by PID and removes DIR
+#   scripts/test-servers.sh stop DIR    # stops them all by PID and removes DIR
 #
-# The tests read OFFBOARD_TEST_PG_URL (a superuser URL), OFFBOARD_TEST_PG_HOST/PORT and
-# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN and OFFBOARD_TEST_HTTP_URL from that environment.
+# The tests read OFFBOARD_TEST_PG_URL (a superuser URL), OFFBOARD_TEST_PG_HOST/PORT,
+# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN, OFFBOARD_TEST_HTTP_URL and OFFBOARD_TEST_OIDC_URL from that environment.
 set -euo pipefail
 
 as_root() {
@@ -81,6 +82,28 @@ EOF
     sleep 0.1
   done
 
+  # OpenID Connect: oidc-provider-mock from PyPI in a venv (0.3.4: the newest that installs on Python 3.11), with the
+  # console test's people predefined (the browser picks one on the provider's authorization page).
+  local oidc_venv="${XDG_CACHE_HOME:-$HOME/.cache}/offboard/oidc-venv"
+  if [ ! -x "$oidc_venv/bin/oidc-provider-mock" ]; then
+    echo "test-servers: installing oidc-provider-mock into $oidc_venv" >&2
+    python3 -m venv "$oidc_venv"
+    "$oidc_venv/bin/pip" install --quiet 'oidc-provider-mock==0.3.4' >&2
+  fi
+  local oidc_port; oidc_port="$(free_port)"
+  setsid "$oidc_venv/bin/oidc-provider-mock" --host 127.0.0.1 --port "$oidc_port" --require-nonce true \
+    --user-claims '{"sub": "amy", "name": "Amy Hart", "email": "amy.hart@example.com", "groups": ["offboard-hr", "staff"]}' \
+    --user-claims '{"sub": "lee", "name": "Lee Fac", "email": "lee.fac@example.com", "groups": ["offboard-facilities"]}' \
+    --user-claims '{"sub": "kim", "name": "Kim Staff", "email": "kim@example.com", "groups": ["staff"]}' \
+    >"$dir/oidc.log" 2>&1 < /dev/null &
+  echo $! > "$dir/oidc.pid"
+  for _ in $(seq 1 100); do
+    if python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1).read()" \
+      "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" 2>/dev/null; then break; fi
+    kill -0 "$(cat "$dir/oidc.pid")" 2>/dev/null || { cat "$dir/oidc.log" >&2; exit 1; }
+    sleep 0.1
+  done
+
   cat > "$dir/env" <<EOF
 export OFFBOARD_TEST_PG_HOST=127.0.0.1
 export OFFBOARD_TEST_PG_PORT=$pg_port
@@ -88,6 +111,7 @@ export OFFBOARD_TEST_PG_URL=postgres://postgres:$password@127.0.0.1:$pg_port/pos
 export OFFBOARD_TEST_SCIM_URL=$url/v2
 export OFFBOARD_TEST_SCIM_TOKEN=$token
 export OFFBOARD_TEST_HTTP_URL=http://127.0.0.1:$http_port
+export OFFBOARD_TEST_OIDC_URL=http://127.0.0.1:$oidc_port
 EOF
   cat "$dir/env"
 }
@@ -95,7 +119,7 @@ EOF
 stop() {
   local dir="$1"
   [ -d "$dir" ] || return 0
-  for pidfile in "$dir/scim.pid" "$dir/http.pid"; do
+  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid"; do
     if [ -f "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pg/data/postmaster.pid" ]; then

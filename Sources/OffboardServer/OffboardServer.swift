@@ -26,7 +26,7 @@ public struct OffboardServer: Sendable {
         if runtime.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ProblemMiddleware(routes: runtime.routes))
         router.register(runtime.routes, gatekeeper: Gatekeeper(tokens: runtime.tokens))
-        try Console(runtime: runtime, secureCookies: configuration.tls != nil).register(on: router)
+        try Console(runtime: runtime, secureCookies: configuration.tls != nil, oidc: configuration.oidc, publicURL: configuration.publicURL).register(on: router)
         return router
     }
 

@@ -8,6 +8,11 @@ public struct ServerConfiguration: Sendable {
     public var tls: (certificate: String, key: String)?
     /// Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
     public var insecureHTTP: Bool
+    /// Sign-in to the console with the organisation's identity provider; nil: API tokens only.
+    public var oidc: OIDCConfiguration?
+    /// The address people's browsers reach the server at (`https://offboard.example.com`), for the identity
+    /// provider's redirect back; nil: the request's own address.
+    public var publicURL: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tls: (certificate: String, key: String)? = nil, insecureHTTP: Bool = false) {
         self.host = host

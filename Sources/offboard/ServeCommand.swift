@@ -23,7 +23,12 @@ extension Offboard {
                 stops taking requests, then stops the worker: attempts in flight end and resume with the same \
                 idempotency key, nothing is lost. Each option also reads an environment variable (for a \
                 systemd EnvironmentFile): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
-                OFFBOARD_TLS_KEY, OFFBOARD_HOOKS, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION.
+                OFFBOARD_TLS_KEY, OFFBOARD_HOOKS, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION, \
+                OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_PUBLIC_URL.
+
+                The web console is at /console: people sign in with an API token, or with the identity provider \
+                given by --oidc-issuer (OpenID Connect, code flow with PKCE), whose groups claim maps to roles \
+                (--oidc-role GROUP=ROLE). Each page needs the role the API would need for the same thing.
 
                 HR systems post to /v1/hooks/<hook>, one *.hook.yaml mapping per source in --hooks: it names the \
                 verification scheme (bamboohr, hibob, deel, standard-webhooks, bearer), the shared secret and how \
@@ -33,6 +38,8 @@ extension Offboard {
                   offboard serve
                   offboard serve --host 0.0.0.0 --port 8443 --tls-certificate /etc/offboard/cert.pem --tls-key /etc/offboard/key.pem
                   offboard serve --host 10.0.0.5 --insecure-http      # behind nginx terminating TLS
+                  offboard serve --oidc-issuer https://login.example.com --oidc-client-id offboard \
+                      --oidc-role offboard-hr=hr --oidc-role offboard-facilities=task:facilities --public-url https://offboard.example.com
 
                 Exit codes: 0 stopped; 1 a hook mapping has errors (printed as file:line:col); 64 refused configuration (plain HTTP on a reachable address); \
                 69 the run database cannot be opened.
@@ -61,6 +68,21 @@ extension Offboard {
         @Option(help: "Runs the worker drives at once.")
         var concurrency = 32
 
+        @Option(name: .customLong("oidc-issuer"), help: ArgumentHelp("The identity provider people sign in to the console with (OpenID Connect; default: env OFFBOARD_OIDC_ISSUER). Its client secret is the secret OIDC_CLIENT_SECRET, when it has one.", valueName: "url"))
+        var oidcIssuer: String?
+
+        @Option(name: .customLong("oidc-client-id"), help: ArgumentHelp("This console's client id at the identity provider (default: env OFFBOARD_OIDC_CLIENT_ID).", valueName: "id"))
+        var oidcClientID: String?
+
+        @Option(name: .customLong("oidc-roles-claim"), help: ArgumentHelp("The ID token claim listing the person's groups or roles (default: env OFFBOARD_OIDC_ROLES_CLAIM, else groups).", valueName: "claim"))
+        var oidcRolesClaim: String?
+
+        @Option(name: .customLong("oidc-role"), help: ArgumentHelp("A group in that claim and the offboard role it gives, such as offboard-facilities=task:facilities; repeat for more. Without any, the claim's values that are role names (hr, task:it) are taken as they are.", valueName: "group=role"))
+        var oidcRoles: [String] = []
+
+        @Option(name: .customLong("public-url"), help: ArgumentHelp("The address browsers reach this server at, for the identity provider's redirect back (default: env OFFBOARD_PUBLIC_URL, else the request's own address).", valueName: "url"))
+        var publicURL: String?
+
         @Option(help: ArgumentHelp("Purge the personal data of runs finished longer ago than this, at start and hourly (default: env OFFBOARD_RETENTION).",
                                    valueName: "duration"))
         var retention: String?
@@ -77,8 +99,25 @@ extension Offboard {
                 if (certificate == nil) != (key == nil) { throw ValidationError("--tls-certificate and --tls-key go together") }
                 let portText = port.map(String.init) ?? Self.environment("OFFBOARD_PORT") ?? "8080"
                 guard let port = Int(portText), (0...65535).contains(port) else { throw ValidationError("the port must be 0–65535, not '\(portText)'") }
-                return ServerConfiguration(host: host ?? Self.environment("OFFBOARD_HOST") ?? "127.0.0.1", port: port,
-                                           tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
+                var configuration = ServerConfiguration(host: host ?? Self.environment("OFFBOARD_HOST") ?? "127.0.0.1", port: port,
+                                                        tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
+                configuration.publicURL = publicURL ?? Self.environment("OFFBOARD_PUBLIC_URL")
+                if let issuer = oidcIssuer ?? Self.environment("OFFBOARD_OIDC_ISSUER") {
+                    guard let client = oidcClientID ?? Self.environment("OFFBOARD_OIDC_CLIENT_ID") else {
+                        throw ValidationError("--oidc-issuer needs --oidc-client-id (or OFFBOARD_OIDC_CLIENT_ID)")
+                    }
+                    guard let url = URL(string: issuer), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
+                        throw ValidationError("--oidc-issuer must be an https URL, not '\(issuer)'")
+                    }
+                    let map: [String: [String]]
+                    switch OIDCConfiguration.roleMap(oidcRoles) {
+                    case .success(let read): map = read
+                    case .failure(let problem): throw ValidationError(problem.message)
+                    }
+                    configuration.oidc = OIDCConfiguration(issuer: issuer, clientID: client, clientSecret: nil,
+                                                           rolesClaim: oidcRolesClaim ?? Self.environment("OFFBOARD_OIDC_ROLES_CLAIM") ?? "groups", roleMap: map)
+                }
+                return configuration
             }
         }
 
@@ -90,7 +129,9 @@ extension Offboard {
 
         func run() async throws {
             Logs.bootstrap(level: .info)
-            let configuration = try serverConfiguration
+            var configured = try serverConfiguration
+            configured.oidc?.clientSecret = secrets.resolver.value(of: "OIDC_CLIENT_SECRET")
+            let configuration = configured
             let database = try store.openServiceStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
             let logger = Logger(label: "offboard.serve")
             let metrics = ServerMetrics.bootstrap()
@@ -114,7 +155,7 @@ extension Offboard {
             }
             let scheme = configuration.tls == nil ? "http" : "https"
             try await OffboardServer(runtime: runtime, configuration: configuration).run(extra: extra) { port in
-                logger.notice("serving \(scheme)://\(configuration.host):\(port) (API under /v1), with a worker; database \(store.databasePath)")
+                logger.notice("serving \(scheme)://\(configuration.host):\(port) (API under /v1, console at /console), with a worker; database \(store.databasePath)")
             }
         }
     }

@@ -2,10 +2,12 @@
 """The web console in a real browser (Debian's Chromium, driven by Playwright): the people in the loop, each signed in
 as themselves, against a real `offboard serve` whose steps reach the real SCIM and HTTP test servers.
 
-HR starts a leaver (one bad field first, then the preview, then confirm); IT sees only IT's tasks and records the device
-return; facilities is refused for missing evidence, then records the destruction certificate; IT cannot open the
-facilities task by its URL; a forged cross-site form is refused and changes nothing; the auditor verifies the chain and
-downloads the evidence pack. Screenshots of the preview, a task form and the run page go to OFFBOARD_SCREENSHOTS
+HR (signed in at the OpenID Connect provider, whose groups claim gives the role) starts a leaver: one bad field first,
+then the preview, then confirm; IT (signed in with an API token) sees only IT's tasks and records the device return;
+facilities (at the provider) is refused for missing evidence, then records the destruction certificate; a person the
+provider knows but whose groups give no role gets no session; IT cannot open the facilities task by its URL; a forged
+cross-site form is refused and changes nothing; the auditor (a token) verifies the chain and downloads the evidence
+pack. The actor journaled is the provider's name for the person, or the token's name. Screenshots of the preview, a task form and the run page go to OFFBOARD_SCREENSHOTS
 (default /tmp/offboard-console-screenshots).
 
 Needs the test servers' environment (scripts/test-servers.sh) and a built `offboard` (.build/debug/offboard).
@@ -30,10 +32,10 @@ def need(name):
 class Server:
     """`offboard serve` on a free loopback port, with a scratch database and the shipped playbooks."""
 
-    def __init__(self, env):
+    def __init__(self, env, arguments):
         self.env = env
         self.log = open(os.path.join(env["OFFBOARD_HOME"], "serve.log"), "w+")
-        self.process = subprocess.Popen([BINARY, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.process = subprocess.Popen([BINARY, "serve", "--port", "0"] + arguments, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(400):
             self.log.seek(0)
             found = re.search(r"serving http://127\.0\.0\.1:(\d+)", self.log.read())
@@ -78,6 +80,7 @@ class ConsoleStory(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         scim, scim_token, http_url = need("OFFBOARD_TEST_SCIM_URL"), need("OFFBOARD_TEST_SCIM_TOKEN"), need("OFFBOARD_TEST_HTTP_URL")
+        cls.oidc = need("OFFBOARD_TEST_OIDC_URL")
         cls.home = tempfile.mkdtemp(prefix="offboard-console-")
         suffix = os.path.basename(cls.home).split("-")[-1].lower()
         cls.email = f"jo.ryan-{suffix}@example.com"
@@ -88,10 +91,14 @@ class ConsoleStory(unittest.TestCase):
         env = dict(os.environ, OFFBOARD_HOME=cls.home, OFFBOARD_DB=os.path.join(cls.home, "runs.sqlite"),
                    OFFBOARD_WORKFLOWS=os.path.join(ROOT, "Workflows"),
                    OFFBOARD_SECRET_IDP_SCIM_URL=scim, OFFBOARD_SECRET_IDP_SCIM_TOKEN=scim_token,
-                   OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK=f"{http_url}/desk", OFFBOARD_SECRET_SECURITY_WEBHOOK=f"{http_url}/security")
-        cls.server = Server(env)
-        cls.names = {"hr": "amy.hr", "it": "sam.it", "facilities": "lee.facilities", "auditor": "audit.office"}
-        roles = {"hr": "hr", "it": "task:it-service-desk", "facilities": "task:facilities", "auditor": "auditor"}
+                   OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK=f"{http_url}/desk", OFFBOARD_SECRET_SECURITY_WEBHOOK=f"{http_url}/security",
+                   OFFBOARD_SECRET_OIDC_CLIENT_SECRET="console-client-secret")
+        cls.server = Server(env, ["--oidc-issuer", cls.oidc, "--oidc-client-id", "offboard-console", "--oidc-role", "offboard-hr=hr",
+                                  "--oidc-role", "offboard-facilities=task:facilities"])
+        # People at the identity provider (its predefined users) and people with tokens, by the name journaled.
+        cls.provider_users = {"hr": ("amy", "Amy Hart"), "facilities": ("lee", "Lee Fac")}
+        cls.names = {"it": "sam.it", "auditor": "audit.office"}
+        roles = {"it": "task:it-service-desk", "auditor": "auditor"}
         cls.tokens = {who: cls.server.token(roles[who], cls.names[who]) for who in cls.names}
         Attacker.target = ""
         cls.attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
@@ -109,14 +116,22 @@ class ConsoleStory(unittest.TestCase):
         cls.server.stop()
 
     def person(self, who, viewport=None):
-        """A browser of its own for one person, signed in with their token."""
+        """A browser of its own for one person, signed in at the identity provider or with their token."""
         context = self.browser.new_context(viewport=viewport or {"width": 1200, "height": 900}, accept_downloads=True)
+        # The provider's page asks for a stylesheet on a CDN this machine cannot reach: only loopback is let through.
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/]).*"), lambda route: route.abort())
         page = context.new_page()
         page.goto(self.server.url + "/console")
         expect(page).to_have_title(re.compile("Sign in"))
-        page.get_by_label("API token").fill(self.tokens[who])
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.locator("header")).to_contain_text(self.names[who])
+        if who in self.provider_users:
+            subject, name = self.provider_users[who]
+            page.get_by_role("link", name="Sign in with 127.0.0.1").click()
+            page.get_by_role("button", name=subject, exact=True).click()
+            expect(page.locator("header")).to_contain_text(name)
+        else:
+            page.get_by_label("API token").fill(self.tokens[who])
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            expect(page.locator("header")).to_contain_text(self.names[who])
         return context, page
 
     def open_task(self, page, title):
@@ -158,6 +173,19 @@ class ConsoleStory(unittest.TestCase):
         hr.goto(self.server.url + "/console/runs")
         expect(hr.locator("#runs")).to_contain_text(run)
         expect(hr.locator("#runs")).to_contain_text("E-7")
+        expect(hr.locator("#runs")).to_contain_text("by Amy Hart")
+
+        # Known at the provider, but no group that gives an offboard role: no session.
+        kim_context = self.browser.new_context()
+        kim_context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+        kim = kim_context.new_page()
+        kim.goto(self.server.url + "/console")
+        kim.get_by_role("link", name="Sign in with 127.0.0.1").click()
+        kim.get_by_role("button", name="kim", exact=True).click()
+        expect(kim.get_by_role("alert")).to_contain_text("no offboard role")
+        kim.goto(self.server.url + "/console/runs")
+        expect(kim).to_have_title(re.compile("Sign in"))
+        kim_context.close()
 
         # HR has no task role: the inbox is not theirs.
         hr.goto(self.server.url + "/console/tasks")
@@ -216,7 +244,7 @@ class ConsoleStory(unittest.TestCase):
         expect(steps.locator("tr", has_text="reclaim-devices")).to_contain_text("succeeded")
         expect(steps.locator("tr", has_text="destroy-hard-copies")).to_contain_text("succeeded")
         expect(hr.locator("#history")).to_contain_text("sam.it")
-        expect(hr.locator("#history")).to_contain_text("lee.facilities")
+        expect(hr.locator("#history")).to_contain_text("completed by Lee Fac")
         hr.screenshot(path=os.path.join(SHOTS, "run-page.png"), full_page=True)
         scim_user = json.loads(urllib.request.urlopen(urllib.request.Request(
             f"{os.environ['OFFBOARD_TEST_SCIM_URL']}/Users/{self.scim_user}",

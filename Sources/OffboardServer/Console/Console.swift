@@ -15,20 +15,29 @@ public struct Console: Sendable {
     let secureCookies: Bool
     /// How long a session lasts from sign-in.
     let sessionLifetime: TimeInterval
+    /// Sign-in with the identity provider, when one is configured.
+    let oidc: OIDCSignIn?
+    /// The address browsers reach the server at, for the provider's redirect back (nil: the request's own).
+    let publicURL: String?
 
-    public init(runtime: ServerRuntime, secureCookies: Bool, sessionLifetime: TimeInterval = 8 * 3600) throws {
+    public init(runtime: ServerRuntime, secureCookies: Bool, oidc: OIDCConfiguration? = nil, publicURL: String? = nil,
+                sessionLifetime: TimeInterval = 8 * 3600) throws {
         self.runtime = runtime
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
+        self.oidc = oidc.map(OIDCSignIn.init)
+        self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         var library = MustacheLibrary()
         for (name, text) in ConsoleTemplates.all { try library.register(text, named: name) }
         templates = library
     }
 
     /// A page: `template` rendered with `values`, inside the layout (title, navigation for the person's roles).
-    func page(_ template: String, title: String, values: [String: Any], visit: ConsoleVisit?, status: HTTPResponse.Status = .ok) -> Response {
+    func page(_ template: String, title: String, values: [String: Any], visit: ConsoleVisit?, status: HTTPResponse.Status = .ok,
+              refresh: String? = nil) -> Response {
         let body = templates.render(values, withTemplate: template) ?? ""
         var layout: [String: Any] = ["title": title, "body": body]
+        if let refresh { layout["refresh"] = refresh }
         if let visit {
             layout["person"] = visit.session.person
             layout["roles"] = visit.session.roles.joined(separator: ", ")

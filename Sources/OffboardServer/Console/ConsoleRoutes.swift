@@ -41,6 +41,8 @@ extension Console {
     func register(on router: Router<APIRequestContext>) {
         router.get("/console/sign-in") { request, _ in signInPage(request, message: nil) }
         router.post("/console/sign-in") { request, _ in try await signIn(request) }
+        router.get("/console/oidc/start") { request, _ in await oidcStart(request) }
+        router.get("/console/oidc/callback") { request, _ in await oidcCallback(request) }
         router.get("/console/console.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css)))
@@ -110,7 +112,11 @@ extension Console {
     func signInPage(_ request: Request, message: String?, status: HTTPResponse.Status = .ok) -> Response {
         let secret = ConsoleCookies.secret()
         let next = request.uri.queryParameters.get("next").map { String($0) } ?? ""
-        var response = page("sign-in", title: "Sign in", values: ["signInToken": secret, "next": next, "message": message as Any], visit: nil, status: status)
+        // A link, not a form: the page's form-action policy would stop a form's redirect to the provider.
+        var values: [String: Any] = ["signInToken": secret, "next": next, "message": message as Any,
+                                     "nextQuery": next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""]
+        if let oidc { values["provider"] = URL(string: oidc.configuration.issuer)?.host ?? oidc.configuration.issuer }
+        var response = page("sign-in", title: "Sign in", values: values, visit: nil, status: status)
         response.setCookie(ConsoleCookies.cookie(ConsoleCookies.signIn, value: secret, maxAge: 900, secure: secureCookies))
         return response
     }
@@ -130,8 +136,10 @@ extension Console {
                                       next: form["next"])
     }
 
-    /// Makes a session and sets its cookie; a person signed in from a token or the identity provider alike.
-    func startSession(person: String, subject: String, roles: [String], tokenName: String?, next: String?) async throws -> Response {
+    /// Makes a session and sets its cookie; a person signed in from a token or the identity provider alike. After
+    /// the provider's redirect (a navigation from another site, which a SameSite=Strict cookie does not follow), the
+    /// answer is a page that moves on from this site, so the new cookie goes with the next request.
+    func startSession(person: String, subject: String, roles: [String], tokenName: String?, next: String?, landing: Bool = false) async throws -> Response {
         let secret = ConsoleCookies.secret(), now = runtime.clock.now()
         try await runtime.store.createSession(ConsoleSession(person: person, subject: subject, roles: roles, tokenName: tokenName,
                                                              formToken: ConsoleCookies.secret(), createdAt: now,
@@ -140,7 +148,8 @@ extension Console {
         runtime.logger.notice("console: \(SafeText.terminal(person)) signed in (\(SafeText.terminal(subject)); roles \(roles.joined(separator: ", ")))")
         // Only a path of this console: never an open redirect to elsewhere.
         let target = next.flatMap { $0.hasPrefix("/console") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/console"
-        var response = Self.redirect(target)
+        var response = landing ? page("message", title: "Signed in", values: ["message": "Signed in as \(person)."], visit: nil, refresh: target)
+            : Self.redirect(target)
         response.setCookie(ConsoleCookies.cookie(ConsoleCookies.session, value: secret, maxAge: Int(sessionLifetime), secure: secureCookies))
         response.setCookie(ConsoleCookies.cookie(ConsoleCookies.signIn, value: "", maxAge: 0, secure: secureCookies))
         return response

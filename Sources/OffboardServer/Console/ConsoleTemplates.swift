@@ -13,6 +13,7 @@ enum ConsoleTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · offboard</title>
+        {{#refresh}}<meta http-equiv="refresh" content="0; url={{refresh}}">{{/refresh}}
         <link rel="stylesheet" href="/console/console.css">
         <script src="/console/live.js" defer></script>
         </head>
@@ -44,6 +45,13 @@ enum ConsoleTemplates {
 
     static let signIn = """
         {{#message}}<p class="error" role="alert">{{message}}</p>{{/message}}
+        {{#provider}}
+        <div class="card">
+        <p>Sign in with your organisation's account ({{provider}}).</p>
+        <a class="button" href="/console/oidc/start?next={{nextQuery}}">Sign in with {{provider}}</a>
+        </div>
+        <p class="hint">Or, for a small set-up without an identity provider:</p>
+        {{/provider}}
         <form method="post" action="/console/sign-in" class="card">
         <input type="hidden" name="sign_in_token" value="{{signInToken}}">
         <input type="hidden" name="next" value="{{next}}">
