@@ -44,6 +44,16 @@ if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
     echo "setup: installing schemathesis (PyPI), for the API contract run" >&2
     python3 -m pip install --quiet schemathesis
   fi
+  # The console's browser test: Debian's Chromium, driven by Playwright from PyPI (its own browser download is not
+  # used; it drives the system browser).
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "setup: installing chromium" >&2
+    apt_install chromium
+  fi
+  if ! python3 -c "import playwright" >/dev/null 2>&1; then
+    echo "setup: installing playwright (PyPI), for the console's browser test" >&2
+    python3 -m pip install --quiet 'playwright==1.65.2'
+  fi
   # Real servers for the handler tests (scripts/test-servers.sh): PostgreSQL, and a venv for scim2-server.
   if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
     echo "setup: installing postgresql" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs what the tests need, builds once
 # (failing on any compiler warning from this project's own code), runs the fuzz targets briefly on their
-# corpora, starts a throwaway PostgreSQL cluster and SCIM server on loopback, runs every test, and stops
+# corpora, starts throwaway PostgreSQL, SCIM, HTTP and OpenID Connect servers on loopback, runs every test (the
+# Swift suites, schemathesis against the API, the console in Chromium), and stops
 # the servers (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,8 +35,11 @@ source "$servers/env"
 echo "==> swift test" >&2
 swift test --skip-build "$@"
 
-# The API against its OpenAPI document, as every role (scripts/schemathesis.sh).
+# The API against its OpenAPI document, as every role (scripts/schemathesis.sh), and the console in a real browser
+# (Playwright driving Chromium; screenshots in $OFFBOARD_SCREENSHOTS, default /tmp/offboard-console-screenshots).
 if [ "$#" -eq 0 ]; then
   echo "==> schemathesis against offboard serve" >&2
   scripts/schemathesis.sh
+  echo "==> the console in Chromium (Tests/Console/console_test.py)" >&2
+  python3 Tests/Console/console_test.py
 fi

@@ -271,6 +271,30 @@ class ConsoleStory(unittest.TestCase):
         expect(audit.locator("#run")).not_to_contain_text("Jo Ryan")
         expect(audit.locator("#run")).to_contain_text("Withheld")
 
+        # Every page and action needs the role the API would need: what each person gets by URL alone.
+        pages = {"runs": "/console/runs", "run": f"/console/runs/{run}", "start": "/console/start/standard-leaver",
+                 "tasks": "/console/tasks", "evidence": f"/console/runs/{run}/evidence", "download": f"/console/runs/{run}/evidence/json",
+                 "reverse": f"/console/runs/{run}/reverse"}
+        allowed = {"hr": {"runs", "run", "start"}, "it": {"tasks"}, "facilities": {"tasks"}, "auditor": {"runs", "run", "evidence", "download"}}
+        for who, page in (("hr", hr), ("it", it), ("facilities", fac), ("auditor", audit)):
+            for name, path in pages.items():
+                status = page.request.get(self.server.url + path, max_redirects=0).status
+                self.assertEqual(status, 200 if name in allowed[who] else 403, f"{who} GET {path}")
+            # A post with this person's own form token, to an action their role does not allow, changes nothing.
+            form_token = page.locator("form.signout input[name=form_token]").get_attribute("value")
+            if who != "hr":
+                response = page.request.post(f"{self.server.url}/console/runs/{run}/cancel", form={"form_token": form_token, "reason": "not mine"},
+                                             headers={"Origin": self.server.url}, max_redirects=0)
+                self.assertEqual(response.status, 403, f"{who} cancelled the run")
+        expect(hr.locator("body")).to_be_visible()
+        hr.goto(f"{self.server.url}/console/runs/{run}")
+        expect(hr.locator("#run")).not_to_contain_text("cancelled")
+        # No session at all: pages send to sign-in, actions are refused.
+        anonymous = self.browser.new_context()
+        self.assertEqual(anonymous.request.get(self.server.url + "/console/runs", max_redirects=0).status, 303)
+        self.assertEqual(anonymous.request.post(f"{self.server.url}/console/runs/{run}/cancel", form={"reason": "x"}, max_redirects=0).status, 401)
+        anonymous.close()
+
         # Signing out ends the session: the same cookie no longer opens a page.
         audit.get_by_role("button", name="Sign out").click()
         audit.goto(f"{self.server.url}/console/runs")
