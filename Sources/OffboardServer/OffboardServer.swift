@@ -26,7 +26,9 @@ public struct OffboardServer: Sendable {
         if runtime.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ProblemMiddleware(routes: runtime.routes))
         router.register(runtime.routes, gatekeeper: Gatekeeper(tokens: runtime.tokens))
-        try Console(runtime: runtime, secureCookies: configuration.tls != nil, oidc: configuration.oidc, publicURL: configuration.publicURL).register(on: router)
+        // Cookies are Secure when browsers reach the server over TLS: its own, or a proxy's in front (an https public URL).
+        let secure = configuration.tls != nil || configuration.publicURL?.lowercased().hasPrefix("https://") == true
+        try Console(runtime: runtime, secureCookies: secure, oidc: configuration.oidc, publicURL: configuration.publicURL).register(on: router)
         return router
     }
 

@@ -24,7 +24,7 @@ extension Offboard {
                 idempotency key, nothing is lost. Each option also reads an environment variable (for a \
                 systemd EnvironmentFile): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
                 OFFBOARD_TLS_KEY, OFFBOARD_HOOKS, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION, \
-                OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_PUBLIC_URL.
+                OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_OIDC_ROLES, OFFBOARD_PUBLIC_URL.
 
                 The web console is at /console: people sign in with an API token, or with the identity provider \
                 given by --oidc-issuer (OpenID Connect, code flow with PKCE), whose groups claim maps to roles \
@@ -77,7 +77,7 @@ extension Offboard {
         @Option(name: .customLong("oidc-roles-claim"), help: ArgumentHelp("The ID token claim listing the person's groups or roles (default: env OFFBOARD_OIDC_ROLES_CLAIM, else groups).", valueName: "claim"))
         var oidcRolesClaim: String?
 
-        @Option(name: .customLong("oidc-role"), help: ArgumentHelp("A group in that claim and the offboard role it gives, such as offboard-facilities=task:facilities; repeat for more. Without any, the claim's values that are role names (hr, task:it) are taken as they are.", valueName: "group=role"))
+        @Option(name: .customLong("oidc-role"), help: ArgumentHelp("A group in that claim and the offboard role it gives, such as offboard-facilities=task:facilities; repeat for more (default: env OFFBOARD_OIDC_ROLES, comma-separated). Without any, the claim's values that are role names (hr, task:it) are taken as they are.", valueName: "group=role"))
         var oidcRoles: [String] = []
 
         @Option(name: .customLong("public-url"), help: ArgumentHelp("The address browsers reach this server at, for the identity provider's redirect back (default: env OFFBOARD_PUBLIC_URL, else the request's own address).", valueName: "url"))
@@ -110,7 +110,8 @@ extension Offboard {
                         throw ValidationError("--oidc-issuer must be an https URL, not '\(issuer)'")
                     }
                     let map: [String: [String]]
-                    switch OIDCConfiguration.roleMap(oidcRoles) {
+                    let roles = oidcRoles.isEmpty ? (Self.environment("OFFBOARD_OIDC_ROLES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : oidcRoles
+                    switch OIDCConfiguration.roleMap(roles) {
                     case .success(let read): map = read
                     case .failure(let problem): throw ValidationError(problem.message)
                     }
