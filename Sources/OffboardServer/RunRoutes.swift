@@ -69,6 +69,15 @@ extension ServerRuntime {
 
     func historyRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let (stored, playbook, _) = try await replayed(try context.parameter("id"))
-        return try APIJSON.response(Listing(items: RunCore.revealedJournal(stored, playbook: playbook).map(HistoryLine.init)))
+        return try APIJSON.response(Listing(items: Self.history(stored, playbook: playbook, revealing: Self.seesPersonalData(try context.requireCaller().role))
+            .map(HistoryLine.init)))
+    }
+
+    /// Who sees a leaver's personal values (declared `personal: true`): those who start and run leavers. Others (an
+    /// auditor) see the journal as stored, with a token where each value was.
+    static func seesPersonalData(_ role: APIRole) -> Bool { role == .hr || role == .operator }
+
+    static func history(_ stored: StoredRun, playbook: Playbook, revealing: Bool) -> [JournalEntry] {
+        revealing ? RunCore.revealedJournal(stored, playbook: playbook) : stored.journal
     }
 }

@@ -77,7 +77,7 @@ extension Offboard {
         @Option(name: .customLong("oidc-roles-claim"), help: ArgumentHelp("The ID token claim listing the person's groups or roles (default: env OFFBOARD_OIDC_ROLES_CLAIM, else groups).", valueName: "claim"))
         var oidcRolesClaim: String?
 
-        @Option(name: .customLong("oidc-role"), help: ArgumentHelp("A group in that claim and the offboard role it gives, such as offboard-facilities=task:facilities; repeat for more (default: env OFFBOARD_OIDC_ROLES, comma-separated). Without any, the claim's values that are role names (hr, task:it) are taken as they are.", valueName: "group=role"))
+        @Option(name: .customLong("oidc-role"), help: ArgumentHelp("A group in that claim and the offboard role it gives, such as offboard-facilities=task:facilities; repeat for more (default: env OFFBOARD_OIDC_ROLES, comma-separated). Needed with --oidc-issuer: a group not named gives nothing.", valueName: "group=role"))
         var oidcRoles: [String] = []
 
         @Option(name: .customLong("public-url"), help: ArgumentHelp("The address browsers reach this server at, for the identity provider's redirect back (default: env OFFBOARD_PUBLIC_URL, else the request's own address).", valueName: "url"))
@@ -106,14 +106,17 @@ extension Offboard {
                     guard let client = oidcClientID ?? Self.environment("OFFBOARD_OIDC_CLIENT_ID") else {
                         throw ValidationError("--oidc-issuer needs --oidc-client-id (or OFFBOARD_OIDC_CLIENT_ID)")
                     }
-                    guard let url = URL(string: issuer), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
-                        throw ValidationError("--oidc-issuer must be an https URL, not '\(issuer)'")
+                    guard OIDCConfiguration.acceptableIssuer(issuer) else {
+                        throw ValidationError("--oidc-issuer must be an https URL (http only on this machine), not '\(issuer)'")
                     }
                     let map: [String: [String]]
                     let roles = oidcRoles.isEmpty ? (Self.environment("OFFBOARD_OIDC_ROLES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : oidcRoles
                     switch OIDCConfiguration.roleMap(roles) {
                     case .success(let read): map = read
                     case .failure(let problem): throw ValidationError(problem.message)
+                    }
+                    guard !map.isEmpty else {
+                        throw ValidationError("--oidc-issuer needs at least one --oidc-role GROUP=ROLE: which of the provider's groups give which offboard role")
                     }
                     configuration.oidc = OIDCConfiguration(issuer: issuer, clientID: client, clientSecret: nil,
                                                            rolesClaim: oidcRolesClaim ?? Self.environment("OFFBOARD_OIDC_ROLES_CLAIM") ?? "groups", roleMap: map)

@@ -115,6 +115,28 @@ import Testing
         #expect(second.attempts[0].parameters["message"] == .string("SHR-1"))
     }
 
+    /// How the console journals someone signed in at the identity provider: `Name <account>`. The account decides:
+    /// a renamed completer is still the completer, a namesake is someone else, the leaver's own account is refused.
+    @Test func aPersonIsTheirAccountWhateverTheirNameSays() throws {
+        var run = try opened()
+        _ = try run.completeTask(Self.shred, by: "Ann Lee <ann>", evidence: Self.goodEvidence, at: Self.t0)
+        #expect(throws: RequestRefused(["Ann Smith <ANN> completed task shred and may not also approve it"])) {
+            try run.approveTask(Self.shred, by: "Ann Smith <ANN>", at: Self.t0)
+        }
+        #expect(throws: RequestRefused(["Jane Doe <jane@example.com> matches the leaver's email: nobody this run is about may approve its tasks"])) {
+            try run.approveTask(Self.shred, by: "Jane Doe <jane@example.com>", at: Self.t0)
+        }
+        #expect(throws: RequestRefused(["Dee Po <dee@example.com> is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+            try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", at: Self.t0)
+        }
+        // A namesake of an approver with another account is not that approver.
+        #expect(throws: RequestRefused(["ciso <ciso.impostor@example.com> is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+            try run.approveTask(Self.shred, by: "ciso <ciso.impostor@example.com>", at: Self.t0)
+        }
+        _ = try run.approveTask(Self.shred, by: "Chief Security <ciso>", at: Self.t0)
+        #expect(run.instances[Self.shred]?.approvals == ["Chief Security <ciso>"])
+    }
+
     @Test func rejectionFailsTheStepAndFollowsOnFailure() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)

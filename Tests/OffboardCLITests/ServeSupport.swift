@@ -75,13 +75,19 @@ final class ServeProcess: @unchecked Sendable {
         var status: Int
         var headers: [String: String]
         var body: Data
+        /// Every Set-Cookie of the answer (headers keeps only the last).
+        var cookies: [String] = []
         var text: String { String(decoding: body, as: UTF8.self) }
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
         var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     }
 
+    /// A client that answers redirects as they come (a console page's 303 is what is checked), for the process's life.
+    static let withoutRedirects = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                             configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
     func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil,
-                 headers: [String: String] = [:], timeout: Int64 = 30) async throws -> Answer {
+                 headers: [String: String] = [:], timeout: Int64 = 30, followRedirects: Bool = true) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -92,10 +98,11 @@ final class ServeProcess: @unchecked Sendable {
         } else if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        let response = try await (followRedirects ? HTTPClient.shared : Self.withoutRedirects).execute(request, timeout: .seconds(timeout))
         let buffer = try await response.body.collect(upTo: 16 << 20)
         var fields: [String: String] = [:]
         for header in response.headers { fields[header.name.lowercased()] = header.value }
-        return Answer(status: Int(response.status.code), headers: fields, body: Data(buffer.readableBytesView))
+        return Answer(status: Int(response.status.code), headers: fields, body: Data(buffer.readableBytesView),
+                      cookies: response.headers["Set-Cookie"])
     }
 }

@@ -211,6 +211,10 @@ extension RunCore {
         }
         var candidates = [name]
         if let person = name.split(separator: ":").last, person.count < name.count { candidates.append(String(person)) }
+        if let address = Self.address(name) {
+            candidates.append(address)
+            if let local = address.split(separator: "@").first { candidates.append(String(local)) }
+        }
         for candidate in candidates {
             if let match = identities.first(where: { Self.samePerson($0.value, candidate) }) { return match.input }
         }
@@ -224,10 +228,25 @@ extension RunCore {
         }
     }
 
-    /// Equal ignoring case and runs of white space ("Jane  Ryan" is "jane ryan").
+    /// Equal ignoring case and runs of white space ("Jane  Ryan" is "jane ryan"). `Name <address>` (how a person
+    /// signed in at the identity provider is journaled) is the person at that address, whatever the name says: two
+    /// people of one name are two people, a renamed person is still the same one, and `jane@example.com` is them.
     static func samePerson(_ a: String, _ b: String) -> Bool {
         func normal(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased() }
-        return normal(a) == normal(b)
+        switch (address(a), address(b)) {
+        case (let x?, let y?): return normal(x) == normal(y)
+        case (let x?, nil): return normal(x) == normal(b)
+        case (nil, let y?): return normal(a) == normal(y)
+        case (nil, nil): return normal(a) == normal(b)
+        }
+    }
+
+    /// The address in `Name <address>`, if the text has that form.
+    static func address(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasSuffix(">"), let open = trimmed.lastIndex(of: "<") else { return nil }
+        let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)].trimmingCharacters(in: .whitespaces)
+        return inner.isEmpty ? nil : inner
     }
 
     static func requireName(_ name: String, what: String) throws(RequestRefused) {

@@ -15,6 +15,7 @@ extension Console {
 
     func evidencePage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let id = try context.parameter("id")
+        _ = try await runtime.stored(id)
         let finding = try await ChainAudit(store: runtime.store, registry: runtime.registry).check([id])[0]
         let pack = try await pack(id)
         return page("evidence", title: "Evidence: run \(id)", values: [

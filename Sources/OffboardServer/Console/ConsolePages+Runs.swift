@@ -21,7 +21,10 @@ extension Console {
                 let done = report.steps.filter { ["succeeded", "skipped"].contains($0.state) }.count
                 row["progress"] = "\(done) of \(report.steps.count) steps done"
                 row["overdue"] = report.steps.contains(where: \.overdue)
-                if let employee = Self.inputText(stored.inputs, "employee_id") { row["employee"] = employee }
+                let personal = Set((try? await runtime.playbooks.playbook(for: stored))?.inputs.filter(\.personal).map(\.name) ?? [])
+                if let employee = Self.inputText(stored.inputs, "employee_id"), !personal.contains("employee_id") || visit.roles.contains(where: ServerRuntime.seesPersonalData) {
+                    row["employee"] = employee
+                }
             }
             rows.append(row)
         }
@@ -56,13 +59,14 @@ extension Console {
             if let reason = step.reason { row["reason"] = reason }
             return row
         }
-        let history = RunCore.revealedJournal(stored, playbook: playbook).map(HistoryLine.init).map { ["at": $0.at, "text": $0.text] }
+        let revealing = visit.roles.contains(where: ServerRuntime.seesPersonalData)
+        let history = ServerRuntime.history(stored, playbook: playbook, revealing: revealing).map(HistoryLine.init).map { ["at": $0.at, "text": $0.text] }
         var leaver: [[String: String]] = pack.leaver.fields.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value.displayText] }
         // People who start and run leavers see the personal fields; others see that they are withheld.
-        if visit.may(ConsoleAccess.starters), case .object(let inputs) = stored.inputs {
+        if revealing, case .object(let inputs) = stored.inputs {
             for name in pack.leaver.withheld.sorted() { leaver.append(["name": name, "value": inputs[name]?.displayText ?? "—"]) }
         }
-        let withheld = visit.may(ConsoleAccess.starters) ? [] : pack.leaver.withheld.sorted()
+        let withheld = revealing ? [] : pack.leaver.withheld.sorted()
         let state = core.state
         let dateInputs = playbook.inputs.filter { $0.type == .date || $0.type == .datetime }.map(\.name)
         var values: [String: Any] = [
@@ -87,21 +91,21 @@ extension Console {
             values["mayReverse"] = state == .succeeded || state == .failed
         }
         values["mayEvidence"] = visit.may(ConsoleAccess.auditors)
-        if let notice = request.uri.queryParameters.get("notice") { values["notice"] = String(notice) }
+        values.merge(ConsoleNotice.values(request.uri.queryParameters.get("done"))) { $1 }
         return page("run", title: "Run \(id)", values: values, visit: visit)
     }
 
     /// Hands a request to the worker and returns to the run page with what became of it.
     func submit(_ request: RunRequest) async throws -> Response {
-        let notice: String
+        let notice: ConsoleNotice
         switch try await runtime.worker.submit(request) {
-        case .applied(let state): notice = "Done: the run is now \(state.rawValue)."
-        case .pending: notice = "Recorded: the worker holding the run applies it when it next looks (within seconds)."
+        case .applied: notice = .applied
+        case .pending: notice = .pending
         case .refused(let refused): throw ConsoleRefusal(status: refused.isInvalidInput ? .unprocessableContent : .conflict,
                                                          message: "Not done: \(refused.problems.joined(separator: "; "))")
         case .noSuchRun: throw ConsoleRefusal.notFound("There is no run \(request.runID).")
         }
-        return Self.redirect("/console/runs/\(request.runID)?notice=" + (notice.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        return Self.redirect("/console/runs/\(request.runID)?\(notice.query)")
     }
 
     func reason(_ visit: ConsoleVisit) throws -> String {

@@ -89,8 +89,7 @@ extension Console {
             key += ":after:\(earlier.id)"
             started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person)
         }
-        let notice = started.created ? "Started." : "This leaver was already started with these details: this is that run; nothing new was started."
-        return Self.redirect("/console/runs/\(started.id)?notice=" + (notice.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        return Self.redirect("/console/runs/\(started.id)?\((started.created ? ConsoleNotice.started : .existing).query)")
     }
 }
 
@@ -108,7 +107,9 @@ enum StartFormFields {
             let value = posted[name] ?? input.defaultValue.map { $0.json().displayText } ?? ""
             var field: [String: Any] = ["name": name, "id": name, "label": input.name.replacingOccurrences(of: "_", with: " "), "input": input.name,
                                         "required": input.required, "value": value, "type": input.type.rawValue]
-            if let description = input.description { field["description"] = description }
+            // Every key a field's template reads is set here, so none falls through to the page's own (Mustache looks up).
+            field["help"] = input.description ?? ""
+            field["hint"] = ""
             let errors = problems.filter { $0.field == input.name }.map(\.message)
             if !errors.isEmpty { field["errors"] = errors; field["invalid"] = true }
             if let allowed = input.allowed {

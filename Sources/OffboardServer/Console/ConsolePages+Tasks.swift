@@ -16,6 +16,21 @@ extension Console {
         return listing.tasks.filter(visit.mayAct).sorted { ($0.overdue ? 0 : 1, $0.due ?? .distantFuture) < ($1.overdue ? 0 : 1, $1.due ?? .distantFuture) }
     }
 
+    /// What the step is now that the worker applied the person's action: only that is said.
+    func outcome(of task: TaskReport, after kind: RunRequest.Kind) async throws -> ConsoleNotice {
+        let (stored, playbook, _) = try await runtime.replayed(task.run)
+        let state = try RunReport.make(stored, playbook: playbook).steps.first { $0.id == task.step && $0.item == task.item }?.state
+        switch (kind, state) {
+        case (.reject, _): return .rejected
+        case (_, "failed"?): return .taskFailed
+        case (.approve, "succeeded"?): return .approvedDone
+        case (.approve, _): return .approvedMore
+        case (_, "succeeded"?): return .taskDone
+        case (_, StepState.awaitingApproval.name?): return .taskAwaitsApproval
+        default: return .taskPending
+        }
+    }
+
     func inboxPage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let rows: [[String: Any]] = try await tasks(for: visit).map { task in
             var row: [String: Any] = ["run": task.run, "step": task.step, "title": task.title, "assignee": task.assignee, "overdue": task.overdue,
@@ -25,7 +40,9 @@ extension Console {
             return row
         }
         let teams = visit.isOperator ? "every team (operator)" : visit.assignees.joined(separator: ", ")
-        return page("inbox", title: "Tasks", values: ["tasks": rows, "any": !rows.isEmpty, "teams": teams, "live": true], visit: visit)
+        var values: [String: Any] = ["tasks": rows, "any": !rows.isEmpty, "teams": teams]
+        values.merge(ConsoleNotice.values(request.uri.queryParameters.get("done"))) { $1 }
+        return page("inbox", title: "Tasks", values: values, visit: visit)
     }
 
     static func taskPath(_ task: TaskReport) -> String {
@@ -50,7 +67,8 @@ extension Console {
         let fields: [[String: Any]] = task.evidence.map { field in
             let name = "ev_" + field.name, value = posted[name] ?? ""
             var row: [String: Any] = ["name": name, "id": name, "label": field.name.replacingOccurrences(of: "_", with: " "), "required": field.required, "value": value]
-            if let description = field.description { row["description"] = description }
+            row["help"] = field.description ?? ""
+            row["numberStep"] = field.type == .number ? "any" : ""
             switch field.type {
             case .enum:
                 row["options"] = ([""] + (field.values ?? [])).map { ["value": $0, "selected": $0 == value] as [String: Any] }
@@ -59,7 +77,7 @@ extension Console {
                 row["options"] = ["", "true", "false"].map { ["value": $0, "selected": $0 == value] as [String: Any] }
                 row["select"] = true
             case .date: row["html"] = "date"
-            case .number: row["html"] = "number"; row["step"] = "any"
+            case .number: row["html"] = "number"
             case .string: row["html"] = "text"
             }
             return row
@@ -96,9 +114,10 @@ extension Console {
         let submitted = RunRequest(runID: task.run, kind: kind, step: task.step, item: task.item, reason: reason, fields: fields,
                                    requestedBy: visit.session.person, requestedAt: runtime.clock.now())
         switch try await runtime.worker.submit(submitted) {
-        case .applied, .pending:
-            let done = kind == .complete ? "Recorded: \(task.title) is done." : kind == .approve ? "Approved: \(task.title)." : "Rejected: \(task.title)."
-            return Self.redirect("/console/tasks?notice=" + (done.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        case .applied:
+            return Self.redirect("/console/tasks?\(try await outcome(of: task, after: kind).query)")
+        case .pending:
+            return Self.redirect("/console/tasks?\(ConsoleNotice.taskPending.query)")
         case .refused(let refused):
             return taskForm(task, posted: visit.form, refusal: "Not recorded: " + refused.problems.joined(separator: "; "), visit: visit,
                             status: refused.isInvalidInput ? .unprocessableContent : .conflict)

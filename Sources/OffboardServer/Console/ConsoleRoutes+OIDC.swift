@@ -10,13 +10,13 @@ extension Console {
     static let loginCookie = "offboard_login"
 
     func redirectURI(_ request: Request) -> String {
-        let base = publicURL ?? "\(secureCookies ? "https" : "http")://\(request.head.authority ?? "127.0.0.1")"
-        return base + "/console/oidc/callback"
+        let authority = request.head.authority.flatMap { $0.count <= 255 ? $0 : nil } ?? "127.0.0.1"
+        return (publicURL ?? "\(secureCookies ? "https" : "http")://\(authority)") + "/console/oidc/callback"
     }
 
     func oidcStart(_ request: Request) async -> Response {
         guard let oidc else { return signInPage(request, message: "This server has no identity provider configured; sign in with a token.", status: .notFound) }
-        let next = request.uri.queryParameters.get("next").map { String($0) }
+        let next = Self.consolePath(request.uri.queryParameters.get("next").map { String($0) })
         do {
             let (url, state) = try await oidc.begin(next: next, redirectURI: redirectURI(request), now: runtime.clock.now())
             var response = Response(status: .seeOther, headers: [.location: url, .cacheControl: "no-store"])

@@ -63,7 +63,11 @@ extension Console {
         do {
             guard let secret = request.cookies[ConsoleCookies.session]?.value,
                   let session = try await runtime.store.session(sha256: ConsoleCookies.sha256(secret), now: runtime.clock.now()) else {
-                if route.method == .get { return Self.redirect("/console/sign-in?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+                if route.method == .get {
+                    // Back to the same page after sign-in, its query included (a task's item).
+                    let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+                    return Self.redirect("/console/sign-in?next=" + (here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                }
                 return page("message", title: "Not signed in", values: ["message": "This form came without a session of this console (from another site, or after the session ended), so nothing was done. Open the console, sign in if asked, and send it again."],
                             visit: nil, status: .unauthorized)
             }
@@ -72,7 +76,7 @@ extension Console {
                 // A cross-site post carries neither the SameSite=Strict cookie nor this session's form token.
                 visit.form = try await ConsoleForm.fields(of: request)
                 guard let token = visit.form["form_token"], ConsoleCookies.same(token, session.formToken), sameOrigin(request) else {
-                    runtime.logger.warning("console: refused a form post to \(request.uri.path) without this session's form token")
+                    runtime.logger.warning("console: refused a form post to \(SafeText.terminal(request.uri.path)) without this session's form token or from another origin")
                     throw ConsoleRefusal.forbidden("This form did not come from this console, so nothing was done. Open the page again and resend it.")
                 }
             }
@@ -89,19 +93,32 @@ extension Console {
         } catch let refusal as ConsoleRefusal {
             return page("message", title: "Not possible", values: ["message": refusal.message], visit: nil, status: refusal.status)
         } catch {
-            runtime.logger.error("console: \(request.uri.path) failed: \(String(describing: type(of: error)))")
-            return page("message", title: "Something went wrong", values: ["message": "The server could not show this page; its log says why. Nothing was done."],
+            runtime.logger.error("console: \(SafeText.terminal(request.uri.path)) failed: \(String(describing: type(of: error)))")
+            // A request may have reached the worker before the failure: say what is known, no more.
+            return page("message", title: "Something went wrong", values: ["message": "The server could not finish this page; its log says why. An action you sent may still have been recorded: the run's history shows whether it was."],
                         visit: nil, status: .internalServerError)
         }
     }
 
-    /// True unless the browser says the post came from another origin (Origin, else Referer, against Host).
+    /// True unless the browser says the post came from another origin (Origin, else Referer): against the public URL
+    /// when one is set (behind a proxy the Host may be the proxy's), else against the request's own Host.
     func sameOrigin(_ request: Request) -> Bool {
-        guard let host = request.head.authority else { return false }
         let from = request.headers[.origin] ?? request.headers[.referer]
         guard let from, from != "null" else { return request.headers[.origin] == nil }
         guard let url = URL(string: from), let fromHost = url.host else { return false }
-        return (url.port.map { "\(fromHost):\($0)" } ?? fromHost).lowercased() == host.lowercased()
+        let origin = (url.port.map { "\(fromHost):\($0)" } ?? fromHost).lowercased()
+        if let publicURL, let own = URL(string: publicURL), let ownHost = own.host {
+            return url.scheme?.lowercased() == own.scheme?.lowercased() && origin == (own.port.map { "\(ownHost):\($0)" } ?? ownHost).lowercased()
+        }
+        guard let host = request.head.authority else { return false }
+        return origin == host.lowercased()
+    }
+
+    /// A path of this console to return to after sign-in, or nil: never an open redirect to elsewhere.
+    static func consolePath(_ text: String?) -> String? {
+        guard let text, text.count <= 512, text.hasPrefix("/console"), !text.hasPrefix("//"), !text.contains("\\"),
+              !text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7e }) else { return nil }
+        return text
     }
 
     func home(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
@@ -141,13 +158,14 @@ extension Console {
     /// answer is a page that moves on from this site, so the new cookie goes with the next request.
     func startSession(person: String, subject: String, roles: [String], tokenName: String?, next: String?, landing: Bool = false) async throws -> Response {
         let secret = ConsoleCookies.secret(), now = runtime.clock.now()
+        // Expired sessions (names and roles of people) are not kept: each sign-in clears them out.
+        _ = try await runtime.store.purgeSessions(before: now)
         try await runtime.store.createSession(ConsoleSession(person: person, subject: subject, roles: roles, tokenName: tokenName,
                                                              formToken: ConsoleCookies.secret(), createdAt: now,
                                                              expiresAt: now.addingTimeInterval(sessionLifetime)),
                                               sha256: ConsoleCookies.sha256(secret))
         runtime.logger.notice("console: \(SafeText.terminal(person)) signed in (\(SafeText.terminal(subject)); roles \(roles.joined(separator: ", ")))")
-        // Only a path of this console: never an open redirect to elsewhere.
-        let target = next.flatMap { $0.hasPrefix("/console") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/console"
+        let target = Self.consolePath(next) ?? "/console"
         var response = landing ? page("message", title: "Signed in", values: ["message": "Signed in as \(person)."], visit: nil, refresh: target)
             : Self.redirect(target)
         response.setCookie(ConsoleCookies.cookie(ConsoleCookies.session, value: secret, maxAge: Int(sessionLifetime), secure: secureCookies))

@@ -69,7 +69,7 @@ extension ConsoleTemplates {
         <label for="{{id}}">{{label}}{{#required}} <abbr title="required">*</abbr>{{/required}} <small>({{type}})</small></label>
         {{#select}}<select id="{{id}}" name="{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="{{id}}-error"{{/invalid}}>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/options}}</select>{{/select}}
         {{^select}}{{#textarea}}<textarea id="{{id}}" name="{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="{{id}}-error"{{/invalid}}>{{value}}</textarea>{{/textarea}}{{^textarea}}<input id="{{id}}" name="{{name}}" type="{{html}}" value="{{value}}"{{#invalid}} aria-invalid="true" aria-describedby="{{id}}-error"{{/invalid}}>{{/textarea}}{{/select}}
-        {{#description}}<p class="hint">{{description}}</p>{{/description}}
+        {{#help}}<p class="hint">{{help}}</p>{{/help}}
         {{#hint}}<p class="hint">{{hint}}</p>{{/hint}}
         {{#invalid}}<p class="error" id="{{id}}-error">{{#errors}}{{.}} {{/errors}}</p>{{/invalid}}
         </div>
@@ -104,6 +104,7 @@ extension ConsoleTemplates {
         """
 
     static let inbox = """
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         <p>Open tasks for {{teams}}, overdue first.</p>
         <div id="tasks" data-live-region>
         {{^any}}<p>Nothing waits for you.</p>{{/any}}
@@ -131,8 +132,8 @@ extension ConsoleTemplates {
         <div class="field">
         <label for="{{id}}">{{label}}{{#required}} <abbr title="required">*</abbr>{{/required}}</label>
         {{#select}}<select id="{{id}}" name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/options}}</select>{{/select}}
-        {{^select}}<input id="{{id}}" name="{{name}}" type="{{html}}" value="{{value}}"{{#step}} step="{{step}}"{{/step}}>{{/select}}
-        {{#description}}<p class="hint">{{description}}</p>{{/description}}
+        {{^select}}<input id="{{id}}" name="{{name}}" type="{{html}}" value="{{value}}"{{#numberStep}} step="{{numberStep}}"{{/numberStep}}>{{/select}}
+        {{#help}}<p class="hint">{{help}}</p>{{/help}}
         </div>
         {{/fields}}
         <button type="submit">Record as done</button>

@@ -11,8 +11,8 @@ public struct OIDCConfiguration: Sendable {
     public var clientSecret: String?
     /// The claim that lists the person's groups or roles (`groups`, `roles`).
     public var rolesClaim: String
-    /// Group → offboard roles (`offboard-facilities` → `task:facilities`). Empty: the claim's values that are
-    /// offboard role names (`hr`, `task:it`) are taken as they are.
+    /// Group → offboard roles (`offboard-facilities` → `task:facilities`), as the operator wrote them: a group the
+    /// map does not name gives nothing (a group that happens to be called `operator` gives no power).
     public var roleMap: [String: [String]]
     public var scopes = "openid profile email"
 
@@ -41,10 +41,17 @@ public struct OIDCConfiguration: Sendable {
     func roles(from values: [String]) -> [String] {
         var roles: [String] = []
         for value in values {
-            let given = roleMap.isEmpty ? (APIRole(value).map { [$0.description] } ?? []) : roleMap[value] ?? []
-            for role in given where !roles.contains(role) { roles.append(role) }
+            for role in roleMap[value] ?? [] where !roles.contains(role) { roles.append(role) }
         }
         return roles
+    }
+
+    /// An issuer offboard may trust: https, or http on this machine only (a test provider). Over plain HTTP on a
+    /// network anyone between could hand out their own keys and sign ID tokens.
+    public static func acceptableIssuer(_ text: String) -> Bool {
+        guard let url = URL(string: text), let host = url.host, !host.isEmpty else { return false }
+        if url.scheme == "https" { return true }
+        return url.scheme == "http" && (["localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127."))
     }
 }
 

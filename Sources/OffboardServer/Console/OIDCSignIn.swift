@@ -49,13 +49,17 @@ actor OIDCSignIn {
         var message: String
     }
 
+    /// Sign-ins under way at most (each a few hundred bytes).
+    static let capacity = 10_000
+
     init(configuration: OIDCConfiguration) { self.configuration = configuration }
 
     /// The provider's authorization address for a new sign-in, and its state (for the login-state cookie).
     func begin(next: String?, redirectURI: String, now: Date) async throws -> (url: String, state: String) {
         let discovery = try await discovered()
         pending = pending.filter { $0.value.expires > now }
-        guard pending.count < 10_000 else { throw Refusal(message: "Too many sign-ins are under way; try again in a few minutes.") }
+        // Anyone may begin a sign-in: past the cap the oldest is forgotten, so a flood cannot lock people out or fill memory.
+        if pending.count >= Self.capacity, let oldest = pending.min(by: { $0.value.expires < $1.value.expires })?.key { pending[oldest] = nil }
         let state = ConsoleCookies.secret(), nonce = ConsoleCookies.secret(), verifier = ConsoleCookies.secret() + ConsoleCookies.secret()
         pending[state] = Pending(verifier: verifier, nonce: nonce, next: next, redirectURI: redirectURI, expires: now.addingTimeInterval(600))
         let challenge = Self.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
@@ -143,11 +147,23 @@ actor OIDCSignIn {
         guard !roles.isEmpty else {
             throw Refusal(message: "You are signed in at the identity provider, but your account has no offboard role (claim \(configuration.rolesClaim)). Ask for one.")
         }
-        var person = (payload.name ?? payload.preferredUsername ?? payload.email ?? payload.sub.value).trimmingCharacters(in: .whitespacesAndNewlines)
-        person = String(person.unicodeScalars.filter { $0.properties.generalCategory != .control }.prefix(120).map(Character.init))
+        return Identity(person: Self.actor(name: payload.name, account: payload.email ?? payload.preferredUsername, subject: payload.sub.value),
+                        subject: "oidc:\(payload.iss.value)|\(payload.sub.value)", roles: roles, next: next)
+    }
+
+    /// The actor journaled: the provider's name for the person with their account, `Amy Hart <amy.hart@example.com>`.
+    /// The account (set by the organisation, unlike a display name) is who it is: the engine compares people by it,
+    /// so two people of one name stay two, and a renamed person cannot approve what they completed.
+    static func actor(name: String?, account: String?, subject: String) -> String {
+        func clean(_ text: String?, _ limit: Int) -> String {
+            String((text ?? "").unicodeScalars.filter { $0.properties.generalCategory != .control && !"<>".unicodeScalars.contains($0) }
+                .prefix(limit).map(Character.init)).trimmingCharacters(in: .whitespaces)
+        }
+        var account = clean(account, 200)
+        if account.isEmpty { account = "oidc:" + clean(subject, 200) }
+        let name = clean(name, 120)
         // The journal keeps `hook:` for HR systems: a person may not pass for one.
-        if person.isEmpty || person.lowercased().hasPrefix("hook:") { person = "oidc:" + payload.sub.value }
-        return Identity(person: person, subject: "oidc:\(payload.iss.value)|\(payload.sub.value)", roles: roles, next: next)
+        return name.isEmpty || name.lowercased().hasPrefix("hook:") ? "<\(account)>" : "\(name) <\(account)>"
     }
 
     private func verified(_ token: String, reloadingKeys: Bool) async throws -> IDToken {
