@@ -95,6 +95,7 @@ EOF
     --user-claims '{"sub": "amy", "name": "Amy Hart", "email": "amy.hart@example.com", "groups": ["offboard-hr", "staff"]}' \
     --user-claims '{"sub": "lee", "name": "Lee Fac", "email": "lee.fac@example.com", "groups": ["offboard-facilities"]}' \
     --user-claims '{"sub": "kim", "name": "Kim Staff", "email": "kim@example.com", "groups": ["staff"]}' \
+    --user-claims '{"sub": "dee", "name": "Dee Po", "email": "dee.po@example.com", "groups": ["offboard-dpo", "staff"]}' \
     >"$dir/oidc.log" 2>&1 < /dev/null &
   echo $! > "$dir/oidc.pid"
   for _ in $(seq 1 100); do

@@ -94,11 +94,11 @@ class ConsoleStory(unittest.TestCase):
                    OFFBOARD_SECRET_SERVICE_DESK_WEBHOOK=f"{http_url}/desk", OFFBOARD_SECRET_SECURITY_WEBHOOK=f"{http_url}/security",
                    OFFBOARD_SECRET_OIDC_CLIENT_SECRET="console-client-secret")
         cls.server = Server(env, ["--oidc-issuer", cls.oidc, "--oidc-client-id", "offboard-console", "--oidc-role", "offboard-hr=hr",
-                                  "--oidc-role", "offboard-facilities=task:facilities"])
+                                  "--oidc-role", "offboard-facilities=task:facilities", "--oidc-role", "offboard-dpo=task:dpo"])
         # People at the identity provider (its predefined users) and people with tokens, by the name journaled.
-        cls.provider_users = {"hr": ("amy", "Amy Hart"), "facilities": ("lee", "Lee Fac")}
-        cls.names = {"it": "sam.it", "auditor": "audit.office"}
-        roles = {"it": "task:it-service-desk", "auditor": "auditor"}
+        cls.provider_users = {"hr": ("amy", "Amy Hart"), "facilities": ("lee", "Lee Fac"), "dpo": ("dee", "Dee Po")}
+        cls.names = {"it": "sam.it", "auditor": "audit.office", "manager": "max.manager"}
+        roles = {"it": "task:it-service-desk", "auditor": "auditor", "manager": "task:line-manager"}
         cls.tokens = {who: cls.server.token(roles[who], cls.names[who]) for who in cls.names}
         Attacker.target = ""
         cls.attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
@@ -219,6 +219,20 @@ class ConsoleStory(unittest.TestCase):
         fac.get_by_role("button", name="Record as done").click()
         expect(fac.locator("main")).not_to_contain_text("Not recorded")
 
+        # The line manager (a token) confirms; the data-protection officer (at the provider, in the dpo team the
+        # playbook names as approver) sees it waiting for approval and approves it for the team.
+        manager_context, manager = self.person("manager")
+        self.open_task(manager, "Confirm that Jo Ryan holds no company data or property")
+        manager.get_by_label(re.compile("^confirmed")).select_option("true")
+        manager.get_by_role("button", name="Record as done").click()
+        expect(manager.get_by_role("status")).to_contain_text("waits for its approval")
+        dpo_context, dpo = self.person("dpo")
+        dpo.goto(self.server.url + "/console/tasks")
+        expect(dpo.locator("#tasks")).to_contain_text("needs your approval")
+        self.open_task(dpo, "Confirm that Jo Ryan holds no company data or property")
+        dpo.get_by_role("button", name="Approve").click()
+        expect(dpo.get_by_role("status")).to_contain_text("has all its approvals and is done")
+
         # IT cannot reach the facilities task by its URL.
         it.goto(facilities_task_url)
         expect(it.locator("main")).to_contain_text("not open for you")
@@ -244,7 +258,14 @@ class ConsoleStory(unittest.TestCase):
         expect(steps.locator("tr", has_text="reclaim-devices")).to_contain_text("succeeded")
         expect(steps.locator("tr", has_text="destroy-hard-copies")).to_contain_text("succeeded")
         expect(hr.locator("#history")).to_contain_text("sam.it")
-        expect(hr.locator("#history")).to_contain_text("completed by Lee Fac")
+        expect(hr.locator("#history")).to_contain_text("completed by Lee Fac <lee.fac@example.com>")
+        expect(hr.locator("#history")).to_contain_text("approved by Dee Po <dee.po@example.com> for dpo")
+        for _ in range(40):
+            if "succeeded" in hr.locator("#run dl").inner_text():
+                break
+            time.sleep(0.5)
+            hr.goto(f"{self.server.url}/console/runs/{run}")
+        expect(hr.locator("#run dl")).to_contain_text("succeeded")
         hr.screenshot(path=os.path.join(SHOTS, "run-page.png"), full_page=True)
         scim_user = json.loads(urllib.request.urlopen(urllib.request.Request(
             f"{os.environ['OFFBOARD_TEST_SCIM_URL']}/Users/{self.scim_user}",
@@ -299,7 +320,7 @@ class ConsoleStory(unittest.TestCase):
         audit.get_by_role("button", name="Sign out").click()
         audit.goto(f"{self.server.url}/console/runs")
         expect(audit).to_have_title(re.compile("Sign in"))
-        for context in (hr_context, it_context, fac_context, audit_context):
+        for context in (hr_context, it_context, fac_context, audit_context, manager_context, dpo_context):
             context.close()
 
 

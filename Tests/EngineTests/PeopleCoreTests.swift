@@ -137,6 +137,30 @@ import Testing
         #expect(run.instances[Self.shred]?.approvals == ["Chief Security <ciso>"])
     }
 
+    /// Someone signed in with a team's role signs for the team the playbook names: the team's place counts once,
+    /// and the person is still checked as themselves.
+    @Test func aPersonSignsForTheTeamNamedAsApprover() throws {
+        var run = try opened()
+        _ = try run.completeTask(Self.shred, by: "Sam Hill <sam@example.com>", evidence: Self.goodEvidence, at: Self.t0)
+        #expect(throws: RequestRefused(["Sam Hill <sam@example.com> (for dpo) completed task shred and may not also approve it"])) {
+            try run.approveTask(Self.shred, by: "Sam Hill <sam@example.com>", asApprover: "dpo", at: Self.t0)
+        }
+        #expect(throws: RequestRefused(["Dee Po <dee@example.com> (for legal) is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+            try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", asApprover: "legal", at: Self.t0)
+        }
+        _ = try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", asApprover: "dpo", at: Self.t0)
+        #expect(throws: RequestRefused(["Di Other <di@example.com> (for dpo) has already approved task shred; nothing changed"])) {
+            try run.approveTask(Self.shred, by: "Di Other <di@example.com>", asApprover: "dpo", at: Self.t0)
+        }
+        #expect(throws: RequestRefused(["Dee Po <dee@example.com> (for ciso) has already approved task shred; nothing changed"])) {
+            try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", asApprover: "ciso", at: Self.t0)
+        }
+        _ = try run.approveTask(Self.shred, by: "Chris So <chris@example.com>", asApprover: "ciso", at: Self.t0)
+        #expect(run.instances[Self.shred]?.state == .succeeded)
+        #expect(run.instances[Self.shred]?.approvals == ["dpo", "ciso"])
+        #expect(run.instances[Self.shred]?.approvingPeople == ["Dee Po <dee@example.com>", "Chris So <chris@example.com>"])
+    }
+
     @Test func rejectionFailsTheStepAndFollowsOnFailure() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)

@@ -72,7 +72,7 @@ extension RunCore {
     }
 
     /// Checks an approval without recording it.
-    public func checkApproval(_ key: InstanceKey, by: String) throws(RequestRefused) {
+    public func checkApproval(_ key: InstanceKey, by: String, asApprover: String? = nil) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
         guard task.approvals != nil else { throw RequestRefused("task \(key) needs no approval") }
@@ -80,31 +80,34 @@ extension RunCore {
             throw RequestRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
                                                                     : "task \(key) is \(record.state.name); nothing to approve")
         }
-        try checkSignOff(record, task, key, by: by, verb: "approve")
+        try checkSignOff(record, task, key, by: by, asApprover: asApprover, verb: "approve")
     }
 
     /// Who may approve or reject a completed task: a named approver who has not approved it yet,
     /// neither its completer nor the leaver.
-    private func checkSignOff(_ record: InstanceRecord, _ task: TaskSpec, _ key: InstanceKey, by: String, verb: String) throws(RequestRefused) {
+    private func checkSignOff(_ record: InstanceRecord, _ task: TaskSpec, _ key: InstanceKey, by: String, asApprover: String? = nil,
+                              verb: String) throws(RequestRefused) {
         let rule = task.approvals ?? ApprovalRule(required: 0, approvers: [])
-        guard rule.approvers.contains(where: { Self.samePerson($0, by) }) else {
-            throw RequestRefused("\(by) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
+        let approver = asApprover ?? by
+        let who = asApprover.map { "\(by) (for \($0))" } ?? by
+        guard rule.approvers.contains(where: { Self.samePerson($0, approver) }) else {
+            throw RequestRefused("\(who) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
         }
-        if let completer = record.completion?.by, Self.samePerson(completer, by) {
-            throw RequestRefused("\(by) completed task \(key) and may not also \(verb) it")
+        if let completer = record.completion?.by, Self.samePerson(completer, by) || Self.samePerson(completer, approver) {
+            throw RequestRefused("\(who) completed task \(key) and may not also \(verb) it")
         }
         try refuseLeaver(by, verb: verb)
-        if record.approvals.contains(where: { Self.samePerson($0, by) }) {
-            throw RequestRefused("\(by) has already approved task \(key); nothing changed")
+        if record.approvals.contains(where: { Self.samePerson($0, approver) }) || record.approvingPeople.contains(where: { Self.samePerson($0, by) }) {
+            throw RequestRefused("\(who) has already approved task \(key); nothing changed")
         }
     }
 
     /// One approver signs a completed task off; with enough approvals the step succeeds.
-    public mutating func approveTask(_ key: InstanceKey, by: String, at now: Date) throws -> RunDecision {
-        try checkApproval(key, by: by)
+    public mutating func approveTask(_ key: InstanceKey, by: String, asApprover: String? = nil, at now: Date) throws -> RunDecision {
+        try checkApproval(key, by: by, asApprover: asApprover)
         var decision = RunDecision()
         try recordMissedDeadlines(at: now, into: &decision)
-        try record(.step(instance: key, event: .approve(by: by)), into: &decision)
+        try record(.step(instance: key, event: .approve(by: by, asApprover: asApprover)), into: &decision)
         let record = instances[key]!
         if record.approvals.count >= record.task?.approvals?.required ?? 0 {
             try self.record(.step(instance: key, event: .succeed(output: JSONValueBox(record.completion?.evidenceObject ?? .object([:])))),
@@ -116,23 +119,24 @@ extension RunCore {
 
     /// Checks a rejection without recording it. An open task may be declined by anyone but the leaver
     /// (recorded by name); a completed one only by an approver who is not its completer or the leaver.
-    public func checkRejection(_ key: InstanceKey, by: String, reason: String) throws(RequestRefused) {
+    public func checkRejection(_ key: InstanceKey, by: String, asApprover: String? = nil, reason: String) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "--by")
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a rejection needs a --reason") }
         switch record.state {
         case .awaitingPerson: try refuseLeaver(by, verb: "reject")
-        case .awaitingApproval: try checkSignOff(record, task, key, by: by, verb: "reject")
+        case .awaitingApproval: try checkSignOff(record, task, key, by: by, asApprover: asApprover, verb: "reject")
         default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be rejected")
         }
     }
 
     /// The task is rejected: the step fails (not retried) and the run follows its `on_failure`.
-    public mutating func rejectTask(_ key: InstanceKey, by: String, reason: String, at now: Date) throws -> RunDecision {
-        try checkRejection(key, by: by, reason: reason)
+    public mutating func rejectTask(_ key: InstanceKey, by: String, asApprover: String? = nil, reason: String, at now: Date) throws -> RunDecision {
+        try checkRejection(key, by: by, asApprover: asApprover, reason: reason)
         var decision = RunDecision()
         try recordMissedDeadlines(at: now, into: &decision)
-        try record(.step(instance: key, event: .reject(by: by, reason: reason)), into: &decision)
+        // A rejection ends the task: who rejected, and for which approver, is said in one name.
+        try record(.step(instance: key, event: .reject(by: asApprover.map { "\(by) for \($0)" } ?? by, reason: reason)), into: &decision)
         try advance(at: now, into: &decision)
         return decision
     }
@@ -231,7 +235,7 @@ extension RunCore {
     /// Equal ignoring case and runs of white space ("Jane  Ryan" is "jane ryan"). `Name <address>` (how a person
     /// signed in at the identity provider is journaled) is the person at that address, whatever the name says: two
     /// people of one name are two people, a renamed person is still the same one, and `jane@example.com` is them.
-    static func samePerson(_ a: String, _ b: String) -> Bool {
+    public static func samePerson(_ a: String, _ b: String) -> Bool {
         func normal(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased() }
         switch (address(a), address(b)) {
         case (let x?, let y?): return normal(x) == normal(y)

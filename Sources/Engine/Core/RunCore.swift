@@ -30,8 +30,10 @@ public struct InstanceRecord: Sendable, Hashable {
     /// The task opened for a person, for a `task` step.
     public var task: TaskSpec?
     public var completion: TaskCompletion?
-    /// Approvers who signed the completed task off, in order.
+    /// Approvers who signed the completed task off, in order (each as the playbook names them).
     public var approvals: [String] = []
+    /// The people who gave those approvals, in the same order.
+    public var approvingPeople: [String] = []
     /// Who rejected the task, and why.
     public var rejection: TaskRejection?
     /// The order in which instances of the run succeeded (1 for the first), for reversal.
@@ -256,7 +258,9 @@ public struct RunCore: Sendable {
         case .schedule(let date), .reschedule(let date): record.readyAt = date
         case .openTask(let spec): record.task = spec
         case .complete(let completion): record.completion = completion
-        case .approve(let by): record.approvals.append(by)
+        case .approve(let by, let approver):
+            record.approvals.append(approver ?? by)
+            record.approvingPeople.append(by)
         case .reject(let by, let reason):
             record.rejection = TaskRejection(by: by, reason: reason)
             record.lastError = "rejected by \(by): \(reason)"

@@ -92,7 +92,9 @@ public enum StepEvent: Sendable, Hashable, Codable {
     /// A person completed the task with its evidence.
     case complete(TaskCompletion)
     /// One approver signed the completed task off.
-    case approve(by: String)
+    /// `asApprover`: the approver named in the playbook (a team such as `dpo`) that the person `by` signs for,
+    /// when they are not named themselves (someone signed in to the console with that team's role).
+    case approve(by: String, asApprover: String? = nil)
     /// The task was rejected (or declined): the step fails and follows `on_failure`.
     case reject(by: String, reason: String)
     /// The start time moved (the leave time was rescheduled).

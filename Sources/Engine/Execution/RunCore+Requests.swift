@@ -31,8 +31,9 @@ extension RunCore {
         case .cancel: return try requestCancel(reason: request.reason ?? "no reason given", by: request.requestedBy, at: now)
         case .redrive: return try redrive(step: request.step, by: request.requestedBy, at: now)
         case .complete: return try completeTask(key, by: request.requestedBy, evidence: request.fields, at: now)
-        case .approve: return try approveTask(key, by: request.requestedBy, at: now)
-        case .reject: return try rejectTask(key, by: request.requestedBy, reason: request.reason ?? "", at: now)
+        // `approver` is set by the console only, for a person who signs for a team named as approver.
+        case .approve: return try approveTask(key, by: request.requestedBy, asApprover: request.fields["approver"], at: now)
+        case .reject: return try rejectTask(key, by: request.requestedBy, asApprover: request.fields["approver"], reason: request.reason ?? "", at: now)
         case .reschedule:
             return try reschedule(request.fields, by: request.requestedBy, reason: request.reason ?? "no reason given", at: now,
                                   pastBefore: request.allowPast ? nil : request.requestedAt)

@@ -16,6 +16,14 @@ extension Console {
         return listing.tasks.filter(visit.mayAct).sorted { ($0.overdue ? 0 : 1, $0.due ?? .distantFuture) < ($1.overdue ? 0 : 1, $1.due ?? .distantFuture) }
     }
 
+    /// The approver the playbook names that this person signs for: none when they are named themselves, else the
+    /// first of their teams among the task's approvers.
+    static func approver(for task: TaskReport, visit: ConsoleVisit) -> String? {
+        guard let approvers = task.approvals?.approvers else { return nil }
+        if approvers.contains(where: { RunCore.samePerson($0, visit.session.person) }) { return nil }
+        return visit.assignees.first { team in approvers.contains { RunCore.samePerson($0, team) } }
+    }
+
     /// What the step is now that the worker applied the person's action: only that is said.
     func outcome(of task: TaskReport, after kind: RunRequest.Kind) async throws -> ConsoleNotice {
         let (stored, playbook, _) = try await runtime.replayed(task.run)
@@ -106,6 +114,9 @@ extension Console {
         var fields: [String: String] = [:]
         if kind == .complete {
             for field in task.evidence { if let value = visit.field("ev_" + field.name) { fields[field.name] = value } }
+        } else if let approver = Self.approver(for: task, visit: visit) {
+            // Someone signed in with a team's role signs for that team, as the playbook names it; the journal keeps both.
+            fields["approver"] = approver
         }
         let reason = kind == .reject ? visit.field("reason") : nil
         if kind == .reject, reason == nil {
