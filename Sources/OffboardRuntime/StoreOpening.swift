@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import SQLiteStore
+import Synchronization
 
 /// Where runs are stored, opened as `any RunStore`: the CLI and the server never name the store's type.
 public enum StoreOpening {
@@ -27,10 +28,21 @@ public enum StoreOpening {
         return (dataHome as NSString).appendingPathComponent("offboard/offboard.sqlite")
     }
 
+    /// The stores a command opened for writing, closed by `closeAll()` before the process exits.
+    private static let opened = Mutex<[SQLiteRunStore]>([])
+
+    /// Closes every store opened for writing: called once a command has finished, so the database file is
+    /// complete on its own when the process has gone, whatever thread would otherwise have let go of it last.
+    public static func closeAll() {
+        for store in opened.withLock({ stores in defer { stores = [] }; return stores }) { store.close() }
+    }
+
     /// Opens (creating and migrating when needed) the store at `path` for reading and writing.
     public static func open(_ path: String) throws(Failure) -> any ServiceStore {
         do {
-            return try SQLiteRunStore(path: path)
+            let store = try SQLiteRunStore(path: path)
+            opened.withLock { $0.append(store) }
+            return store
         } catch {
             throw .unavailable("cannot open the run database \(path): \(error)")
         }

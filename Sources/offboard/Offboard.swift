@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import OffboardRuntime
 
 /// The `offboard` command line: validate, preview and run leaver playbooks, and inspect runs.
 @main
@@ -36,6 +37,23 @@ struct Offboard: AsyncParsableCommand {
         subcommands: [Validate.self, Plan.self, Graph.self, Explain.self, Schema.self,
                       Start.self, Import.self, Run.self, Worker.self, Status.self, List.self, History.self, Cancel.self, Retry.self, Tasks.self, Complete.self, Approve.self, Reject.self, Reschedule.self, Reverse.self, Evidence.self, Verify.self, Purge.self, Token.self, Serve.self]
     )
+
+    /// ArgumentParser's own main, with the run database closed (its WAL folded in) before the process exits.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+            StoreOpening.closeAll()
+            exit()
+        } catch {
+            StoreOpening.closeAll()
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes the commands use beyond 0 and ArgumentParser's 64 (usage).

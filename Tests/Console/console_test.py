@@ -161,6 +161,12 @@ class ConsoleStory(unittest.TestCase):
         hr.get_by_label(re.compile("^email")).fill(self.email)
         hr.get_by_role("button", name="Preview").click()
         expect(hr.locator("main")).to_contain_text("Nothing has run yet")
+        # Back to the form from the preview keeps what was typed.
+        hr.get_by_role("button", name="Change the details").click()
+        expect(hr.get_by_label(re.compile("^email"))).to_have_value(self.email)
+        expect(hr.get_by_label(re.compile("^devices"))).to_have_value('[{"asset_tag": "LT-42", "type": "laptop"}]')
+        hr.get_by_role("button", name="Preview").click()
+        expect(hr.locator("main")).to_contain_text("Nothing has run yet")
         timeline = hr.locator("ol.timeline")
         expect(timeline).to_contain_text("deactivate-identity")
         expect(timeline).to_contain_text(f'find the SCIM user with userName "{self.email}" and set active to false')

@@ -66,6 +66,11 @@ extension Console {
         return page("preview", title: "Preview: \(playbook.name)", values: values, visit: visit)
     }
 
+    /// Back from the preview to the form, with what was typed.
+    func editAction(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
+        startForm(try runtime.playbook(named: try context.parameter("playbook")), posted: visit.form, problems: [], visit: visit, status: .ok)
+    }
+
     /// Unfinished runs of this playbook for the same leaver (by employee id or email), shown before confirming.
     func activeRuns(of playbook: Playbook, like inputs: BoundInputs) async throws -> [RunSummary] {
         guard case .object(let bound) = InputBinder.json(inputs) else { return [] }

@@ -30,6 +30,7 @@ extension Console {
             ConsoleRoute(method: .get, path: "/console/start", access: ConsoleAccess.starters, handler: choosePlaybookPage),
             ConsoleRoute(method: .get, path: "/console/start/:playbook", access: ConsoleAccess.starters, handler: startFormPage),
             ConsoleRoute(method: .post, path: "/console/start/:playbook/preview", access: ConsoleAccess.starters, handler: previewAction),
+            ConsoleRoute(method: .post, path: "/console/start/:playbook/edit", access: ConsoleAccess.starters, handler: editAction),
             ConsoleRoute(method: .post, path: "/console/start/:playbook", access: ConsoleAccess.starters, handler: confirmStartAction),
             ConsoleRoute(method: .get, path: "/console/tasks", access: ConsoleAccess.taskActors, handler: inboxPage),
             ConsoleRoute(method: .get, path: "/console/tasks/:id/:step", access: ConsoleAccess.taskActors, handler: taskPage),

@@ -27,6 +27,7 @@ enum ConsoleStyle {
         button, .button { display: inline-block; margin-top: 14px; font: inherit; font-weight: 600; padding: 8px 16px; border-radius: 4px; border: 1px solid var(--accent);
           background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; }
         button.danger { background: var(--bad); border-color: var(--bad); }
+        button.secondary { background: #fff; color: var(--accent); }
         button[disabled] { opacity: .5; cursor: not-allowed; }
         .hint { color: var(--muted); font-size: .9rem; margin: 4px 0; }
         .error { color: var(--bad); } .field.invalid input, .field.invalid select, .field.invalid textarea { border: 2px solid var(--bad); }

@@ -100,7 +100,12 @@ extension ConsoleTemplates {
         {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
         <button type="submit"{{#anyProblems}} disabled{{/anyProblems}}>Confirm and start</button>
         </form>
-        <p><a href="/console/start/{{playbook}}">Start over</a></p>
+        <form method="post" action="/console/start/{{playbook}}/edit">
+        <input type="hidden" name="form_token" value="{{formToken}}">
+        {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
+        {{#live}}<input type="hidden" name="live" value="on">{{/live}}
+        <button type="submit" class="secondary">Change the details</button>
+        </form>
         """
 
     static let inbox = """
