@@ -16,7 +16,7 @@ public final class SQLiteRunStore: RunStore {
     /// Opened with `init(readingOnly:)`: every write is refused by SQLite itself.
     public let isReadOnly: Bool
 
-    /// Closes the database: the last connection to close folds the WAL into the file and removes it, so the file
+    /// Closes the database after folding the WAL into the file (a TRUNCATE checkpoint leaves it empty), so the file
     /// alone is then a complete copy (an auditor's `cp`). Nothing may use the store afterwards.
     public func close() {
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
