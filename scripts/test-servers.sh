@@ -12,6 +12,17 @@
 # OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN, OFFBOARD_TEST_HTTP_URL and OFFBOARD_TEST_OIDC_URL from that environment.
 set -euo pipefail
 
+# A venv under $XDG_CACHE_HOME/offboard/NAME-venv with COMMAND from PyPI SPEC in it (made on first use); prints its path.
+venv_with() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/offboard/$1-venv"
+  if [ ! -x "$venv/bin/$2" ]; then
+    echo "test-servers: installing $3 into $venv" >&2
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet "$3" >&2
+  fi
+  echo "$venv"
+}
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
     echo "test-servers: need root to run: $*" >&2; exit 1; fi
@@ -51,12 +62,7 @@ start() {
     { cat "$dir/pg/server.log" >&2; exit 1; }
 
   # SCIM: scim2-server from PyPI in a venv cached under $XDG_CACHE_HOME (created on first use).
-  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/offboard/scim-venv"
-  if [ ! -x "$venv/bin/scim2-server" ]; then
-    echo "test-servers: installing scim2-server into $venv" >&2
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet 'scim2-server>=0.8,<0.9' >&2
-  fi
+  local venv; venv="$(venv_with scim scim2-server 'scim2-server>=0.8,<0.9')"
   local scim_port; scim_port="$(free_port)"
   local token; token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
   # setsid: its own session, so a terminal's Ctrl-C does not reach it before `stop` does.
@@ -84,12 +90,7 @@ EOF
 
   # OpenID Connect: oidc-provider-mock from PyPI in a venv (0.3.4: the newest that installs on Python 3.11), with the
   # console test's people predefined (the browser picks one on the provider's authorization page).
-  local oidc_venv="${XDG_CACHE_HOME:-$HOME/.cache}/offboard/oidc-venv"
-  if [ ! -x "$oidc_venv/bin/oidc-provider-mock" ]; then
-    echo "test-servers: installing oidc-provider-mock into $oidc_venv" >&2
-    python3 -m venv "$oidc_venv"
-    "$oidc_venv/bin/pip" install --quiet 'oidc-provider-mock==0.3.4' >&2
-  fi
+  local oidc_venv; oidc_venv="$(venv_with oidc oidc-provider-mock 'oidc-provider-mock==0.3.4')"
   local oidc_port; oidc_port="$(free_port)"
   setsid "$oidc_venv/bin/oidc-provider-mock" --host 127.0.0.1 --port "$oidc_port" --require-nonce true \
     --user-claims '{"sub": "amy", "name": "Amy Hart", "email": "amy.hart@example.com", "groups": ["offboard-hr", "staff"]}' \

@@ -30,6 +30,11 @@ extension Console {
         ], visit: visit, status: status)
     }
 
+    /// The form again, with each problem beside its field; nothing was started.
+    func refusedForm(_ playbook: Playbook, _ problems: [LeaverRecord.Problem], _ visit: ConsoleVisit) -> Response {
+        startForm(playbook, posted: visit.form, problems: problems, visit: visit, status: .unprocessableContent)
+    }
+
     /// Binds the form to the playbook; the problems name the fields, in the words the CLI uses.
     func bind(_ playbook: Playbook, _ visit: ConsoleVisit) -> StartBinding {
         let node = LeaverRecord.node(from: .object(StartFormFields.record(for: playbook, posted: visit.form)), file: "form")
@@ -45,7 +50,7 @@ extension Console {
         let inputs: BoundInputs
         switch bind(playbook, visit) {
         case .bound(let bound): inputs = bound
-        case .problems(let problems): return startForm(playbook, posted: visit.form, problems: problems, visit: visit, status: .unprocessableContent)
+        case .problems(let problems): return refusedForm(playbook, problems, visit)
         }
         let live = visit.form["live"] == "on"
         let now = runtime.clock.now()
@@ -83,7 +88,7 @@ extension Console {
         let inputs: BoundInputs
         switch bind(playbook, visit) {
         case .bound(let bound): inputs = bound
-        case .problems(let problems): return startForm(playbook, posted: visit.form, problems: problems, visit: visit, status: .unprocessableContent)
+        case .problems(let problems): return refusedForm(playbook, problems, visit)
         }
         // The same leaver record confirmed twice (a double click, a second tab) is one run: the key is the record.
         let record = InputBinder.json(inputs).compactText
