@@ -68,24 +68,17 @@ public struct TokenIssuer: Sendable {
         else { throw Refusal.badName(name) }
         // The journal names HR systems `hook:<source>`: a token may not pass for one.
         if name.lowercased().hasPrefix("hook:") { throw Refusal.reservedName(name) }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = "obt_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        guard try await store.createToken(APIToken(name: name, role: role.description, createdBy: by, createdAt: at), sha256: Self.sha256(secret))
+        let secret = "obt_" + SecretText.random()
+        guard try await store.createToken(APIToken(name: name, role: role.description, createdBy: by, createdAt: at), sha256: SecretText.sha256(secret))
         else { throw Refusal.nameTaken(name) }
         return secret
     }
 
     /// The unrevoked token `secret` is, with its role; nil for anything else.
     public func authenticate(_ secret: String) async throws -> (token: APIToken, role: APIRole)? {
-        guard secret.hasPrefix("obt_"), secret.count < 200, let token = try await store.token(sha256: Self.sha256(secret)),
+        guard secret.hasPrefix("obt_"), secret.count < 200, let token = try await store.token(sha256: SecretText.sha256(secret)),
               let role = APIRole(token.role) else { return nil }
         return (token, role)
     }
 
-    static func sha256(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).lowercaseHex
-    }
 }

@@ -28,12 +28,22 @@ extension ServerRuntime {
         let format = request.uri.queryParameters.get("format") ?? "json"
         guard ["json", "md", "html"].contains(format) else { throw Problem.badRequest("format must be json, md or html") }
         let stored = try await stored(id)
-        let playbook = try await playbooks.playbook(for: stored)
-        let pack = try EvidencePack.build(stored, playbook: playbook, chain: try await store.storedChain(id), removesAccess: removesAccess, now: clock.now())
+        let document = try Self.evidenceDocument(try await evidencePack(stored, playbook: try await playbooks.playbook(for: stored)), format: format)!
+        return APIJSON.text(document.text, contentType: document.contentType)
+    }
+
+    /// The run's evidence pack as of now, from its journal and stored chain.
+    func evidencePack(_ stored: StoredRun, playbook: Playbook) async throws -> EvidencePack {
+        try EvidencePack.build(stored, playbook: playbook, chain: try await store.storedChain(stored.summary.id), removesAccess: removesAccess, now: clock.now())
+    }
+
+    /// The pack as `json`, `md` or `html`, with its media type; nil for another format.
+    static func evidenceDocument(_ pack: EvidencePack, format: String) throws -> (text: String, contentType: String)? {
         switch format {
-        case "md": return APIJSON.text(pack.markdown(), contentType: "text/markdown; charset=utf-8")
-        case "html": return APIJSON.text(pack.html(), contentType: "text/html; charset=utf-8")
-        default: return try APIJSON.response(pack)
+        case "md": (pack.markdown(), "text/markdown; charset=utf-8")
+        case "html": (pack.html(), "text/html; charset=utf-8")
+        case "json": (String(decoding: try APIJSON.encode(pack), as: UTF8.self), "application/json")
+        default: nil
         }
     }
 

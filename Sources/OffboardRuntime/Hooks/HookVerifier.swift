@@ -68,11 +68,7 @@ public struct HookVerifier: Sendable {
         case .bearer:
             let authorization = try header("authorization", headers)
             guard authorization.lowercased().hasPrefix("bearer ") else { throw Refused(reason: "Authorization is not a bearer token") }
-            let given = Array(authorization.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
-            // Constant-time: both sides as MACs under one fresh key, compared by swift-crypto.
-            let key = SymmetricKey(size: .bits256)
-            let expected = HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: key)
-            guard HMAC<SHA256>.isValidAuthenticationCode(Array(expected), authenticating: given, using: key) else {
+            guard SecretText.same(authorization.dropFirst(7).trimmingCharacters(in: .whitespaces), secret) else {
                 throw Refused(reason: "the bearer token does not match")
             }
             return Verified(deliveryID: nil)

@@ -8,16 +8,13 @@ import Playbook
 extension Console {
     func pack(_ id: String) async throws -> EvidencePack {
         let stored = try await runtime.stored(id)
-        let playbook = try await runtime.playbooks.playbook(for: stored)
-        return try EvidencePack.build(stored, playbook: playbook, chain: try await runtime.store.storedChain(id), removesAccess: runtime.removesAccess,
-                                      now: runtime.clock.now())
+        return try await runtime.evidencePack(stored, playbook: try await runtime.playbooks.playbook(for: stored))
     }
 
     func evidencePage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let id = try context.parameter("id")
-        _ = try await runtime.stored(id)
-        let finding = try await ChainAudit(store: runtime.store, registry: runtime.registry).check([id])[0]
         let pack = try await pack(id)
+        let finding = try await ChainAudit(store: runtime.store, registry: runtime.registry).check([id])[0]
         return page("evidence", title: "Evidence: run \(id)", values: [
             "id": id, "intact": finding.intact, "verify": finding.intact ? "The journal's hash chain is intact (\(pack.chain.entries) entries, head \(pack.chain.head ?? "—"))."
                 : "The journal's hash chain does not verify: \(finding.problem ?? "see offboard verify")",
@@ -28,14 +25,8 @@ extension Console {
     func evidenceDownload(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let id = try context.parameter("id")
         let format = try context.parameter("format")
-        let pack = try await pack(id)
-        let (body, type): (String, String)
-        switch format {
-        case "md": (body, type) = (pack.markdown(), "text/markdown; charset=utf-8")
-        case "json": (body, type) = (String(decoding: try APIJSON.encode(pack), as: UTF8.self), "application/json")
-        case "html": (body, type) = (pack.html(), "text/html; charset=utf-8")
-        default: throw ConsoleRefusal.notFound("The evidence pack comes as md, json or html.")
-        }
+        guard ["md", "json", "html"].contains(format) else { throw ConsoleRefusal.notFound("The evidence pack comes as md, json or html.") }
+        let (body, type) = try ServerRuntime.evidenceDocument(try await pack(id), format: format)!
         var headers: HTTPFields = [.contentType: type, .cacheControl: "no-store", .init("X-Content-Type-Options")!: "nosniff",
                                    .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"]
         // Shown in the page's frame (sandboxed: the pack has no scripts, and gets no powers) when asked inline;

@@ -17,12 +17,13 @@ extension Console {
         for summary in runs {
             var row: [String: Any] = ["id": summary.id, "state": summary.state.rawValue, "playbook": summary.playbookName,
                                       "createdAt": DateText.iso8601(summary.createdAt), "createdBy": summary.createdBy]
-            if let stored = try await runtime.store.loadRun(summary.id), let report = try? RunReport.make(stored, playbook: try await runtime.playbooks.playbook(for: stored)) {
+            if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? await runtime.playbooks.playbook(for: stored),
+               let report = try? RunReport.make(stored, playbook: playbook) {
                 let done = report.steps.filter { ["succeeded", "skipped"].contains($0.state) }.count
                 row["progress"] = "\(done) of \(report.steps.count) steps done"
                 row["overdue"] = report.steps.contains(where: \.overdue)
-                let personal = Set((try? await runtime.playbooks.playbook(for: stored))?.inputs.filter(\.personal).map(\.name) ?? [])
-                if let employee = Self.inputText(stored.inputs, "employee_id"), !personal.contains("employee_id") || visit.roles.contains(where: ServerRuntime.seesPersonalData) {
+                let personal = playbook.inputs.contains { $0.name == "employee_id" && $0.personal }
+                if let employee = Self.inputText(stored.inputs, "employee_id"), !personal || visit.roles.contains(where: ServerRuntime.seesPersonalData) {
                     row["employee"] = employee
                 }
             }
@@ -42,8 +43,7 @@ extension Console {
     func runPage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let id = try context.parameter("id")
         let (stored, playbook, core) = try await runtime.replayed(id)
-        let now = runtime.clock.now()
-        let pack = try EvidencePack.build(stored, playbook: playbook, chain: try await runtime.store.storedChain(id), removesAccess: runtime.removesAccess, now: now)
+        let pack = try await runtime.evidencePack(stored, playbook: playbook)
         let steps: [[String: Any]] = pack.steps.map { step in
             var row: [String: Any] = ["id": step.id + (step.item.map { " [\($0)]" } ?? ""), "handler": step.handler, "state": step.state,
                                       "attempts": step.attempts, "removesAccess": step.removesAccess]

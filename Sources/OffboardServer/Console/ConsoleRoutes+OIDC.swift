@@ -33,7 +33,7 @@ extension Console {
     func oidcCallback(_ request: Request) async -> Response {
         guard let oidc else { return signInPage(request, message: "This server has no identity provider configured.", status: .notFound) }
         let query = request.uri.queryParameters
-        guard let state = query.get("state").map({ String($0) }), let expected = request.cookies[Self.loginCookie]?.value, ConsoleCookies.same(state, expected) else {
+        guard let state = query.get("state").map({ String($0) }), let expected = request.cookies[Self.loginCookie]?.value, SecretText.same(state, expected) else {
             runtime.logger.warning("console: refused a sign-in callback whose state this browser did not start")
             return signInPage(request, message: "This sign-in was not started from this browser; nothing was done. Sign in again.", status: .forbidden)
         }

@@ -63,7 +63,7 @@ extension Console {
     func admit(_ route: ConsoleRoute, _ request: Request, _ context: APIRequestContext) async -> Response {
         do {
             guard let secret = request.cookies[ConsoleCookies.session]?.value,
-                  let session = try await runtime.store.session(sha256: ConsoleCookies.sha256(secret), now: runtime.clock.now()) else {
+                  let session = try await runtime.store.session(sha256: SecretText.sha256(secret), now: runtime.clock.now()) else {
                 if route.method == .get {
                     // Back to the same page after sign-in, its query included (a task's item).
                     let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
@@ -76,7 +76,7 @@ extension Console {
             if route.method == .post {
                 // A cross-site post carries neither the SameSite=Strict cookie nor this session's form token.
                 visit.form = try await ConsoleForm.fields(of: request)
-                guard let token = visit.form["form_token"], ConsoleCookies.same(token, session.formToken), sameOrigin(request) else {
+                guard let token = visit.form["form_token"], SecretText.same(token, session.formToken), sameOrigin(request) else {
                     runtime.logger.warning("console: refused a form post to \(SafeText.terminal(request.uri.path)) without this session's form token or from another origin")
                     throw ConsoleRefusal.forbidden("This form did not come from this console, so nothing was done. Open the page again and resend it.")
                 }
@@ -128,7 +128,7 @@ extension Console {
     }
 
     func signInPage(_ request: Request, message: String?, status: HTTPResponse.Status = .ok) -> Response {
-        let secret = ConsoleCookies.secret()
+        let secret = SecretText.random()
         let next = request.uri.queryParameters.get("next").map { String($0) } ?? ""
         // A link, not a form: the page's form-action policy would stop a form's redirect to the provider.
         var values: [String: Any] = ["signInToken": secret, "next": next, "message": message as Any,
@@ -141,7 +141,7 @@ extension Console {
 
     func signIn(_ request: Request) async throws -> Response {
         let form = try await ConsoleForm.fields(of: request)
-        guard let expected = request.cookies[ConsoleCookies.signIn]?.value, let sent = form["sign_in_token"], ConsoleCookies.same(expected, sent), sameOrigin(request) else {
+        guard let expected = request.cookies[ConsoleCookies.signIn]?.value, let sent = form["sign_in_token"], SecretText.same(sent, expected), sameOrigin(request) else {
             return signInPage(request, message: "This sign-in did not come from this console's form; try again.", status: .forbidden)
         }
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -158,13 +158,13 @@ extension Console {
     /// the provider's redirect (a navigation from another site, which a SameSite=Strict cookie does not follow), the
     /// answer is a page that moves on from this site, so the new cookie goes with the next request.
     func startSession(person: String, subject: String, roles: [String], tokenName: String?, next: String?, landing: Bool = false) async throws -> Response {
-        let secret = ConsoleCookies.secret(), now = runtime.clock.now()
+        let secret = SecretText.random(), now = runtime.clock.now()
         // Expired sessions (names and roles of people) are not kept: each sign-in clears them out.
         _ = try await runtime.store.purgeSessions(before: now)
         try await runtime.store.createSession(ConsoleSession(person: person, subject: subject, roles: roles, tokenName: tokenName,
-                                                             formToken: ConsoleCookies.secret(), createdAt: now,
+                                                             formToken: SecretText.random(), createdAt: now,
                                                              expiresAt: now.addingTimeInterval(sessionLifetime)),
-                                              sha256: ConsoleCookies.sha256(secret))
+                                              sha256: SecretText.sha256(secret))
         runtime.logger.notice("console: \(SafeText.terminal(person)) signed in (\(SafeText.terminal(subject)); roles \(roles.joined(separator: ", ")))")
         let target = Self.consolePath(next) ?? "/console"
         var response = landing ? page("message", title: "Signed in", values: ["message": "Signed in as \(person)."], visit: nil, refresh: target)
@@ -175,7 +175,7 @@ extension Console {
     }
 
     func signOut(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
-        if let secret = request.cookies[ConsoleCookies.session]?.value { try await runtime.store.endSession(sha256: ConsoleCookies.sha256(secret)) }
+        if let secret = request.cookies[ConsoleCookies.session]?.value { try await runtime.store.endSession(sha256: SecretText.sha256(secret)) }
         var response = Self.redirect("/console/sign-in")
         response.setCookie(ConsoleCookies.cookie(ConsoleCookies.session, value: "", maxAge: 0, secure: secureCookies))
         return response

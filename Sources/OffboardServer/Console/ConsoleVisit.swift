@@ -44,25 +44,6 @@ enum ConsoleCookies {
     /// Carries the sign-in form's secret before there is a session (a forged sign-in is refused too).
     static let signIn = "offboard_signin"
 
-    /// 32 random bytes as URL-safe base64 (a cookie value and a form token).
-    static func secret() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func sha256(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).lowercaseHex }
-
-    /// Compares two secrets in time that does not depend on where they differ.
-    static func same(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count, !x.isEmpty else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
-    }
-
     static func cookie(_ name: String, value: String, maxAge: Int, secure: Bool, sameSite: Cookie.SameSite = .strict) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/console", secure: secure, httpOnly: true, sameSite: sameSite)
     }

@@ -60,9 +60,9 @@ actor OIDCSignIn {
         pending = pending.filter { $0.value.expires > now }
         // Anyone may begin a sign-in: past the cap the oldest is forgotten, so a flood cannot lock people out or fill memory.
         if pending.count >= Self.capacity, let oldest = pending.min(by: { $0.value.expires < $1.value.expires })?.key { pending[oldest] = nil }
-        let state = ConsoleCookies.secret(), nonce = ConsoleCookies.secret(), verifier = ConsoleCookies.secret() + ConsoleCookies.secret()
+        let state = SecretText.random(), nonce = SecretText.random(), verifier = SecretText.random() + SecretText.random()
         pending[state] = Pending(verifier: verifier, nonce: nonce, next: next, redirectURI: redirectURI, expires: now.addingTimeInterval(600))
-        let challenge = Self.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
+        let challenge = SecretText.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
         var components = URLComponents(string: discovery.authorizationEndpoint)
         let existing = components?.queryItems ?? []
         components?.queryItems = existing + [
@@ -141,7 +141,7 @@ actor OIDCSignIn {
         }
         // A minute's leeway for clocks that differ.
         guard payload.exp.value > now.addingTimeInterval(-60) else { throw Refusal(message: "The ID token has expired; sign in again.") }
-        guard let sent = payload.nonce, ConsoleCookies.same(sent, nonce) else { throw Refusal(message: "The ID token does not answer this sign-in (its nonce differs).") }
+        guard let sent = payload.nonce, SecretText.same(sent, nonce) else { throw Refusal(message: "The ID token does not answer this sign-in (its nonce differs).") }
         let values = Self.claimValues(token, claim: configuration.rolesClaim)
         let roles = configuration.roles(from: values)
         guard !roles.isEmpty else {
@@ -210,10 +210,6 @@ actor OIDCSignIn {
         case .string(let text)?: return text.split(separator: " ").map(String.init)
         default: return []
         }
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func base64URLDecode(_ text: String) -> Data? {
