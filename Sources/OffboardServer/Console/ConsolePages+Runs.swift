@@ -31,8 +31,8 @@ extension Console {
         }
         let states = RunState.allCases.map { ["value": $0.rawValue, "selected": $0 == state] as [String: Any] }
         let playbooks = runtime.catalog.names.map { ["value": $0, "selected": $0 == playbook] as [String: Any] }
-        return page("runs", title: "Runs", values: ["runs": rows, "any": !rows.isEmpty, "states": states, "playbooks": playbooks, "overdue": overdue,
-                                                   "live": true], visit: visit)
+        return page("runs", title: "Runs", values: ["runs": rows, "any": !rows.isEmpty, "states": states, "playbooks": playbooks, "overdue": overdue],
+                    visit: visit)
     }
 
     static func inputText(_ inputs: JSONValue, _ name: String) -> String? {
@@ -73,7 +73,6 @@ extension Console {
             "id": id, "state": state.rawValue, "playbook": "\(pack.playbook.name) v\(pack.playbook.version)", "summary": pack.summary.sentence,
             "triggeredBy": pack.run.triggeredBy, "triggeredAt": DateText.iso8601(pack.run.triggeredAt), "steps": steps, "history": history,
             "leaver": leaver, "withheld": withheld.joined(separator: ", "), "anyWithheld": !withheld.isEmpty, "formToken": visit.session.formToken,
-            "live": !state.isFinished,
         ]
         if let leave = pack.leaveTime {
             let utc = DateText.iso8601(leave.at)

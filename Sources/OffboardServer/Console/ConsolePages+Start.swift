@@ -1,4 +1,3 @@
-import Crypto
 import Engine
 import Foundation
 import Hummingbird
@@ -91,8 +90,7 @@ extension Console {
         case .problems(let problems): return refusedForm(playbook, problems, visit)
         }
         // The same leaver record confirmed twice (a double click, a second tab) is one run: the key is the record.
-        let record = InputBinder.json(inputs).compactText
-        var key = "console:\(playbook.name):" + SHA256.hash(data: Data(record.utf8)).lowercaseHex.prefix(32)
+        var key = "console:\(playbook.name):" + SecretText.sha256(InputBinder.json(inputs).compactText).prefix(32)
         let starter = RunStarter(store: runtime.store, clock: runtime.clock)
         var started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person)
         if !started.created, let earlier = try await runtime.store.summary(of: started.id), earlier.state == .cancelled || earlier.state == .reversed {

@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import OffboardRuntime
 import Playbook
-import Playbook
 
 /// Each team's inbox: only its assignee's open tasks (and the approvals waiting for it), overdue first, and a form
 /// built from each task's typed evidence fields. A refused action shows the reason and records nothing.

@@ -72,7 +72,7 @@ extension Console {
                 return page("message", title: "Not signed in", values: ["message": "This form came without a session of this console (from another site, or after the session ended), so nothing was done. Open the console, sign in if asked, and send it again."],
                             visit: nil, status: .unauthorized)
             }
-            var visit = ConsoleVisit(session: session, path: request.uri.path)
+            var visit = ConsoleVisit(session: session)
             if route.method == .post {
                 // A cross-site post carries neither the SameSite=Strict cookie nor this session's form token.
                 visit.form = try await ConsoleForm.fields(of: request)
@@ -117,7 +117,7 @@ extension Console {
 
     /// A path of this console to return to after sign-in, or nil: never an open redirect to elsewhere.
     static func consolePath(_ text: String?) -> String? {
-        guard let text, text.count <= 512, text.hasPrefix("/console"), !text.hasPrefix("//"), !text.contains("\\"),
+        guard let text, text.count <= 512, text.hasPrefix("/console"), !text.contains("\\"),
               !text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7e }) else { return nil }
         return text
     }

@@ -1,22 +1,17 @@
-import Crypto
 import Engine
 import Foundation
 import Hummingbird
 import OffboardRuntime
-import Playbook
 
 /// One signed-in request: the session, the roles it carries, and (for a form post) the fields sent.
 struct ConsoleVisit: Sendable {
     var session: ConsoleSession
     var roles: [APIRole]
     var form: [String: String] = [:]
-    /// The path asked for (for a sign-in that returns there).
-    var path: String
 
-    init(session: ConsoleSession, path: String) {
+    init(session: ConsoleSession) {
         self.session = session
         roles = session.roles.compactMap(APIRole.init)
-        self.path = path
     }
 
     func may(_ kinds: Set<RoleKind>) -> Bool { roles.contains { kinds.contains(RoleKind($0)) } }

@@ -60,7 +60,7 @@ actor OIDCSignIn {
         pending = pending.filter { $0.value.expires > now }
         // Anyone may begin a sign-in: past the cap the oldest is forgotten, so a flood cannot lock people out or fill memory.
         if pending.count >= Self.capacity, let oldest = pending.min(by: { $0.value.expires < $1.value.expires })?.key { pending[oldest] = nil }
-        let state = SecretText.random(), nonce = SecretText.random(), verifier = SecretText.random() + SecretText.random()
+        let state = SecretText.random(), nonce = SecretText.random(), verifier = SecretText.random(bytes: 64)
         pending[state] = Pending(verifier: verifier, nonce: nonce, next: next, redirectURI: redirectURI, expires: now.addingTimeInterval(600))
         let challenge = SecretText.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
         var components = URLComponents(string: discovery.authorizationEndpoint)
