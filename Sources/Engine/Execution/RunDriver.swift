@@ -68,8 +68,11 @@ struct RunDriver {
                         runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
                         leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing,
                         at: now))
-                    if case .leaseLost = outcome {
+                    if case .leaseLost(let owner) = outcome {
                         // Fenced out: end this worker's attempts and wait for them, as when the keeper says so.
+                        let holder = owner == context.configuration.workerID ? nil : owner
+                        let why = holder.map { "run \(runID) is held by another worker now (\($0))" } ?? "the lease of run \(runID) lapsed"
+                        context.logger.warning("\(why); what this worker last did is not recorded and its attempts end")
                         await Self.end(attempts)
                         attempts = [:]
                         return .leaseLost

@@ -115,10 +115,17 @@ public struct Worker: Sendable {
                 let free = configuration.concurrency - driving
                 if free > 0, driving == 0 || pollTick || free >= max(1, configuration.concurrency / 4) {
                     let now = context.clock.now()
-                    let held = try await takeOverDeadHolders(now: now)
-                    claimed = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
-                                                                   leaseUntil: now.addingTimeInterval(configuration.leaseDuration),
-                                                                   limit: free)
+                    let held: [HeldRun]
+                    do {
+                        held = try await takeOverDeadHolders(now: now)
+                        claimed = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
+                                                                       leaseUntil: now.addingTimeInterval(configuration.leaseDuration),
+                                                                       limit: free)
+                    } catch where Task.isCancelled {
+                        // Stopped while claiming: the store refuses a cancelled task's work, and nothing was
+                        // claimed. The runs being driven end as a stop ends them.
+                        break
+                    }
                     waitForLeases = nil
                     if untilIdle, driving == 0, claimed.isEmpty, !held.isEmpty {
                         waitForLeases = held.map(\.expiresAt).min()
