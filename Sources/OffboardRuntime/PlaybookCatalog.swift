@@ -2,6 +2,9 @@ import Engine
 import Foundation
 import Playbook
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The named playbooks a server offers: only names in the workflows directory, never a path, so a caller
 /// cannot make it read any other file.
@@ -57,14 +60,19 @@ final class LoadedPlaybooks: Sendable {
         var files: [String: FileStamp]
     }
 
+    /// A file's modification time (to the nanosecond), size and inode; all zero when it cannot be read.
+    /// One `stat` per file: every HR trigger checks its playbook's files (FileManager builds a dictionary of
+    /// every attribute each time).
     private struct FileStamp: Equatable {
-        var modified: Date?
-        var size: Int?
+        var seconds = 0, nanoseconds = 0, size = 0, inode: UInt64 = 0
 
         init(_ path: String) {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            modified = attributes?[.modificationDate] as? Date
-            size = attributes?[.size] as? Int
+            var status = stat()
+            guard stat(path, &status) == 0 else { return }
+            seconds = Int(status.st_mtim.tv_sec)
+            nanoseconds = Int(status.st_mtim.tv_nsec)
+            size = Int(status.st_size)
+            inode = UInt64(status.st_ino)
         }
     }
 

@@ -15,7 +15,8 @@ enum SQLiteMigrations {
         while true {
             do {
                 return try migrator.migrate(pool)
-            } catch let error as DatabaseError where attempt < 5 {
+            } catch let error as DatabaseError where attempt < 10 * migrator.migrations.count {
+                // A loser can lose once per migration (each is its own transaction), so the bound grows with them.
                 attempt += 1
                 let completed = (try? pool.read { try migrator.hasCompletedMigrations($0) }) ?? false
                 if completed { return }

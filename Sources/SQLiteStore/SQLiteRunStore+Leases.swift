@@ -6,22 +6,22 @@ import GRDB
 extension SQLiteRunStore {
     public func claimDueRuns(worker: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [String] {
         try await commits.write { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db.cachedStatement(sql: """
                 UPDATE runs SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1
                 WHERE id IN (SELECT id FROM runs
                              WHERE wake_at IS NOT NULL AND wake_at <= ? AND (lease_owner IS NULL OR lease_expires_at < ?)
                              ORDER BY wake_at LIMIT ?)
                 RETURNING id
-                """, arguments: [worker, millis(leaseUntil), millis(now), millis(now), limit])
+                """), arguments: [worker, millis(leaseUntil), millis(now), millis(now), limit])
         }
     }
 
     public func claimRun(_ id: String, worker: String, now: Date, leaseUntil: Date) async throws -> Bool {
         try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE runs SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1
                 WHERE id = ? AND wake_at IS NOT NULL AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
-                """, arguments: [worker, millis(leaseUntil), id, worker, millis(now)])
+                """).execute(arguments: [worker, millis(leaseUntil), id, worker, millis(now)])
             return db.changesCount == 1
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteRunStore {
         return try await commits.write { db in
             var held: Set<String> = []
             for id in ids {
-                try db.execute(sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?", arguments: [millis(until), id, worker])
+                try db.cachedStatement(sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?").execute(arguments: [millis(until), id, worker])
                 if db.changesCount == 1 { held.insert(id) }
             }
             return held
@@ -40,20 +40,20 @@ extension SQLiteRunStore {
 
     public func release(_ id: String, worker: String, deferUntil: Date?) async throws {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [id, worker])
+            try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?").execute(arguments: [id, worker])
             if let deferUntil, db.changesCount == 1 {
-                try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ? AND wake_at IS NOT NULL", arguments: [millis(deferUntil), id])
+                try db.cachedStatement(sql: "UPDATE runs SET wake_at = ? WHERE id = ? AND wake_at IS NOT NULL").execute(arguments: [millis(deferUntil), id])
             }
         }
     }
 
     public func heldDueRuns(now: Date) async throws -> [HeldRun] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: """
+        try pointRead { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, lease_owner, lease_expires_at FROM runs
                 WHERE wake_at IS NOT NULL AND wake_at <= ? AND lease_owner IS NOT NULL AND lease_expires_at >= ?
                 ORDER BY lease_expires_at
-                """, arguments: [millis(now), millis(now)]).map { row in
+                """), arguments: [millis(now), millis(now)]).map { row in
                 HeldRun(id: row["id"], owner: row["lease_owner"], expiresAt: dateFromMillis(row["lease_expires_at"]))
             }
         }
@@ -61,30 +61,30 @@ extension SQLiteRunStore {
 
     public func breakLease(_ id: String, owner: String) async throws -> Bool {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [id, owner])
+            try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?").execute(arguments: [id, owner])
             return db.changesCount == 1
         }
     }
 
     public func recordAttemptProcess(_ process: AttemptProcess) async throws {
         try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO attempt_processes (run_id, pid, instance, attempt, worker, host, start_ticks, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [process.runID, process.pid, process.instance, process.attempt, process.worker, process.host,
+                """).execute(arguments: [process.runID, process.pid, process.instance, process.attempt, process.worker, process.host,
                                  process.startTicks.map { Int64(bitPattern: $0) }, millis(Date())])
         }
     }
 
     public func removeAttemptProcess(runID: String, pid: Int32) async throws {
         try await commits.write { db in
-            try db.execute(sql: "DELETE FROM attempt_processes WHERE run_id = ? AND pid = ?", arguments: [runID, pid])
+            try db.cachedStatement(sql: "DELETE FROM attempt_processes WHERE run_id = ? AND pid = ?").execute(arguments: [runID, pid])
         }
     }
 
     public func attemptProcesses(runID: String) async throws -> [AttemptProcess] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM attempt_processes WHERE run_id = ? ORDER BY recorded_at", arguments: [runID]).map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM attempt_processes WHERE run_id = ? ORDER BY recorded_at"), arguments: [runID]).map { row in
                 AttemptProcess(runID: row["run_id"], instance: row["instance"], attempt: row["attempt"], worker: row["worker"], host: row["host"],
                                pid: row["pid"], startTicks: (row["start_ticks"] as Int64?).map { UInt64(bitPattern: $0) })
             }

@@ -7,7 +7,7 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     public func runCounts() async throws -> [RunState: Int] {
         try await pool.read { db in
             var counts: [RunState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM runs GROUP BY state") {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, count(*) AS n FROM runs GROUP BY state")) {
                 if let state = RunState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             return counts
@@ -16,27 +16,27 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
 
     public func createToken(_ token: APIToken, sha256: String) async throws -> Bool {
         try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO api_tokens (name, role, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """, arguments: [token.name, token.role, sha256, token.createdBy, millis(token.createdAt)])
+                """).execute(arguments: [token.name, token.role, sha256, token.createdBy, millis(token.createdAt)])
             return db.changesCount == 1
         }
     }
 
     public func token(sha256: String) async throws -> APIToken? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE sha256 = ? AND revoked_at IS NULL", arguments: [sha256]).map(Self.token)
+        try pointRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE sha256 = ? AND revoked_at IS NULL"), arguments: [sha256]).map(Self.token)
         }
     }
 
     public func listTokens() async throws -> [APIToken] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, name").map(Self.token) }
+        try await pool.read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM api_tokens ORDER BY created_at, name")).map(Self.token) }
     }
 
     public func revokeToken(named name: String, at: Date) async throws -> Bool {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [millis(at), name])
+            try db.cachedStatement(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").execute(arguments: [millis(at), name])
             return db.changesCount == 1
         }
     }
@@ -48,21 +48,21 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
 
     public func recordHookEvent(_ event: HookEvent) async throws -> Int64? {
         try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO hook_events (source, delivery_id, received_at, body) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """, arguments: [event.source, event.deliveryID, millis(event.receivedAt), event.body])
+                """).execute(arguments: [event.source, event.deliveryID, millis(event.receivedAt), event.body])
             return db.changesCount == 1 ? db.lastInsertedRowID : nil
         }
     }
 
     public func claimHookEvents(owner: String, now: Date, until: Date, limit: Int) async throws -> [(id: Int64, event: HookEvent)] {
         try await commits.write { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 UPDATE hook_events SET claimed_by = ?, claimed_until = ?
                 WHERE id IN (SELECT id FROM hook_events WHERE handled_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?)
                 RETURNING id, source, delivery_id, received_at, body
-                """, arguments: [owner, millis(until), millis(now), limit]).map { row in
+                """), arguments: [owner, millis(until), millis(now), limit]).map { row in
                 (row["id"], HookEvent(source: row["source"], deliveryID: row["delivery_id"], receivedAt: dateFromMillis(row["received_at"]), body: row["body"]))
             }.sorted { $0.0 < $1.0 }
         }
@@ -70,38 +70,37 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
 
     public func finishHookEvent(_ id: Int64, outcome: String, runID: String?, at: Date) async throws {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE hook_events SET handled_at = ?, outcome = ?, run_id = ?, body = X'', claimed_until = NULL WHERE id = ?",
-                           arguments: [millis(at), outcome, runID, id])
+            try db.cachedStatement(sql: "UPDATE hook_events SET handled_at = ?, outcome = ?, run_id = ?, body = X'', claimed_until = NULL WHERE id = ?").execute(arguments: [millis(at), outcome, runID, id])
         }
     }
 
     public func retryHookEvent(_ id: Int64, at retryAt: Date) async throws {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE hook_events SET claimed_until = ? WHERE id = ? AND handled_at IS NULL", arguments: [millis(retryAt), id])
+            try db.cachedStatement(sql: "UPDATE hook_events SET claimed_until = ? WHERE id = ? AND handled_at IS NULL").execute(arguments: [millis(retryAt), id])
         }
     }
 
     public func hookEventStatus(_ id: Int64) async throws -> HookEventStatus? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, source, received_at, outcome, run_id FROM hook_events WHERE id = ?", arguments: [id]).map { row in
+        try pointRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, received_at, outcome, run_id FROM hook_events WHERE id = ?"), arguments: [id]).map { row in
                 HookEventStatus(id: row["id"], source: row["source"], receivedAt: dateFromMillis(row["received_at"]), outcome: row["outcome"], runID: row["run_id"])
             }
         }
     }
 
     public func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT run_id, effective FROM hook_leavers WHERE source = ? AND employee = ?", arguments: [source, employee])
+        try pointRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT run_id, effective FROM hook_leavers WHERE source = ? AND employee = ?"), arguments: [source, employee])
                 .map { ($0["run_id"], $0["effective"]) }
         }
     }
 
     public func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws {
         try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO hook_leavers (source, employee, run_id, effective) VALUES (?, ?, ?, ?)
                 ON CONFLICT (source, employee) DO UPDATE SET run_id = excluded.run_id, effective = excluded.effective
-                """, arguments: [source, employee, runID, effective])
+                """).execute(arguments: [source, employee, runID, effective])
         }
     }
 }

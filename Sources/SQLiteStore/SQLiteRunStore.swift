@@ -37,12 +37,26 @@ public final class SQLiteRunStore: RunStore {
             // Purged personal data is overwritten, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try Self.openPool(path: path, configuration: configuration)
         commits = GroupCommit(pool)
         // GRDB's WAL set-up puts the writer connection on synchronous = NORMAL after
         // prepareDatabase has run; the journal's promise needs FULL on the connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteMigrations.migrate(pool)
+    }
+
+    /// Opens the pool, waiting out other processes that open the same new file at the same moment: switching it
+    /// to WAL needs the file to itself, and SQLite answers SQLITE_BUSY at once instead of waiting for the busy
+    /// timeout (eight `offboard start`s racing on a fresh file hit this on a loaded machine).
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let giveUp = Date().addingTimeInterval(30)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < giveUp {
+                usleep(UInt32.random(in: 5_000...50_000))
+            }
+        }
     }
 
     /// Why a database cannot be opened for reading only.
@@ -92,20 +106,20 @@ public final class SQLiteRunStore: RunStore {
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {
         defer { signalWake() }
         return try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO playbook_documents (sha256, name, version, document, stored_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(sha256) DO NOTHING
-                """, arguments: [run.playbookSHA256, run.playbookName, run.playbookVersion, run.document, millis(run.createdAt)])
-            try db.execute(sql: """
+                """).execute(arguments: [run.playbookSHA256, run.playbookName, run.playbookVersion, run.document, millis(run.createdAt)])
+            try db.cachedStatement(sql: """
                 INSERT INTO runs (id, start_key, playbook_sha256, playbook_name, playbook_version, state, inputs, time_zone,
                                   created_by, created_at, updated_at, wake_at, journal_length)
                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0)
                 ON CONFLICT(start_key) DO NOTHING
-                """, arguments: [run.id, run.startKey, run.playbookSHA256, run.playbookName, run.playbookVersion,
+                """).execute(arguments: [run.id, run.startKey, run.playbookSHA256, run.playbookName, run.playbookVersion,
                                  String(decoding: run.inputs.canonicalData(), as: UTF8.self), run.timeZone, run.createdBy,
                                  millis(run.createdAt), millis(run.createdAt), millis(run.createdAt)])
             if db.changesCount == 1 { return (run.id, true) }
-            guard let key = run.startKey, let existing = try String.fetchOne(db, sql: "SELECT id FROM runs WHERE start_key = ?", arguments: [key]) else {
+            guard let key = run.startKey, let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM runs WHERE start_key = ?"), arguments: [key]) else {
                 throw StoreError("run \(run.id) already exists")
             }
             return (existing, false)
@@ -118,7 +132,7 @@ public final class SQLiteRunStore: RunStore {
         return try await commits.write { db in
             var outcomes: [AppendOutcome] = []
             for (append, entries) in zip(batch, rows) {
-                let row = try Row.fetchOne(db, sql: "SELECT lease_owner, lease_expires_at, journal_length, chain_head FROM runs WHERE id = ?",
+                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT lease_owner, lease_expires_at, journal_length, chain_head FROM runs WHERE id = ?"),
                                            arguments: [append.runID])
                 guard let row else { throw StoreError("run \(append.runID) does not exist") }
                 let owner: String? = row["lease_owner"]
@@ -145,18 +159,18 @@ public final class SQLiteRunStore: RunStore {
                                                    entry.event.instance?.description, String(decoding: payload, as: UTF8.self), head])
                 }
                 if !entries.isEmpty {
-                    try db.execute(sql: "UPDATE runs SET chain_head = ? WHERE id = ?", arguments: [head, append.runID])
+                    try db.cachedStatement(sql: "UPDATE runs SET chain_head = ? WHERE id = ?").execute(arguments: [head, append.runID])
                 }
                 let now = entries.last.map { millis($0.0.at) } ?? millis(Date())
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE runs SET state = ?, wake_at = ?, updated_at = ?, journal_length = ?, lease_expires_at = ? WHERE id = ?
-                    """, arguments: [append.state.rawValue, append.wakeAt.map(millis), now, length + entries.count,
+                    """).execute(arguments: [append.state.rawValue, append.wakeAt.map(millis), now, length + entries.count,
                                      millis(append.leaseUntil), append.runID])
                 if append.releaseLease {
-                    try db.execute(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", arguments: [append.runID])
+                    try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?").execute(arguments: [append.runID])
                 }
                 for request in append.handledRequests {
-                    try db.execute(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?", arguments: [now, request.refusal, request.id])
+                    try db.cachedStatement(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?").execute(arguments: [now, request.refusal, request.id])
                 }
                 outcomes.append(.appended)
             }
@@ -164,14 +178,22 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
+    /// A short read by key on the calling thread, for the reads every trigger and every driven run makes (a run, its
+    /// requests, a token, a hook's leaver). GRDB's async read hands the work to a reader's queue and back, two
+    /// thread wake-ups for a read that takes microseconds from the WAL: under a burst of HR triggers this took the
+    /// server from 23 to 15 context switches and from 18 to 7 threads per trigger's worth of work, and its CPU per
+    /// trigger down by about a sixth (Benchmarks/README.md). Scans and listings stay on the async reads, which never
+    /// hold up a concurrency thread for long.
+    func pointRead<T>(_ read: (Database) throws -> T) throws -> T { try pool.read(read) }
+
     public func loadRun(_ id: String) async throws -> StoredRun? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+        try pointRead { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT runs.*, playbook_documents.document FROM runs JOIN playbook_documents ON playbook_documents.sha256 = runs.playbook_sha256
                 WHERE runs.id = ?
-                """, arguments: [id]) else { return nil }
+                """), arguments: [id]) else { return nil }
             let decoder = JournalCoding.decoder()
-            let journal = try Row.fetchAll(db, sql: "SELECT sequence, at, event FROM journal WHERE run_id = ? ORDER BY sequence", arguments: [id])
+            let journal = try Row.fetchAll(db.cachedStatement(sql: "SELECT sequence, at, event FROM journal WHERE run_id = ? ORDER BY sequence"), arguments: [id])
                 .map { row in
                     JournalEntry(sequence: row["sequence"], at: dateFromMillis(row["at"]),
                                  event: try decoder.decode(RunEvent.self, from: Data((row["event"] as String).utf8)))
@@ -182,16 +204,16 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func summary(of id: String) async throws -> RunSummary? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.summary) }
+        try pointRead { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(Self.summary) }
     }
 
     public func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary] {
         try await pool.read { db in
             let rows: [Row]
             if let state {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE state = ? ORDER BY created_at DESC, id LIMIT ?", arguments: [state.rawValue, limit])
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM runs WHERE state = ? ORDER BY created_at DESC, id LIMIT ?"), arguments: [state.rawValue, limit])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?", arguments: [limit])
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?"), arguments: [limit])
             }
             return rows.map(Self.summary)
         }
@@ -202,20 +224,20 @@ public final class SQLiteRunStore: RunStore {
         let fields = request.fields.isEmpty ? nil : String(decoding: JSONValue.object(request.fields.mapValues(JSONValue.string)).canonicalData(), as: UTF8.self)
         defer { signalWake() }
         return try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO run_requests (run_id, kind, step, item, reason, fields, requested_by, requested_at, allow_past)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [request.runID, request.kind.rawValue, request.step, request.item, request.reason, fields, request.requestedBy,
+                """).execute(arguments: [request.runID, request.kind.rawValue, request.step, request.item, request.reason, fields, request.requestedBy,
                                  millis(request.requestedAt), request.allowPast])
             let id = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE runs SET wake_at = ? WHERE id = ?", arguments: [millis(request.requestedAt), request.runID])
+            try db.cachedStatement(sql: "UPDATE runs SET wake_at = ? WHERE id = ?").execute(arguments: [millis(request.requestedAt), request.runID])
             return id
         }
     }
 
     public func outcome(ofRequest id: Int64) async throws -> RequestStatus {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT handled_at, refusal FROM run_requests WHERE id = ?", arguments: [id]),
+        try pointRead { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT handled_at, refusal FROM run_requests WHERE id = ?"), arguments: [id]),
                   (row["handled_at"] as Int64?) != nil else { return .pending }
             if let refusal: String = row["refusal"] { return .refused(refusal) }
             return .applied
@@ -226,8 +248,8 @@ public final class SQLiteRunStore: RunStore {
     /// marked refused, saying so, and never read as something else: it used to be taken for a cancel. Read on
     /// every wake of a driven run, so it stays a read; only such a request costs a write.
     public func pendingRequests(runID: String) async throws -> [RunRequest] {
-        let found: [(id: Int64, kind: String, request: RunRequest?)] = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM run_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id", arguments: [runID]).map { row in
+        let found: [(id: Int64, kind: String, request: RunRequest?)] = try pointRead { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM run_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id"), arguments: [runID]).map { row in
                 let text: String = row["kind"]
                 guard let kind = RunRequest.Kind(rawValue: text) else { return (row["id"], text, nil) }
                 let fields = (row["fields"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
@@ -240,8 +262,7 @@ public final class SQLiteRunStore: RunStore {
             let known = RunRequest.Kind.allCases.map(\.rawValue).joined(separator: ", ")
             let refusal = "unknown request kind '\(kind)' (this offboard knows \(known)); nothing was done"
             try await commits.write { db in
-                try db.execute(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ? AND handled_at IS NULL",
-                               arguments: [millis(Date()), refusal, id])
+                try db.cachedStatement(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ? AND handled_at IS NULL").execute(arguments: [millis(Date()), refusal, id])
             }
         }
         return found.compactMap(\.request)
@@ -249,21 +270,21 @@ public final class SQLiteRunStore: RunStore {
 
     public func runsToPurge(finishedBefore cutoff: Date, limit: Int) async throws -> [RunSummary] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM runs WHERE state IN ('succeeded', 'failed', 'cancelled', 'reversed') AND updated_at < ? AND purged_at IS NULL
                 ORDER BY updated_at LIMIT ?
-                """, arguments: [millis(cutoff), limit]).map(Self.summary)
+                """), arguments: [millis(cutoff), limit]).map(Self.summary)
         }
     }
 
     public func purgePersonalData(_ runID: String, keeping inputs: JSONValue, at: Date) async throws {
         let text = String(decoding: inputs.canonicalData(), as: UTF8.self)
         try await commits.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE runs SET inputs = ?, purged_at = ? WHERE id = ? AND state IN ('succeeded', 'failed', 'cancelled', 'reversed')
-                """, arguments: [text, millis(at), runID])
+                """).execute(arguments: [text, millis(at), runID])
             guard db.changesCount == 1 else { throw StoreError("run \(runID) is not finished; its personal data is still needed") }
-            try db.execute(sql: "UPDATE run_requests SET fields = NULL, reason = NULL WHERE run_id = ? AND handled_at IS NOT NULL", arguments: [runID])
+            try db.cachedStatement(sql: "UPDATE run_requests SET fields = NULL, reason = NULL WHERE run_id = ? AND handled_at IS NOT NULL").execute(arguments: [runID])
         }
         // The old pages are also in the write-ahead log until a checkpoint: copy them back and empty it.
         // (A reader still open elsewhere can keep the log from being emptied; the next purge retries.)
@@ -271,8 +292,8 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func nextWake() async throws -> Date? {
-        try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(wake_at) FROM runs WHERE wake_at IS NOT NULL AND lease_owner IS NULL").map(dateFromMillis)
+        try pointRead { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(wake_at) FROM runs WHERE wake_at IS NOT NULL AND lease_owner IS NULL")).map(dateFromMillis)
         }
     }
 

@@ -22,11 +22,11 @@ public struct RunStarter: Sendable {
 
     /// `r-20261123-1f3a9c0e4b2d`: sortable by day, 48 random bits within it (bulk starts of many
     /// thousands a day stay clear of collisions).
+    /// (By arithmetic, not a Calendar and `String(format:)`: every HR trigger makes one.)
     static func newRunID(at date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        let day = String(format: "%04d%02d%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        return "r-\(day)-\(String(format: "%012llx", UInt64.random(in: 0...0xFFFF_FFFF_FFFF)))"
+        // Whole seconds first: the text rounds to the millisecond, and 23:59:59.9996 is still that day.
+        let day = DateText.iso8601(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))).prefix(10).filter { $0 != "-" }
+        let random = String(UInt64.random(in: 0...0xFFFF_FFFF_FFFF), radix: 16)
+        return "r-\(day)-\(String(repeating: "0", count: 12 - random.count))\(random)"
     }
 }
