@@ -181,8 +181,8 @@ public final class SQLiteRunStore: RunStore {
     /// A short read by key on the calling thread, for the reads every trigger and every driven run makes (a run, its
     /// requests, a token, a hook's leaver). GRDB's async read hands the work to a reader's queue and back, two
     /// thread wake-ups for a read that takes microseconds from the WAL: under a burst of HR triggers this took the
-    /// server from 23 to 15 context switches and from 18 to 7 threads per trigger's worth of work, and its CPU per
-    /// trigger down by about a sixth (Benchmarks/README.md). Scans and listings stay on the async reads, which never
+    /// server from 23 to 15 context switches per trigger and from 18 threads to 7, and its CPU per trigger down by
+    /// about a sixth (Benchmarks/README.md). Scans and listings stay on the async reads, which never
     /// hold up a concurrency thread for long.
     func pointRead<T>(_ read: (Database) throws -> T) throws -> T { try pool.read(read) }
 
