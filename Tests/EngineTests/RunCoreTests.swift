@@ -35,6 +35,19 @@ import Testing
         #expect(last.state == .succeeded && last.nextWake == nil)
     }
 
+    /// The journal keeps milliseconds: a step due now starts in the same decision whatever the clock's fraction of a
+    /// millisecond (rounded to the nearest one, half of all starts were put 0.5 ms into the future and waited for
+    /// the driver's next wake and another commit).
+    @Test(arguments: [0.0001, 0.0005, 0.0006, 0.0009999])
+    func aStepDueNowStartsAtOnceWhateverTheSubMillisecond(fraction: Double) throws {
+        var run = try core(Self.chain)
+        let now = Self.t0.addingTimeInterval(fraction)
+        let first = try run.start(at: now)
+        #expect(started(first) == ["a"], "\(first.events.map(\.typeName))")
+        let second = try run.attemptSucceeded(InstanceKey(step: "a"), attempt: 1, output: .object(["id": .int(7)]), at: now.addingTimeInterval(fraction))
+        #expect(started(second) == ["b"])
+    }
+
     static let retrying = """
         playbook: retrying
         version: 1
