@@ -66,7 +66,7 @@ extension ServerRuntime {
         }
         let body = try await leaverBody(request, context: context)
         let inputs = try bind(body, now: clock.now())
-        let started = try await RunStarter(store: store, clock: clock).start(body.playbook, inputs: inputs, key: key, by: caller.actor)
+        let started = try await RunStarter(store: store, clock: clock).start(body.playbook, inputs: inputs, key: key, by: caller.actor, handingTo: worker)
         let stored = try await stored(started.id)
         if !started.created, key != nil {
             if let difference = Self.difference(stored, body: body, inputs: inputs) {

@@ -104,7 +104,8 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {
-        defer { signalWake() }
+        // A leased run is driven by its worker at once: no other worker needs waking for it.
+        defer { if run.lease == nil { signalWake() } }
         return try await commits.write { db in
             try db.cachedStatement(sql: """
                 INSERT INTO playbook_documents (sha256, name, version, document, stored_at) VALUES (?, ?, ?, ?, ?)
@@ -112,12 +113,13 @@ public final class SQLiteRunStore: RunStore {
                 """).execute(arguments: [run.playbookSHA256, run.playbookName, run.playbookVersion, run.document, millis(run.createdAt)])
             try db.cachedStatement(sql: """
                 INSERT INTO runs (id, start_key, playbook_sha256, playbook_name, playbook_version, state, inputs, time_zone,
-                                  created_by, created_at, updated_at, wake_at, journal_length)
-                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0)
+                                  created_by, created_at, updated_at, wake_at, journal_length, lease_owner, lease_expires_at, lease_generation)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 ON CONFLICT(start_key) DO NOTHING
                 """).execute(arguments: [run.id, run.startKey, run.playbookSHA256, run.playbookName, run.playbookVersion,
                                  String(decoding: run.inputs.canonicalData(), as: UTF8.self), run.timeZone, run.createdBy,
-                                 millis(run.createdAt), millis(run.createdAt), millis(run.createdAt)])
+                                 millis(run.createdAt), millis(run.createdAt), millis(run.createdAt),
+                                 run.lease?.worker, run.lease.map { millis($0.until) }, run.lease == nil ? 0 : 1])
             if db.changesCount == 1 { return (run.id, true) }
             guard let key = run.startKey, let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM runs WHERE start_key = ?"), arguments: [key]) else {
                 throw StoreError("run \(run.id) already exists")
@@ -162,15 +164,20 @@ public final class SQLiteRunStore: RunStore {
                     try db.cachedStatement(sql: "UPDATE runs SET chain_head = ? WHERE id = ?").execute(arguments: [head, append.runID])
                 }
                 let now = entries.last.map { millis($0.0.at) } ?? millis(Date())
-                try db.cachedStatement(sql: """
-                    UPDATE runs SET state = ?, wake_at = ?, updated_at = ?, journal_length = ?, lease_expires_at = ? WHERE id = ?
-                    """).execute(arguments: [append.state.rawValue, append.wakeAt.map(millis), now, length + entries.count,
-                                     millis(append.leaseUntil), append.runID])
-                if append.releaseLease {
-                    try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?").execute(arguments: [append.runID])
-                }
                 for request in append.handledRequests {
                     try db.cachedStatement(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?").execute(arguments: [now, request.refusal, request.id])
+                }
+                // A request made after the driver last read them (a cancel arriving as the run parks to wait for a
+                // person) keeps the run due: the wake time the driver wrote would otherwise erase the one the
+                // request set, and the request would wait for whatever woke the run next.
+                try db.cachedStatement(sql: """
+                    UPDATE runs SET state = ?1,
+                        wake_at = CASE WHEN EXISTS (SELECT 1 FROM run_requests WHERE run_id = ?2 AND handled_at IS NULL) THEN ?3 ELSE ?4 END,
+                        updated_at = ?3, journal_length = ?5, lease_expires_at = ?6 WHERE id = ?2
+                    """).execute(arguments: [append.state.rawValue, append.runID, now, append.wakeAt.map(millis), length + entries.count,
+                                     millis(append.leaseUntil)])
+                if append.releaseLease {
+                    try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?").execute(arguments: [append.runID])
                 }
                 outcomes.append(.appended)
             }

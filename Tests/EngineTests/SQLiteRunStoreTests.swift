@@ -81,6 +81,45 @@ import Testing
                 == .refused("unknown request kind 'suspend' (this offboard knows cancel, redrive, complete, approve, reject, reschedule, reverse); nothing was done"))
     }
 
+    /// A cancel made while the run's driver parks it to wait for a person (after the driver last read its requests,
+    /// before its append commits) keeps the run due: the driver's "no wake" must not erase the request's wake.
+    @Test func aRequestMadeAsTheDriverParksTheRunKeepsItDue() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        _ = try await store.createRun(try Self.newRun("r-1", at: now))
+        #expect(try await store.claimDueRuns(worker: "w", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["r-1"])
+        #expect(try await store.pendingRequests(runID: "r-1").isEmpty, "the driver reads no requests")
+        let cancel = try await store.addRequest(RunRequest(runID: "r-1", kind: .cancel, reason: "withdrawn", requestedBy: "hr", requestedAt: now))
+        // The driver's append, decided before the cancel: waiting for a person, nothing to wake for, lease given back.
+        _ = try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted())],
+                                                  state: .waiting, wakeAt: nil, leaseUntil: now.addingTimeInterval(30), releaseLease: true, at: now)])
+        #expect(try await store.claimDueRuns(worker: "x", now: now.addingTimeInterval(0.001), leaseUntil: now.addingTimeInterval(30), limit: 10) == ["r-1"],
+                "the run is due for its cancel")
+        // Once the cancel is handled, the wake time is the driver's again.
+        _ = try await store.append([JournalAppend(runID: "r-1", worker: "x", entries: [JournalEntry(sequence: 2, at: now, event: .cancelRequested(reason: "withdrawn", by: "hr"))],
+                                                  state: .waiting, wakeAt: nil, leaseUntil: now.addingTimeInterval(30), handledRequests: [HandledRequest(id: cancel)],
+                                                  releaseLease: true, at: now)])
+        #expect(try await store.nextWake() == nil)
+    }
+
+    /// A run handed to the worker in this process is made leased to it: no other worker can claim it, and its
+    /// first append is fenced like a claimed run's.
+    @Test func aRunMadeLeasedIsItsWorkersAlone() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        var run = try Self.newRun("r-1", at: now)
+        run.lease = (worker: "w", until: now.addingTimeInterval(30))
+        #expect(try await store.createRun(run) == ("r-1", true))
+        #expect(try await store.claimDueRuns(worker: "x", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10).isEmpty)
+        let summary = try #require(try await store.summary(of: "r-1"))
+        #expect(summary.leaseOwner == "w" && summary.leaseGeneration == 1)
+        let entry = [JournalEntry(sequence: 1, at: now, event: .runStarted())]
+        #expect(try await store.append([JournalAppend(runID: "r-1", worker: "x", entries: entry, state: .running, wakeAt: now,
+                                                      leaseUntil: now.addingTimeInterval(30), at: now)]) == [.leaseLost(owner: "w")])
+        #expect(try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: entry, state: .running, wakeAt: now,
+                                                      leaseUntil: now.addingTimeInterval(30), at: now)]) == [.appended])
+    }
+
     @Test func theJournalIsAppendOnlyInTheSchema() async throws {
         let store = try SQLiteRunStore(path: Self.temporaryDatabase())
         let now = Date()

@@ -12,12 +12,23 @@ public struct RunStarter: Sendable {
     }
 
     /// Starts a run, or returns the run first started with `key`. The run is due at once; a
-    /// worker (or `offboard run`) drives it.
-    public func start(_ playbook: Playbook, inputs: BoundInputs, key: String?, by: String) async throws -> (id: String, created: Bool) {
+    /// worker (or `offboard run`) drives it. Given the `worker` whose loop runs in this process (a server's), a new
+    /// run is handed to that loop when it has a free slot: leased to it as it is made, it is driven at once.
+    public func start(_ playbook: Playbook, inputs: BoundInputs, key: String?, by: String, handingTo worker: Worker? = nil) async throws -> (id: String, created: Bool) {
         let now = clock.now()
-        let run = NewRun(id: Self.newRunID(at: now), startKey: key, playbook: playbook, inputs: InputBinder.json(inputs),
+        var run = NewRun(id: Self.newRunID(at: now), startKey: key, playbook: playbook, inputs: InputBinder.json(inputs),
                          timeZone: inputs.timeZone.identifier, createdBy: by, createdAt: now)
-        return try await store.createRun(run)
+        guard let worker, let lease = worker.reserveHandoff() else { return try await store.createRun(run) }
+        run.lease = lease
+        let made: (id: String, created: Bool)
+        do {
+            made = try await store.createRun(run)
+        } catch {
+            worker.cancelHandoff()
+            throw error
+        }
+        if made.created { worker.handOff(made.id) } else { worker.cancelHandoff() }
+        return made
     }
 
     /// `r-20261123-1f3a9c0e4b2d`: sortable by day, 48 random bits within it (bulk starts of many

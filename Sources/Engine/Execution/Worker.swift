@@ -53,6 +53,8 @@ struct WorkerContext: Sendable {
     let logger: Logger
     /// How many `run(untilIdle:)` loops of this worker are going: while one is, a submitted request is left to it.
     let loops: RunningLoops
+    /// Runs made in this process and handed to the running loop (see `Handoffs`).
+    let handoffs: Handoffs
 }
 
 /// A count shared by a worker's copies (it is a struct): how many of its claim loops are running.
@@ -74,8 +76,23 @@ public struct Worker: Sendable {
         context = WorkerContext(store: store, leases: LeaseKeeper(store: store, clock: clock, configuration: configuration, logger: logger),
                                 writer: JournalWriter(store: store), playbooks: PinnedPlaybooks(catalog: registry),
                                 runner: AttemptRunner(registry: registry, secrets: secrets, clock: clock, logger: logger),
-                                clock: clock, configuration: configuration, observer: observer, logger: logger, loops: RunningLoops())
+                                clock: clock, configuration: configuration, observer: observer, logger: logger, loops: RunningLoops(),
+                                handoffs: Handoffs(capacity: configuration.concurrency))
     }
+
+    /// This worker's id and lease for a run about to be made in this process, when its loop runs here and has a
+    /// free slot: made with it, the run is driven by that loop at once (`handOff`); else nil, and the run is made
+    /// unleased and claimed as usual. A reservation not handed off must be given back (`cancelHandoff`).
+    public func reserveHandoff() -> (worker: String, until: Date)? {
+        guard context.handoffs.reserve() else { return nil }
+        return (context.configuration.workerID, context.clock.now().addingTimeInterval(context.configuration.leaseDuration))
+    }
+
+    /// The run made with a reservation: the loop drives it now.
+    public func handOff(_ runID: String) { context.handoffs.deliver(runID) }
+
+    /// The reservation was not used (the run existed already, or could not be made).
+    public func cancelHandoff() { context.handoffs.unreserve() }
 
     /// What a worker did before it returned.
     public struct Report: Sendable, Hashable {
@@ -86,8 +103,10 @@ public struct Worker: Sendable {
     }
 
     private enum Event: Sendable {
-        case driven(String, RunDriver.Ending?)
+        case driven(String, RunDriver.Ending?, handedOff: Bool)
         case poll
+        /// A run handed off in this process (nil: the wait for one was cancelled).
+        case handedOff(String?)
     }
 
     /// Drives runs until cancelled or, with `untilIdle`, until no run is due and none is being driven. A run
@@ -101,10 +120,24 @@ public struct Worker: Sendable {
         defer { renewal.cancel() }
         let wakeUps = WakeUps(context.store.wakeUps())
         defer { wakeUps.stop() }
+        // A loop that runs until stopped takes the runs made for it in this process (a server's); one that stops
+        // when idle (a command) does not.
+        let handoffs = context.handoffs
+        if !untilIdle { handoffs.loopStarted() }
         var report = Report()
         var announcedWait: Set<String> = []
+        var stopped = false
+        defer {
+            // Thrown out of the loop: the runs handed to it and not taken are given back all the same.
+            if !untilIdle, !stopped {
+                let left = handoffs.loopStopped(), store = context.store, worker = context.configuration.workerID
+                if !left.isEmpty { Task { for id in left { try? await store.release(id, worker: worker, deferUntil: nil) } } }
+            }
+        }
         try await withThrowingTaskGroup(of: Event.self) { group in
-            var driving = 0
+            // Every run this loop drives, and those of them it claimed itself.
+            var driving = 0, claimedDriving = 0
+            var awaitingHandoff = false
             var polling = false
             var pollTick = true
             var waitForLeases: Date?
@@ -112,7 +145,7 @@ public struct Worker: Sendable {
                 var claimed: [String] = []
                 // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
                 // tick), so claims share commits instead of costing one each.
-                let free = configuration.concurrency - driving
+                let free = configuration.concurrency - claimedDriving - handoffs.slotsTakenByHandoffs()
                 if free > 0, driving == 0 || pollTick || free >= max(1, configuration.concurrency / 4) {
                     let now = context.clock.now()
                     let held: [HeldRun]
@@ -138,22 +171,15 @@ public struct Worker: Sendable {
                     }
                 }
                 pollTick = false
-                for id in claimed {
-                    driving += 1
-                    report.runsDriven += 1
-                    group.addTask { [context] in
-                        do {
-                            return .driven(id, try await RunDriver(runID: id, context: context).drive())
-                        } catch {
-                            context.logger.error("run \(id) could not be driven: \(error)")
-                            // A fresh task: this one may be cancelled, and the store refuses work from a cancelled task.
-                            await Task { try? await context.store.release(id, worker: configuration.workerID,
-                                                                           deferUntil: context.clock.now().addingTimeInterval(60)) }.value
-                            return .driven(id, nil)
-                        }
-                    }
-                }
+                handoffs.claimedChanged(by: claimed.count)
+                claimedDriving += claimed.count
+                for id in claimed { drive(id, handedOff: false, in: &group, report: &report) }
+                driving += claimed.count
                 if driving == 0, claimed.isEmpty, untilIdle, waitForLeases == nil { break }
+                if !untilIdle, !awaitingHandoff {
+                    awaitingHandoff = true
+                    group.addTask { .handedOff(await handoffs.next()) }
+                }
                 if !polling {
                     polling = true
                     let wake = driving == 0 ? try? await context.store.nextWake() : nil
@@ -170,14 +196,61 @@ public struct Worker: Sendable {
                 case .poll:
                     polling = false
                     pollTick = true
-                case .driven(let id, let ending):
+                case .handedOff(let id):
+                    awaitingHandoff = false
+                    if let id {
+                        driving += 1
+                        drive(id, handedOff: true, in: &group, report: &report)
+                    }
+                case .driven(let id, let ending, let handedOff):
                     driving -= 1
+                    if handedOff {
+                        handoffs.ended()
+                    } else {
+                        claimedDriving -= 1
+                        handoffs.claimedChanged(by: -1)
+                    }
                     if case .finished(let state)? = ending { report.finished[id] = state }
                 }
             }
             group.cancelAll()
+            // Stopping: a run handed off as the loop stopped is given back, like those the drivers give back.
+            while let event = try await group.next() {
+                switch event {
+                case .handedOff(let id?): await release(id, handedOff: true)
+                case .driven(_, _, let handedOff): if handedOff { handoffs.ended() } else { handoffs.claimedChanged(by: -1) }
+                default: break
+                }
+            }
+        }
+        if !untilIdle {
+            stopped = true
+            for id in handoffs.loopStopped() { await release(id, handedOff: false) }
         }
         return report
+    }
+
+    /// Drives one run in the loop's group; a run that cannot be driven is given back for a minute.
+    private func drive(_ id: String, handedOff: Bool, in group: inout ThrowingTaskGroup<Event, any Error>, report: inout Report) {
+        report.runsDriven += 1
+        group.addTask { [context] in
+            do {
+                return .driven(id, try await RunDriver(runID: id, context: context).drive(), handedOff: handedOff)
+            } catch {
+                context.logger.error("run \(id) could not be driven: \(error)")
+                // A fresh task: this one may be cancelled, and the store refuses work from a cancelled task.
+                await Task { try? await context.store.release(id, worker: context.configuration.workerID,
+                                                               deferUntil: context.clock.now().addingTimeInterval(60)) }.value
+                return .driven(id, nil, handedOff: handedOff)
+            }
+        }
+    }
+
+    /// Gives back the lease of a handed-off run this loop will not drive (`handedOff`: it still holds a slot).
+    private func release(_ id: String, handedOff: Bool) async {
+        if handedOff { context.handoffs.ended() }
+        let store = context.store, worker = context.configuration.workerID
+        await Task { try? await store.release(id, worker: worker, deferUntil: nil) }.value
     }
 
     /// Due runs other workers hold; the leases of holders on this machine whose process is gone are broken

@@ -16,6 +16,9 @@ public struct NewRun: Sendable {
     public var timeZone: String
     public var createdBy: String
     public var createdAt: Date
+    /// Made leased to this worker until this time (a run handed to the worker's loop in the same process); nil:
+    /// unleased, for any worker to claim.
+    public var lease: (worker: String, until: Date)?
 
     public init(id: String, startKey: String?, playbook: Playbook, inputs: JSONValue, timeZone: String, createdBy: String, createdAt: Date) {
         self.id = id

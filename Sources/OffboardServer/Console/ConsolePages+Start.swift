@@ -92,10 +92,10 @@ extension Console {
         // The same leaver record confirmed twice (a double click, a second tab) is one run: the key is the record.
         var key = "console:\(playbook.name):" + SecretText.sha256(InputBinder.json(inputs).compactText).prefix(32)
         let starter = RunStarter(store: runtime.store, clock: runtime.clock)
-        var started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person)
+        var started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person, handingTo: runtime.worker)
         if !started.created, let earlier = try await runtime.store.summary(of: started.id), earlier.state == .cancelled || earlier.state == .reversed {
             key += ":after:\(earlier.id)"
-            started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person)
+            started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person, handingTo: runtime.worker)
         }
         return Self.redirect("/console/runs/\(started.id)?\((started.created ? ConsoleNotice.started : .existing).query)")
     }

@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+
+/// Runs made in this process for a worker whose loop is running here (a server's HR hook or start request): the run
+/// is created already leased to the worker, and the loop drives it at once, with no wake-up through the store and
+/// no claim of its own (a commit less before the first step starts). A slot is reserved before the run is made, so
+/// the loop never drives more than its concurrency; without a free slot or a running loop the run is made as usual
+/// and claimed like any other.
+final class Handoffs: Sendable {
+    private struct State {
+        /// Claim loops running.
+        var loops = 0
+        /// Runs the loops claimed and drive (every loop's).
+        var claimed = 0
+        /// Slots reserved or handed off and still driven.
+        var active = 0
+        /// Handed-off runs no loop has taken yet.
+        var ready: [String] = []
+        var waiters: [Int: CheckedContinuation<String?, Never>] = [:]
+        var nextWaiter = 0
+    }
+
+    private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func loopStarted() { state.withLock { $0.loops += 1 } }
+
+    /// The loop is stopping: runs handed to it and not taken are returned (their leases are to be given back).
+    func loopStopped() -> [String] {
+        state.withLock { state in
+            state.loops -= 1
+            guard state.loops == 0 else { return [] }
+            let left = state.ready
+            state.ready = []
+            state.active -= left.count
+            return left
+        }
+    }
+
+    /// Slots the loops may still fill by claiming.
+    func slotsTakenByHandoffs() -> Int { state.withLock { $0.active } }
+
+    func claimedChanged(by delta: Int) { state.withLock { $0.claimed += delta } }
+
+    /// Reserves a slot for a run about to be made; false when no loop runs or every slot is taken.
+    func reserve() -> Bool {
+        state.withLock { state in
+            guard state.loops > 0, state.claimed + state.active < capacity else { return false }
+            state.active += 1
+            return true
+        }
+    }
+
+    /// The reserved run was not made (it existed already, or the store failed).
+    func unreserve() { state.withLock { $0.active -= 1 } }
+
+    /// A handed-off run's drive ended.
+    func ended() { state.withLock { $0.active -= 1 } }
+
+    /// The reserved run is made, leased to this worker: a loop takes it.
+    func deliver(_ runID: String) {
+        let waiter: CheckedContinuation<String?, Never>? = state.withLock { state in
+            if let first = state.waiters.first {
+                state.waiters[first.key] = nil
+                return first.value
+            }
+            state.ready.append(runID)
+            return nil
+        }
+        waiter?.resume(returning: runID)
+    }
+
+    /// The next handed-off run; nil once the waiting task is cancelled.
+    func next() async -> String? {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+                let ready: String?? = state.withLock { state in
+                    if !state.ready.isEmpty { return .some(state.ready.removeFirst()) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+        }
+    }
+}

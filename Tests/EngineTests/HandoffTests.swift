@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+import Handlers
+import Playbook
+import SQLiteStore
+import Testing
+
+/// A run started in the process whose worker loop runs (a server's hook or start request) is made leased to that
+/// worker and driven at once, up to the worker's concurrency; beyond it, a run is made unleased and waits for a slot.
+@Suite struct HandoffTests {
+    @Test(.timeLimit(.minutes(1)))
+    func runsAreHandedToTheRunningLoopUpToItsConcurrency() async throws {
+        let setup = try ExecutorTests.Setup("""
+            playbook: handoff
+            version: 1
+            steps:
+              - id: hold
+                uses: command
+                with:
+                  argv: [/bin/sh, -c, 'echo "$OFFBOARD_RUN_ID" >> DIR/started; while [ ! -e DIR/go ]; do sleep 0.05; done']
+            """)
+        let configuration = WorkerConfiguration(concurrency: 2, leaseDuration: 5, holdWindow: 5, requestPollInterval: 0.1, pollInterval: 0.1)
+        let worker = Worker(store: setup.store, registry: BuiltInHandlers.registry(), configuration: configuration)
+        #expect(worker.reserveHandoff() == nil, "no loop runs yet: nothing is handed off")
+        let loop = Task { try await worker.run(untilIdle: false) }
+        while worker.reserveHandoff() == nil { try await Task.sleep(nanoseconds: 10_000_000) }
+        worker.cancelHandoff()
+
+        let inputs = try InputBinder.bind(setup.playbook, record: nil, overrides: [])
+        let starter = RunStarter(store: setup.store)
+        var handed: [String] = []
+        for index in 0..<2 {
+            let started = try await starter.start(setup.playbook, inputs: inputs, key: "k\(index)", by: "test", handingTo: worker)
+            let summary = try #require(try await setup.store.summary(of: started.id))
+            #expect(summary.leaseOwner == configuration.workerID, "made leased to the worker")
+            handed.append(started.id)
+        }
+        // Both slots are taken: the third is made unleased, and nobody claims it while they stay taken.
+        let third = try await starter.start(setup.playbook, inputs: inputs, key: "k2", by: "test", handingTo: worker)
+        #expect(try await setup.store.summary(of: third.id)?.leaseOwner == nil)
+        // The same key again is the same run, and no slot stays reserved for it.
+        #expect(try await starter.start(setup.playbook, inputs: inputs, key: "k0", by: "test", handingTo: worker) == (handed[0], false))
+        while setup.lines("started").count < 2 { try await Task.sleep(nanoseconds: 20_000_000) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(Set(setup.lines("started")) == Set(handed), "only the two handed-off runs started")
+
+        _ = FileManager.default.createFile(atPath: "\(setup.directory)/go", contents: nil)
+        for id in handed + [third.id] {
+            while try await setup.store.summary(of: id)?.state != .succeeded { try await Task.sleep(nanoseconds: 20_000_000) }
+        }
+        loop.cancel()
+        let report = try await loop.value
+        #expect(report.runsDriven == 3)
+        #expect(worker.reserveHandoff() == nil, "the loop has stopped: nothing is handed off")
+        for id in handed + [third.id] { #expect(try await setup.store.summary(of: id)?.leaseOwner == nil) }
+    }
+}
