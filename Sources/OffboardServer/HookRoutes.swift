@@ -34,11 +34,12 @@ extension ServerRuntime {
             throw problem
         }
         let deliveryID = verified.deliveryID ?? deliveryID(mapping, body: body)
-        guard let id = try await store.recordHookEvent(HookEvent(source: source, deliveryID: deliveryID, receivedAt: clock.now(), body: Data(body))) else {
+        let received = clock.now()
+        guard let id = try await store.recordHookEvent(HookEvent(source: source, deliveryID: deliveryID, receivedAt: received, body: Data(body)),
+                                                       claim: hookService.claim(now: received)) else {
             logger.notice("hook \(source): refused a replayed delivery")
             throw Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
         }
-        hookService.recorded()
         return try APIJSON.response(HookReceipt(event: id, source: source, status: "recorded"), status: .accepted,
                                     headers: [.location: "/v1/hooks/\(source)/events/\(id)"])
     }

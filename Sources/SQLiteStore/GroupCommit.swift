@@ -26,7 +26,8 @@ final class GroupCommit: Sendable {
     init(_ writer: any DatabaseWriter) { self.writer = writer }
 
     /// Runs `operation` in the next shared transaction; returns its result once that transaction has committed.
-    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// `committed` is called with the result first, in the order the writes were made (before any later write's).
+    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T, committed: (@Sendable (T) -> Void)? = nil) async throws -> T {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(run: { db in
                 var outcome: Result<T, any Error> = .failure(CancellationError())
@@ -44,7 +45,10 @@ final class GroupCommit: Sendable {
                     if case .success = outcome { outcome = .failure(error) }
                 }
                 let answer = outcome
-                return { continuation.resume(with: answer) }
+                return {
+                    if let committed, case .success(let value) = answer { committed(value) }
+                    continuation.resume(with: answer)
+                }
             }, fail: { error in continuation.resume(throwing: error) })
             let start = queue.withLock { state -> Bool in
                 state.jobs.append(job)

@@ -46,13 +46,34 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
                  revokedAt: (row["revoked_at"] as Int64?).map(dateFromMillis))
     }
 
-    public func recordHookEvent(_ event: HookEvent) async throws -> Int64? {
-        try await commits.write { db in
+    public func recordHookEvent(_ event: HookEvent, claim: HookClaim?) async throws -> Int64? {
+        let claimedUntil: Int64? = claim.map { millis($0.until) }
+        let insert: @Sendable (Database) throws -> Int64? = { db in
             try db.cachedStatement(sql: """
-                INSERT INTO hook_events (source, delivery_id, received_at, body) VALUES (?, ?, ?, ?)
+                INSERT INTO hook_events (source, delivery_id, received_at, body, claimed_by, claimed_until) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """).execute(arguments: [event.source, event.deliveryID, millis(event.receivedAt), event.body])
+                """).execute(arguments: [event.source, event.deliveryID, millis(event.receivedAt), event.body, claim?.owner, claimedUntil])
             return db.changesCount == 1 ? db.lastInsertedRowID : nil
+        }
+        var committed: (@Sendable (Int64?) -> Void)?
+        if let claim {
+            committed = { id in if let id { claim.recorded(id, event) } }
+        }
+        return try await commits.write(insert, committed: committed)
+    }
+
+    public func hookEventClaimants(now: Date) async throws -> [String] {
+        try pointRead { db in
+            try String.fetchAll(db.cachedStatement(sql: """
+                SELECT DISTINCT claimed_by FROM hook_events WHERE handled_at IS NULL AND claimed_by IS NOT NULL AND claimed_until >= ?
+                """), arguments: [millis(now)])
+        }
+    }
+
+    public func releaseHookEventClaims(of owner: String) async throws -> Int {
+        try await commits.write { db in
+            try db.cachedStatement(sql: "UPDATE hook_events SET claimed_until = NULL WHERE claimed_by = ? AND handled_at IS NULL").execute(arguments: [owner])
+            return db.changesCount
         }
     }
 

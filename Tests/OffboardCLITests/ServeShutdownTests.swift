@@ -57,6 +57,16 @@ import Testing
         let store = try SQLiteRunStore(path: "\(directory)/runs.sqlite")
         _ = try await store.recordHookEvent(HookEvent(source: "hr", deliveryID: "d-1", receivedAt: Date(),
                                                       body: Data(#"{"employee_id": "E2", "status": "terminated", "day": "2030-01-01"}"#.utf8)))
+        // And one a server on this machine had recorded for itself (claimed, to act on at once) when it was killed:
+        // its claim would run for five minutes; the next server takes it over at once, its holder being gone.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let killedServer = "\(ProcessInfo.processInfo.hostName):\(gone.processIdentifier):7"
+        _ = try await store.recordHookEvent(HookEvent(source: "hr", deliveryID: "d-2", receivedAt: Date(),
+                                                      body: Data(#"{"employee_id": "E3", "status": "terminated", "day": "2030-01-01"}"#.utf8)),
+                                            claim: HookClaim(owner: killedServer, until: Date().addingTimeInterval(300), recorded: { _, _ in }))
 
         let second = try await ServeProcess(environment: environment, arguments: arguments, directory: directory)
         defer { second.stop() }
@@ -73,11 +83,13 @@ import Testing
         let runs: [[String: Any]] = try await {
             for _ in 0..<200 {
                 let items = try await second.request(.GET, "/v1/runs", token: token).items
-                if items.count == 2 { return items }
+                if items.count == 3 { return items }
                 try await Task.sleep(nanoseconds: 25_000_000)
             }
             return []
         }()
-        #expect(runs.contains { $0["created_by"] as? String == "hook:hr" }, "the event recorded while no server ran was acted on at start")
+        #expect(runs.filter { $0["created_by"] as? String == "hook:hr" }.count == 2,
+                "the events recorded while no server ran were acted on at start, the killed server's claimed one too")
+        #expect(second.output.contains("took over 1 hook event(s) claimed by \(killedServer), whose process is gone"), "\(second.output)")
     }
 }

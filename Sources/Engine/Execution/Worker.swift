@@ -140,13 +140,17 @@ public struct Worker: Sendable {
             var awaitingHandoff = false
             var polling = false
             var pollTick = true
+            // Whether due runs may be waiting that no claim has taken: after a wake-up or a poll, or a claim that
+            // filled every free slot. Otherwise a finished run or a hand-off is no reason to ask the store again
+            // (each ask is a commit the loop waits for, while hand-offs queue behind it).
+            var mayHaveMore = true
             var waitForLeases: Date?
             while !Task.isCancelled {
                 var claimed: [String] = []
                 // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
                 // tick), so claims share commits instead of costing one each.
                 let free = configuration.concurrency - claimedDriving - handoffs.slotsTakenByHandoffs()
-                if free > 0, driving == 0 || pollTick || free >= max(1, configuration.concurrency / 4) {
+                if free > 0, driving == 0 || (mayHaveMore && (pollTick || free >= max(1, configuration.concurrency / 4))) {
                     let now = context.clock.now()
                     let held: [HeldRun]
                     do {
@@ -160,6 +164,7 @@ public struct Worker: Sendable {
                         break
                     }
                     waitForLeases = nil
+                    mayHaveMore = claimed.count >= free
                     if untilIdle, driving == 0, claimed.isEmpty, !held.isEmpty {
                         waitForLeases = held.map(\.expiresAt).min()
                         let ids = Set(held.map(\.id))
@@ -196,6 +201,7 @@ public struct Worker: Sendable {
                 case .poll:
                     polling = false
                     pollTick = true
+                    mayHaveMore = true
                 case .handedOff(let id):
                     awaitingHandoff = false
                     if let id {

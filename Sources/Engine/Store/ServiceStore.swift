@@ -73,9 +73,30 @@ public struct HookEventStatus: Sendable, Hashable {
 }
 
 /// Where HR events are recorded durably, and which run each leaver's events went to.
+/// An event recorded already claimed by the dispatcher of the server that received it, which acts on it at once
+/// (no claim of its own). `recorded` is called with the event's id once it is durable, in the order the events were
+/// recorded, before the recording returns.
+public struct HookClaim: Sendable {
+    public var owner: String
+    public var until: Date
+    public var recorded: @Sendable (Int64, HookEvent) -> Void
+
+    public init(owner: String, until: Date, recorded: @escaping @Sendable (Int64, HookEvent) -> Void) {
+        self.owner = owner
+        self.until = until
+        self.recorded = recorded
+    }
+}
+
 public protocol HookEventStore: Sendable {
-    /// Records an event; nil when a delivery with this id from this source was recorded before (a replay).
-    func recordHookEvent(_ event: HookEvent) async throws -> Int64?
+    /// Records an event (with `claim`, claimed already); nil when a delivery with this id from this source was
+    /// recorded before (a replay).
+    func recordHookEvent(_ event: HookEvent, claim: HookClaim?) async throws -> Int64?
+    /// Who holds claims on events not yet acted on (their claims running past `now`).
+    func hookEventClaimants(now: Date) async throws -> [String]
+    /// Ends the claims of `owner` on events not yet acted on (a process on this machine that is gone): they are
+    /// due at once. Returns how many.
+    func releaseHookEventClaims(of owner: String) async throws -> Int
     /// Claims events not yet acted on (and not claimed by anyone until after `now`), oldest first, for `owner` until
     /// `until`: two servers on one database never act on one event at once, and a claim whose owner died lapses.
     func claimHookEvents(owner: String, now: Date, until: Date, limit: Int) async throws -> [(id: Int64, event: HookEvent)]
@@ -90,6 +111,11 @@ public protocol HookEventStore: Sendable {
     func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)?
     /// Remembers (or moves) the run and effective date for a leaver from a source.
     func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws
+}
+
+extension HookEventStore {
+    /// Records an event unclaimed: whichever dispatcher looks next acts on it.
+    public func recordHookEvent(_ event: HookEvent) async throws -> Int64? { try await recordHookEvent(event, claim: nil) }
 }
 
 /// A person signed in to the web console: who they are, what they may do, and until when. The session's secret

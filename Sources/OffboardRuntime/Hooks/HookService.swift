@@ -3,12 +3,15 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs the hook processor as a service: at start (events recorded before a crash are acted on then), whenever a
-/// delivery is recorded, and every few seconds in case another process recorded one.
+/// Runs the hook processor as a service: at start (events recorded before a crash are acted on then), on each
+/// delivery this server records (handed over in memory, already claimed for it, in the order recorded), and every
+/// few seconds in case another process recorded one.
 public final class HookService: Service, Sendable {
     public let processor: HookProcessor
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
+    private let deliveries: AsyncStream<(Int64, HookEvent)>
+    private let delivery: AsyncStream<(Int64, HookEvent)>.Continuation
 
     private let dispatcher: HookDispatcher
 
@@ -16,19 +19,29 @@ public final class HookService: Service, Sendable {
         self.processor = processor
         dispatcher = HookDispatcher(processor: processor)
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (deliveries, delivery) = AsyncStream.makeStream(of: (Int64, HookEvent).self)
     }
 
-    /// Says a delivery was recorded: the processor looks at once.
+    /// Says a delivery was recorded by someone else: the processor looks at once.
     public func recorded() { signal.yield() }
 
+    /// The claim to record a delivery with: once it is durable, this service acts on it at once, with no claim of its
+    /// own. (Were this server to stop first, its claim lapses, or is taken over as soon as its process is gone.)
+    public func claim(now: Date) -> HookClaim {
+        dispatcher.claim(now: now) { [delivery] id, event in delivery.yield((id, event)) }
+    }
+
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [processor, dispatcher, signals] in
+        await cancelWhenGracefulShutdown { [processor, dispatcher, signals, deliveries] in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(nanoseconds: 5_000_000_000)
                         self.recorded()
                     }
+                }
+                group.addTask {
+                    for await (id, event) in deliveries { await dispatcher.take(id, event) }
                 }
                 do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
                 for await _ in signals {
