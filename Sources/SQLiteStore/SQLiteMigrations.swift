@@ -11,13 +11,12 @@ enum SQLiteMigrations {
     /// migration that rebuilds a table can even run through again and only fail on recording its
     /// name twice: SQLITE_CONSTRAINT, rolled back the same way.)
     static func migrate(_ pool: any DatabaseWriter) throws {
-        var attempt = 0
+        // A loser can lose once per migration (each is its own transaction): the bound is time, not attempts.
+        let giveUp = Date().addingTimeInterval(60)
         while true {
             do {
                 return try migrator.migrate(pool)
-            } catch let error as DatabaseError where attempt < 10 * migrator.migrations.count {
-                // A loser can lose once per migration (each is its own transaction), so the bound grows with them.
-                attempt += 1
+            } catch let error as DatabaseError where Date() < giveUp {
                 let completed = (try? pool.read { try migrator.hasCompletedMigrations($0) }) ?? false
                 if completed { return }
                 if ![.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode) { throw error }

@@ -41,9 +41,16 @@ extension SQLiteRunStore {
     public func release(_ id: String, worker: String, deferUntil: Date?) async throws {
         try await commits.write { db in
             try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?").execute(arguments: [id, worker])
-            if let deferUntil, db.changesCount == 1 {
+            guard db.changesCount == 1 else { return }
+            if let deferUntil {
                 try db.cachedStatement(sql: "UPDATE runs SET wake_at = ? WHERE id = ? AND wake_at IS NOT NULL").execute(arguments: [millis(deferUntil), id])
             }
+            // A finished run is due only to answer a request (refused then): with none left, it is due never again,
+            // not claimed at every pass (a request of a kind this release does not know is answered without an append).
+            try db.cachedStatement(sql: """
+                UPDATE runs SET wake_at = NULL WHERE id = ?1 AND state IN ('succeeded', 'failed', 'cancelled', 'reversed')
+                AND NOT EXISTS (SELECT 1 FROM run_requests WHERE run_id = ?1 AND handled_at IS NULL)
+                """).execute(arguments: [id])
         }
     }
 

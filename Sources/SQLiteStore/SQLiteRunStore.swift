@@ -10,6 +10,9 @@ import Playbook
 /// `NORMAL`, can lose the last commits on power loss, which would break the write-ahead rule.
 public final class SQLiteRunStore: RunStore {
     let pool: any DatabaseWriter
+    /// Connections of their own for `pointRead`: no async read ever holds one of them across a suspension, so a
+    /// point read blocking a concurrency thread waits only for other point reads, which never suspend.
+    let pointReader: any DatabaseReader
     /// Where every write goes: concurrent ones share a commit.
     let commits: GroupCommit
     public let path: String
@@ -19,6 +22,7 @@ public final class SQLiteRunStore: RunStore {
     /// Closes the database after folding the WAL into the file (a TRUNCATE checkpoint leaves it empty), so the file
     /// alone is then a complete copy (an auditor's `cp`). Nothing may use the store afterwards.
     public func close() {
+        if pointReader !== pool as AnyObject { try? (pointReader as? DatabasePool)?.close() }
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try? pool.close()
     }
@@ -43,6 +47,11 @@ public final class SQLiteRunStore: RunStore {
         // prepareDatabase has run; the journal's promise needs FULL on the connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteMigrations.migrate(pool)
+        var reading = Configuration()
+        reading.readonly = true
+        reading.busyMode = .timeout(30)
+        reading.maximumReaderCount = 4
+        pointReader = try Self.openPool(path: path, configuration: reading)
     }
 
     /// Opens the pool, waiting out other processes that open the same new file at the same moment: switching it
@@ -99,6 +108,8 @@ public final class SQLiteRunStore: RunStore {
             reader = try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
         }
         pool = reader
+        // A command that only reads makes its reads one after another: the one connection pool serves them all.
+        pointReader = reader
         commits = GroupCommit(reader)
         guard try pool.read({ try SQLiteMigrations.migrator.hasCompletedMigrations($0) }) else { throw ReadOnlyFailure.needsUpgrade(path) }
     }
@@ -190,8 +201,10 @@ public final class SQLiteRunStore: RunStore {
     /// thread wake-ups for a read that takes microseconds from the WAL: under a burst of HR triggers this took the
     /// server from 23 to 15 context switches per trigger and from 18 threads to 7, and its CPU per trigger down by
     /// about a sixth (Benchmarks/README.md). Scans and listings stay on the async reads, which never
-    /// hold up a concurrency thread for long.
-    func pointRead<T>(_ read: (Database) throws -> T) throws -> T { try pool.read(read) }
+    /// hold up a concurrency thread for long. Point reads have connections of their own (`pointReader`): GRDB's
+    /// async read gives its connection back only once its task runs again, so with both concurrency threads blocked
+    /// here waiting for one of those, nothing could ever give one back.
+    func pointRead<T>(_ read: (Database) throws -> T) throws -> T { try pointReader.read(read) }
 
     public func loadRun(_ id: String) async throws -> StoredRun? {
         try pointRead { db in

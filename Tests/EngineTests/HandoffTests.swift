@@ -40,7 +40,12 @@ import Testing
         #expect(try await setup.store.summary(of: third.id)?.leaseOwner == nil)
         // The same key again is the same run, and no slot stays reserved for it.
         #expect(try await starter.start(setup.playbook, inputs: inputs, key: "k0", by: "test", handingTo: worker) == (handed[0], false))
-        while setup.lines("started").count < 2 { try await Task.sleep(nanoseconds: 20_000_000) }
+        // Well inside the 5 s lease: a run made leased and not driven would only be claimed once its lease lapsed.
+        let giveUp = Date().addingTimeInterval(3)
+        while setup.lines("started").count < 2 {
+            try #require(Date() < giveUp, "the handed-off runs were not driven at once")
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
         try await Task.sleep(nanoseconds: 300_000_000)
         #expect(Set(setup.lines("started")) == Set(handed), "only the two handed-off runs started")
 
@@ -52,6 +57,10 @@ import Testing
         let report = try await loop.value
         #expect(report.runsDriven == 3)
         #expect(worker.reserveHandoff() == nil, "the loop has stopped: nothing is handed off")
-        for id in handed + [third.id] { #expect(try await setup.store.summary(of: id)?.leaseOwner == nil) }
+        for id in handed + [third.id] {
+            let summary = try #require(try await setup.store.summary(of: id))
+            #expect(summary.leaseOwner == nil)
+            #expect(summary.leaseGeneration == 1, "leased once: handed off (or, the third, claimed once), never claimed again")
+        }
     }
 }

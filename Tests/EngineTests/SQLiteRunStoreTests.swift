@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Playbook
 @testable import SQLiteStore
+import Synchronization
 import Testing
 
 /// The embedded store on real SQLite files.
@@ -118,6 +119,58 @@ import Testing
                                                       leaseUntil: now.addingTimeInterval(30), at: now)]) == [.leaseLost(owner: "w")])
         #expect(try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: entry, state: .running, wakeAt: now,
                                                       leaseUntil: now.addingTimeInterval(30), at: now)]) == [.appended])
+    }
+
+    /// A finished run made due by a request its driver answers without an append (a kind this release does not
+    /// know) is due never again once released, not claimed at every pass.
+    @Test func aFinishedRunIsNotDueAfterItsLastRequestIsAnswered() async throws {
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        _ = try await store.createRun(try Self.newRun("r-1", at: now))
+        _ = try await store.claimDueRuns(worker: "w", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10)
+        _ = try await store.append([JournalAppend(runID: "r-1", worker: "w", entries: [JournalEntry(sequence: 1, at: now, event: .runStarted()),
+                                                                                       JournalEntry(sequence: 2, at: now, event: .runFinished(state: .succeeded))],
+                                                  state: .succeeded, wakeAt: nil, leaseUntil: now.addingTimeInterval(30), releaseLease: true, at: now)])
+        let id = try await store.addRequest(RunRequest(runID: "r-1", kind: .redrive, requestedBy: "newer", requestedAt: now))
+        try await store.pool.write { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE run_requests SET kind = 'suspend' WHERE id = ?", arguments: [id])
+        }
+        #expect(try await store.claimDueRuns(worker: "w", now: now, leaseUntil: now.addingTimeInterval(30), limit: 10) == ["r-1"])
+        #expect(try await store.pendingRequests(runID: "r-1").isEmpty, "refused, as it does not know the kind")
+        try await store.release("r-1", worker: "w", deferUntil: nil)
+        #expect(try await store.claimDueRuns(worker: "w", now: now.addingTimeInterval(1), leaseUntil: now.addingTimeInterval(30), limit: 10).isEmpty)
+    }
+
+    /// Point reads block their thread; async reads give their connection back only once their task runs again.
+    /// Many of both at once must never leave every concurrency thread waiting for a connection nobody can return
+    /// (with point reads on the async reads' pool this hung every time). A hang stops Swift Testing's own time
+    /// limit too, so a thread outside the concurrency pool ends the process if the reads have not finished in 60 s.
+    @Test func manyPointAndAsyncReadsAtOnceAllFinish() async throws {
+        final class Flag: Sendable { let value = Mutex(false) }
+        let done = Flag()
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 60)
+            if !done.value.withLock({ $0 }) {
+                FileHandle.standardError.write(Data("manyPointAndAsyncReadsAtOnceAllFinish: the reads deadlocked\n".utf8))
+                exit(1)
+            }
+        }
+        defer { done.value.withLock { $0 = true } }
+        let store = try SQLiteRunStore(path: Self.temporaryDatabase())
+        let now = Date()
+        for index in 0..<50 { _ = try await store.createRun(try Self.newRun("r-\(index)", at: now)) }
+        let finished = try await withThrowingTaskGroup(of: Int.self) { group in
+            for round in 0..<400 {
+                if round % 2 == 0 {
+                    group.addTask { try await store.listRuns(state: nil, limit: 50).count }
+                } else {
+                    group.addTask { try await store.summary(of: "r-\(round % 50)") == nil ? 0 : 1 }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        }
+        #expect(finished == 400)
     }
 
     @Test func theJournalIsAppendOnlyInTheSchema() async throws {

@@ -59,17 +59,23 @@ final class Handoffs: Sendable {
     /// A handed-off run's drive ended.
     func ended() { state.withLock { $0.active -= 1 } }
 
-    /// The reserved run is made, leased to this worker: a loop takes it.
-    func deliver(_ runID: String) {
-        let waiter: CheckedContinuation<String?, Never>? = state.withLock { state in
+    /// The reserved run is made, leased to this worker: a loop takes it. False when every loop stopped meanwhile
+    /// (the slot is given back; the caller gives back the run's lease).
+    func deliver(_ runID: String) -> Bool {
+        let (taken, waiter): (Bool, CheckedContinuation<String?, Never>?) = state.withLock { state in
+            guard state.loops > 0 else {
+                state.active -= 1
+                return (false, nil)
+            }
             if let first = state.waiters.first {
                 state.waiters[first.key] = nil
-                return first.value
+                return (true, first.value)
             }
             state.ready.append(runID)
-            return nil
+            return (true, nil)
         }
         waiter?.resume(returning: runID)
+        return taken
     }
 
     /// The next handed-off run; nil once the waiting task is cancelled.

@@ -27,7 +27,7 @@ public struct RunStarter: Sendable {
             worker.cancelHandoff()
             throw error
         }
-        if made.created { worker.handOff(made.id) } else { worker.cancelHandoff() }
+        if made.created { await worker.handOff(made.id) } else { worker.cancelHandoff() }
         return made
     }
 

@@ -88,8 +88,12 @@ public struct Worker: Sendable {
         return (context.configuration.workerID, context.clock.now().addingTimeInterval(context.configuration.leaseDuration))
     }
 
-    /// The run made with a reservation: the loop drives it now.
-    public func handOff(_ runID: String) { context.handoffs.deliver(runID) }
+    /// The run made with a reservation: the loop drives it now. Were the loop to have stopped meanwhile, the run's
+    /// lease is given back, and it is claimed like any other (at the next poll).
+    public func handOff(_ runID: String) async {
+        guard !context.handoffs.deliver(runID) else { return }
+        try? await context.store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
+    }
 
     /// The reservation was not used (the run existed already, or could not be made).
     public func cancelHandoff() { context.handoffs.unreserve() }
@@ -153,15 +157,20 @@ public struct Worker: Sendable {
                 if free > 0, driving == 0 || (mayHaveMore && (pollTick || free >= max(1, configuration.concurrency / 4))) {
                     let now = context.clock.now()
                     let held: [HeldRun]
+                    // The slots this claim may fill are booked first, so no hand-off takes one meanwhile.
+                    handoffs.claimedChanged(by: free)
                     do {
                         held = try await takeOverDeadHolders(now: now)
                         claimed = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
                                                                        leaseUntil: now.addingTimeInterval(configuration.leaseDuration),
                                                                        limit: free)
-                    } catch where Task.isCancelled {
+                        handoffs.claimedChanged(by: claimed.count - free)
+                    } catch {
+                        handoffs.claimedChanged(by: -free)
                         // Stopped while claiming: the store refuses a cancelled task's work, and nothing was
                         // claimed. The runs being driven end as a stop ends them.
-                        break
+                        if Task.isCancelled { break }
+                        throw error
                     }
                     waitForLeases = nil
                     mayHaveMore = claimed.count >= free
@@ -176,7 +185,6 @@ public struct Worker: Sendable {
                     }
                 }
                 pollTick = false
-                handoffs.claimedChanged(by: claimed.count)
                 claimedDriving += claimed.count
                 for id in claimed { drive(id, handedOff: false, in: &group, report: &report) }
                 driving += claimed.count

@@ -40,10 +40,12 @@ public final class HookService: Service, Sendable {
                         self.recorded()
                     }
                 }
+                do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
+                // Only after the first claim: an event recorded before this server started (or by a server now gone)
+                // is in hand before a newer one about the same employee, which waits for it.
                 group.addTask {
                     for await (id, event) in deliveries { await dispatcher.take(id, event) }
                 }
-                do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
                 for await _ in signals {
                     if Task.isCancelled { break }
                     do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
