@@ -44,7 +44,7 @@ public enum JournalText {
             case .reschedule(let date): return "\(name) rescheduled for \(DateText.iso8601(date))"
             case .openTask(let task): return "\(name) waiting for \(task.assignee): \(task.title)"
             case .complete(let completion): return "\(name) completed by \(completion.by)"
-            case .approve(let by, let approver): return "\(name) approved by \(by)\(approver.map { " for \($0)" } ?? "")"
+            case .approve(let by, let approver): return "\(name) approved by \(StepEvent.signer(by, for: approver))"
             case .reject(let by, let reason): return "\(name) rejected by \(by): \(reason)"
             }
         }

@@ -48,7 +48,7 @@ extension SQLiteRunStore {
             // A finished run is due only to answer a request (refused then): with none left, it is due never again,
             // not claimed at every pass (a request of a kind this release does not know is answered without an append).
             try db.cachedStatement(sql: """
-                UPDATE runs SET wake_at = NULL WHERE id = ?1 AND state IN ('succeeded', 'failed', 'cancelled', 'reversed')
+                UPDATE runs SET wake_at = NULL WHERE id = ?1 AND state IN \(Self.finishedStates)
                 AND NOT EXISTS (SELECT 1 FROM run_requests WHERE run_id = ?1 AND handled_at IS NULL)
                 """).execute(arguments: [id])
         }

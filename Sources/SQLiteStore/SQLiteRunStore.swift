@@ -10,9 +10,10 @@ import Playbook
 /// `NORMAL`, can lose the last commits on power loss, which would break the write-ahead rule.
 public final class SQLiteRunStore: RunStore {
     let pool: any DatabaseWriter
-    /// Connections of their own for `pointRead`: no async read ever holds one of them across a suspension, so a
-    /// point read blocking a concurrency thread waits only for other point reads, which never suspend.
-    let pointReader: any DatabaseReader
+    /// Connections of their own for `pointRead` (nil for a store opened to read only): no async read ever holds one
+    /// of them across a suspension, so a point read blocking a concurrency thread waits only for other point reads,
+    /// which never suspend.
+    let pointReader: DatabasePool?
     /// Where every write goes: concurrent ones share a commit.
     let commits: GroupCommit
     public let path: String
@@ -22,7 +23,7 @@ public final class SQLiteRunStore: RunStore {
     /// Closes the database after folding the WAL into the file (a TRUNCATE checkpoint leaves it empty), so the file
     /// alone is then a complete copy (an auditor's `cp`). Nothing may use the store afterwards.
     public func close() {
-        if pointReader !== pool as AnyObject { try? (pointReader as? DatabasePool)?.close() }
+        try? pointReader?.close()
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try? pool.close()
     }
@@ -108,8 +109,8 @@ public final class SQLiteRunStore: RunStore {
             reader = try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
         }
         pool = reader
-        // A command that only reads makes its reads one after another: the one connection pool serves them all.
-        pointReader = reader
+        // A command that only reads makes its reads one after another: its one pool serves them all.
+        pointReader = nil
         commits = GroupCommit(reader)
         guard try pool.read({ try SQLiteMigrations.migrator.hasCompletedMigrations($0) }) else { throw ReadOnlyFailure.needsUpgrade(path) }
     }
@@ -204,7 +205,10 @@ public final class SQLiteRunStore: RunStore {
     /// hold up a concurrency thread for long. Point reads have connections of their own (`pointReader`): GRDB's
     /// async read gives its connection back only once its task runs again, so with both concurrency threads blocked
     /// here waiting for one of those, nothing could ever give one back.
-    func pointRead<T>(_ read: (Database) throws -> T) throws -> T { try pointReader.read(read) }
+    func pointRead<T>(_ read: (Database) throws -> T) throws -> T {
+        if let pointReader { return try pointReader.read(read) }
+        return try pool.read(read)
+    }
 
     public func loadRun(_ id: String) async throws -> StoredRun? {
         try pointRead { db in
@@ -291,7 +295,7 @@ public final class SQLiteRunStore: RunStore {
     public func runsToPurge(finishedBefore cutoff: Date, limit: Int) async throws -> [RunSummary] {
         try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM runs WHERE state IN ('succeeded', 'failed', 'cancelled', 'reversed') AND updated_at < ? AND purged_at IS NULL
+                SELECT * FROM runs WHERE state IN \(Self.finishedStates) AND updated_at < ? AND purged_at IS NULL
                 ORDER BY updated_at LIMIT ?
                 """), arguments: [millis(cutoff), limit]).map(Self.summary)
         }
@@ -301,7 +305,7 @@ public final class SQLiteRunStore: RunStore {
         let text = String(decoding: inputs.canonicalData(), as: UTF8.self)
         try await commits.write { db in
             try db.cachedStatement(sql: """
-                UPDATE runs SET inputs = ?, purged_at = ? WHERE id = ? AND state IN ('succeeded', 'failed', 'cancelled', 'reversed')
+                UPDATE runs SET inputs = ?, purged_at = ? WHERE id = ? AND state IN \(Self.finishedStates)
                 """).execute(arguments: [text, millis(at), runID])
             guard db.changesCount == 1 else { throw StoreError("run \(runID) is not finished; its personal data is still needed") }
             try db.cachedStatement(sql: "UPDATE run_requests SET fields = NULL, reason = NULL WHERE run_id = ? AND handled_at IS NOT NULL").execute(arguments: [runID])
@@ -316,6 +320,9 @@ public final class SQLiteRunStore: RunStore {
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(wake_at) FROM runs WHERE wake_at IS NOT NULL AND lease_owner IS NULL")).map(dateFromMillis)
         }
     }
+
+    /// `('succeeded', 'failed', …)`: the finished states, for SQL.
+    static let finishedStates = "(" + RunState.allCases.filter(\.isFinished).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
     static func summary(_ row: Row) -> RunSummary {
         RunSummary(id: row["id"], playbookName: row["playbook_name"], playbookVersion: row["playbook_version"], playbookSHA256: row["playbook_sha256"],

@@ -68,7 +68,7 @@ final class ProgressDisplay: RunObserver, @unchecked Sendable {
                 case .reschedule(let date): symbol = "◷ until \(DateText.iso8601(date))"
                 case .openTask(let task): symbol = "◷ for \(task.assignee)"
                 case .complete(let completion): symbol = "◷ completed by \(completion.by), awaiting approval"
-                case .approve(let by, let approver): symbol = "◷ approved by \(by)\(approver.map { " for \($0)" } ?? "")"
+                case .approve(let by, let approver): symbol = "◷ approved by \(StepEvent.signer(by, for: approver))"
                 case .reject(let by, _): symbol = "✗ rejected by \(by)"
                 }
                 let key = instance.description

@@ -136,7 +136,7 @@ extension RunCore {
         var decision = RunDecision()
         try recordMissedDeadlines(at: now, into: &decision)
         // A rejection ends the task: who rejected, and for which approver, is said in one name.
-        try record(.step(instance: key, event: .reject(by: asApprover.map { "\(by) for \($0)" } ?? by, reason: reason)), into: &decision)
+        try record(.step(instance: key, event: .reject(by: StepEvent.signer(by, for: asApprover), reason: reason)), into: &decision)
         try advance(at: now, into: &decision)
         return decision
     }

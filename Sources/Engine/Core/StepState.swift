@@ -178,3 +178,9 @@ public struct JSONValueBox: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws { value = try JSONValue(from: decoder) }
     public func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }
+
+extension StepEvent {
+    /// Who signed, as the journal's sentences and the evidence say it: `Dee Po for dpo` when a person signs for an
+    /// approver the playbook names (a team), else the person.
+    public static func signer(_ by: String, for approver: String?) -> String { approver.map { "\(by) for \($0)" } ?? by }
+}

@@ -147,7 +147,7 @@ private struct InstanceTimes {
         case .start: if started == nil { started = at }
         case .succeed, .skip, .cancel, .reject, .fail(_, _, nil): finished = at
         case .complete: completed = at
-        case .approve(let by, let approver): approvals.append((approver.map { "\(by) for \($0)" } ?? by, at))
+        case .approve(let by, let approver): approvals.append((StepEvent.signer(by, for: approver), at))
         case .reset: finished = nil
         default: break
         }

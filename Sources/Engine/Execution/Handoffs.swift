@@ -39,10 +39,13 @@ final class Handoffs: Sendable {
         }
     }
 
-    /// Slots the loops may still fill by claiming.
-    func slotsTakenByHandoffs() -> Int { state.withLock { $0.active } }
+    /// Slots neither claimed runs nor hand-offs hold: what a claim may fill.
+    func freeSlots() -> Int { state.withLock { capacity - $0.claimed - $0.active } }
 
     func claimedChanged(by delta: Int) { state.withLock { $0.claimed += delta } }
+
+    /// A run's slot is free again: its drive ended, or a reserved or handed-off run will not be driven here.
+    func slotFreed(handedOff: Bool) { state.withLock { if handedOff { $0.active -= 1 } else { $0.claimed -= 1 } } }
 
     /// Reserves a slot for a run about to be made; false when no loop runs or every slot is taken.
     func reserve() -> Bool {
@@ -52,12 +55,6 @@ final class Handoffs: Sendable {
             return true
         }
     }
-
-    /// The reserved run was not made (it existed already, or the store failed).
-    func unreserve() { state.withLock { $0.active -= 1 } }
-
-    /// A handed-off run's drive ended.
-    func ended() { state.withLock { $0.active -= 1 } }
 
     /// The reserved run is made, leased to this worker: a loop takes it. False when every loop stopped meanwhile
     /// (the slot is given back; the caller gives back the run's lease).

@@ -96,7 +96,7 @@ public struct Worker: Sendable {
     }
 
     /// The reservation was not used (the run existed already, or could not be made).
-    public func cancelHandoff() { context.handoffs.unreserve() }
+    public func cancelHandoff() { context.handoffs.slotFreed(handedOff: true) }
 
     /// What a worker did before it returned.
     public struct Report: Sendable, Hashable {
@@ -139,8 +139,8 @@ public struct Worker: Sendable {
             }
         }
         try await withThrowingTaskGroup(of: Event.self) { group in
-            // Every run this loop drives, and those of them it claimed itself.
-            var driving = 0, claimedDriving = 0
+            // Every run this loop drives, claimed or handed off.
+            var driving = 0
             var awaitingHandoff = false
             var polling = false
             var pollTick = true
@@ -153,7 +153,7 @@ public struct Worker: Sendable {
                 var claimed: [String] = []
                 // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
                 // tick), so claims share commits instead of costing one each.
-                let free = configuration.concurrency - claimedDriving - handoffs.slotsTakenByHandoffs()
+                let free = handoffs.freeSlots()
                 if free > 0, driving == 0 || (mayHaveMore && (pollTick || free >= max(1, configuration.concurrency / 4))) {
                     let now = context.clock.now()
                     let held: [HeldRun]
@@ -185,7 +185,6 @@ public struct Worker: Sendable {
                     }
                 }
                 pollTick = false
-                claimedDriving += claimed.count
                 for id in claimed { drive(id, handedOff: false, in: &group, report: &report) }
                 driving += claimed.count
                 if driving == 0, claimed.isEmpty, untilIdle, waitForLeases == nil { break }
@@ -218,12 +217,7 @@ public struct Worker: Sendable {
                     }
                 case .driven(let id, let ending, let handedOff):
                     driving -= 1
-                    if handedOff {
-                        handoffs.ended()
-                    } else {
-                        claimedDriving -= 1
-                        handoffs.claimedChanged(by: -1)
-                    }
+                    handoffs.slotFreed(handedOff: handedOff)
                     if case .finished(let state)? = ending { report.finished[id] = state }
                 }
             }
@@ -232,7 +226,7 @@ public struct Worker: Sendable {
             while let event = try await group.next() {
                 switch event {
                 case .handedOff(let id?): await release(id, handedOff: true)
-                case .driven(_, _, let handedOff): if handedOff { handoffs.ended() } else { handoffs.claimedChanged(by: -1) }
+                case .driven(_, _, let handedOff): handoffs.slotFreed(handedOff: handedOff)
                 default: break
                 }
             }
@@ -262,7 +256,7 @@ public struct Worker: Sendable {
 
     /// Gives back the lease of a handed-off run this loop will not drive (`handedOff`: it still holds a slot).
     private func release(_ id: String, handedOff: Bool) async {
-        if handedOff { context.handoffs.ended() }
+        if handedOff { context.handoffs.slotFreed(handedOff: true) }
         let store = context.store, worker = context.configuration.workerID
         await Task { try? await store.release(id, worker: worker, deferUntil: nil) }.value
     }

@@ -8,8 +8,6 @@ import ServiceLifecycle
 /// few seconds in case another process recorded one.
 public final class HookService: Service, Sendable {
     public let processor: HookProcessor
-    private let signals: AsyncStream<Void>
-    private let signal: AsyncStream<Void>.Continuation
     private let deliveries: AsyncStream<(Int64, HookEvent)>
     private let delivery: AsyncStream<(Int64, HookEvent)>.Continuation
 
@@ -18,12 +16,8 @@ public final class HookService: Service, Sendable {
     public init(processor: HookProcessor) {
         self.processor = processor
         dispatcher = HookDispatcher(processor: processor)
-        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (deliveries, delivery) = AsyncStream.makeStream(of: (Int64, HookEvent).self)
     }
-
-    /// Says a delivery was recorded by someone else: the processor looks at once.
-    public func recorded() { signal.yield() }
 
     /// The claim to record a delivery with: once it is durable, this service acts on it at once, with no claim of its
     /// own. (Were this server to stop first, its claim lapses, or is taken over as soon as its process is gone.)
@@ -32,21 +26,16 @@ public final class HookService: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [processor, dispatcher, signals, deliveries] in
+        await cancelWhenGracefulShutdown { [processor, dispatcher, deliveries] in
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(nanoseconds: 5_000_000_000)
-                        self.recorded()
-                    }
-                }
                 do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
                 // Only after the first claim: an event recorded before this server started (or by a server now gone)
                 // is in hand before a newer one about the same employee, which waits for it.
                 group.addTask {
                     for await (id, event) in deliveries { await dispatcher.take(id, event) }
                 }
-                for await _ in signals {
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: 5_000_000_000)
                     if Task.isCancelled { break }
                     do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
                 }
