@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Handlers
 import Logging
 import Playbook
 import ServiceLifecycle
@@ -22,7 +23,15 @@ public final class WorkerService: Service, Sendable {
     public var report: Worker.Report? { lastReport.withLock { $0 } }
 
     public func run() async throws {
-        let report = try await cancelWhenGracefulShutdown { [worker, untilIdle] in try await worker.run(untilIdle: untilIdle) }
+        let report: Worker.Report
+        do {
+            report = try await cancelWhenGracefulShutdown { [worker, untilIdle] in try await worker.run(untilIdle: untilIdle) }
+        } catch {
+            await BuiltInHandlers.closeIdleConnections()
+            throw error
+        }
+        // The targets' connections kept for reuse end with the worker that used them.
+        await BuiltInHandlers.closeIdleConnections()
         lastReport.withLock { $0 = report }
     }
 }

@@ -66,7 +66,7 @@ extension Offboard {
         var insecureHTTP = false
 
         @Option(help: "Runs the worker drives at once.")
-        var concurrency = 32
+        var concurrency = WorkerConfiguration.defaultConcurrency
 
         @Option(name: .customLong("oidc-issuer"), help: ArgumentHelp("The identity provider people sign in to the console with (OpenID Connect; default: env OFFBOARD_OIDC_ISSUER). Its client secret is the secret OIDC_CLIENT_SECRET, when it has one.", valueName: "url"))
         var oidcIssuer: String?

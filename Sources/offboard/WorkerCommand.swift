@@ -34,7 +34,7 @@ extension Offboard {
         var untilIdle = false
 
         @Option(help: "Runs driven at once.")
-        var concurrency = 32
+        var concurrency = WorkerConfiguration.defaultConcurrency
 
         @Option(help: ArgumentHelp("How long a claim on a run lasts without renewal, in seconds.", valueName: "seconds"))
         var lease: Double = 30

@@ -9,6 +9,10 @@ public struct WorkerConfiguration: Sendable {
     public var workerID: String
     /// Runs driven at once.
     public var concurrency: Int
+    /// The default for `concurrency`: more than a layoff's burst of leavers, so none waits behind another's steps. It
+    /// bounds the process, not the targets: each PostgreSQL target gets at most its `max_connections` and each HTTP host
+    /// the HTTP client's own per-host limit, so one slow target holds only its own steps, never every slot.
+    public static let defaultConcurrency = 128
     /// Attempts of one run executing at once.
     public var maxParallelPerRun: Int
     /// How long a claim lasts without renewal; a killed worker's runs are taken over after this.
@@ -23,7 +27,7 @@ public struct WorkerConfiguration: Sendable {
     /// worker says no: its requests are always left to the loop, also while it starts or stops.
     public var submitDrivesRuns = true
 
-    public init(workerID: String = WorkerConfiguration.defaultWorkerID(), concurrency: Int = 32, maxParallelPerRun: Int = 8,
+    public init(workerID: String = WorkerConfiguration.defaultWorkerID(), concurrency: Int = WorkerConfiguration.defaultConcurrency, maxParallelPerRun: Int = 8,
                 leaseDuration: TimeInterval = 30, holdWindow: TimeInterval = 30, requestPollInterval: TimeInterval = 1, pollInterval: TimeInterval = 1) {
         self.workerID = workerID
         self.concurrency = max(1, concurrency)

@@ -63,27 +63,18 @@ struct PostgresRevokeParameters: Sendable {
 /// Catalogue reads and the revocation itself; every value is a bound parameter and every
 /// identifier is quoted.
 enum PostgresRoleCatalog {
+    /// The role's login, memberships and sessions in one statement (one round trip, one snapshot).
     static func state(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> PostgresRoleState? {
-        var found: (String, Bool)?
-        for try await row in try await connection.query("SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = \(role)", logger: logger)
-            .decode((String, Bool).self) { found = row }
-        guard let (name, canLogin) = found else { return nil }
-        var memberships: [String] = []
-        for try await group in try await connection.query("""
-            SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
-            WHERE u.rolname = \(role) ORDER BY 1
-            """, logger: logger).decode(String.self) { memberships.append(group) }
-        return PostgresRoleState(name: name, canLogin: canLogin, memberships: memberships,
-                                 sessions: try await sessions(of: role, on: connection, logger: logger))
-    }
-
-    static func sessions(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
-        var count = 0
-        for try await value in try await connection.query(
-            "SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = \(role) AND pid <> pg_backend_pid()", logger: logger).decode(Int64.self) {
-            count = Int(value)
+        var found: PostgresRoleState?
+        for try await (name, canLogin, memberships, sessions) in try await connection.query("""
+            SELECT r.rolname, r.rolcanlogin,
+                   ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid ORDER BY g.rolname),
+                   (SELECT count(*)::int8 FROM pg_stat_activity a WHERE a.usename = r.rolname AND a.pid <> pg_backend_pid())
+            FROM pg_roles r WHERE r.rolname = \(role)
+            """, logger: logger).decode((String, Bool, [String], Int64).self) {
+            found = PostgresRoleState(name: name, canLogin: canLogin, memberships: memberships, sessions: Int(sessions))
         }
-        return count
+        return found
     }
 
     /// Ends the role's sessions; returns how many the server agreed to end.
@@ -116,76 +107,77 @@ extension PostgresRevokeHandler {
     public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
         let parameters = try PostgresRevokeParameters(context)
         let target = try PostgresTarget(url: parameters.connection)
-        let connection = try await target.connect(logger: context.logger)
-        defer { Task { try? await connection.close() } }
         let logger = context.logger
         do {
-            guard let state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: logger) else {
-                guard parameters.succeedIfMissing else {
-                    throw HandlerFailure("role \(parameters.role) does not exist on \(target.label)", retryable: false)
+            return try await PostgresConnectionPool.shared.withConnection(to: target, logger: logger) { connection in
+                guard let state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: logger) else {
+                    guard parameters.succeedIfMissing else {
+                        throw HandlerFailure("role \(parameters.role) does not exist on \(target.label)", retryable: false)
+                    }
+                    return .accessRemoval(.object(["role": .string(parameters.role), "state": "absent"]),
+                                          AccessRemoval(.alreadyAbsent, system: target.label, priorState: "no role \(parameters.role)"))
                 }
-                return .accessRemoval(.object(["role": .string(parameters.role), "state": "absent"]),
-                                      AccessRemoval(.alreadyAbsent, system: target.label, priorState: "no role \(parameters.role)"))
+                let role = try PostgresIdentifier.quoted(state.name)
+                // Login first, so nothing revoked below can be used by a session opened meanwhile.
+                if state.canLogin { try await PostgresRoleCatalog.run("ALTER ROLE \(role) NOLOGIN", on: connection, logger: logger) }
+                let revoked = parameters.revocable(in: state)
+                for group in revoked {
+                    try await PostgresRoleCatalog.run("REVOKE \(try PostgresIdentifier.quoted(group)) FROM \(role)", on: connection, logger: logger)
+                }
+                var reassigned = 0
+                if let heir = parameters.reassignOwnedTo {
+                    reassigned = try await PostgresRoleCatalog.ownedObjects(of: state.name, on: connection, logger: logger)
+                    try await PostgresRoleCatalog.run("REASSIGN OWNED BY \(role) TO \(try PostgresIdentifier.quoted(heir))", on: connection, logger: logger)
+                }
+                let ended = parameters.terminateSessions ? try await PostgresRoleCatalog.terminateSessions(of: state.name, on: connection, logger: logger) : 0
+                var output: [String: JSONValue] = [
+                    "role": .string(state.name), "state": "disabled", "could_log_in": .bool(state.canLogin),
+                    "memberships_revoked": .array(revoked.map { .string($0) }), "sessions_ended": .int(ended),
+                ]
+                if let heir = parameters.reassignOwnedTo { output["owned_reassigned_to"] = .string(heir) }
+                var removed: [String] = []
+                if state.canLogin { removed.append("login disabled") }
+                removed += revoked.map { "membership \($0) revoked" }
+                // Only what there was: a role that owned nothing had nothing reassigned.
+                if let heir = parameters.reassignOwnedTo, reassigned > 0 { removed.append("\(reassigned) object(s) it owned reassigned to \(heir)") }
+                if ended > 0 { removed.append("\(ended) open session(s) ended") }
+                let removal = AccessRemoval(removed.isEmpty ? .alreadyAbsent : .removed, system: target.label, removed: removed,
+                                            priorState: state.description)
+                return .accessRemoval(.object(output), removal)
             }
-            let role = try PostgresIdentifier.quoted(state.name)
-            // Login first, so nothing revoked below can be used by a session opened meanwhile.
-            if state.canLogin { try await PostgresRoleCatalog.run("ALTER ROLE \(role) NOLOGIN", on: connection, logger: logger) }
-            let revoked = parameters.revocable(in: state)
-            for group in revoked {
-                try await PostgresRoleCatalog.run("REVOKE \(try PostgresIdentifier.quoted(group)) FROM \(role)", on: connection, logger: logger)
-            }
-            var reassigned = 0
-            if let heir = parameters.reassignOwnedTo {
-                reassigned = try await PostgresRoleCatalog.ownedObjects(of: state.name, on: connection, logger: logger)
-                try await PostgresRoleCatalog.run("REASSIGN OWNED BY \(role) TO \(try PostgresIdentifier.quoted(heir))", on: connection, logger: logger)
-            }
-            let ended = parameters.terminateSessions ? try await PostgresRoleCatalog.terminateSessions(of: state.name, on: connection, logger: logger) : 0
-            var output: [String: JSONValue] = [
-                "role": .string(state.name), "state": "disabled", "could_log_in": .bool(state.canLogin),
-                "memberships_revoked": .array(revoked.map { .string($0) }), "sessions_ended": .int(ended),
-            ]
-            if let heir = parameters.reassignOwnedTo { output["owned_reassigned_to"] = .string(heir) }
-            var removed: [String] = []
-            if state.canLogin { removed.append("login disabled") }
-            removed += revoked.map { "membership \($0) revoked" }
-            // Only what there was: a role that owned nothing had nothing reassigned.
-            if let heir = parameters.reassignOwnedTo, reassigned > 0 { removed.append("\(reassigned) object(s) it owned reassigned to \(heir)") }
-            if ended > 0 { removed.append("\(ended) open session(s) ended") }
-            let removal = AccessRemoval(removed.isEmpty ? .alreadyAbsent : .removed, system: target.label, removed: removed,
-                                        priorState: state.description)
-            return .accessRemoval(.object(output), removal)
         } catch {
             throw PostgresTarget.failure(error, doing: "revoke role \(parameters.role) on \(target.label)")
         }
     }
 
-    /// Checks, on a fresh connection, that the role cannot log in, holds none of the revoked
-    /// memberships and has no session left (sessions end asynchronously: up to 5 s).
+    /// Checks, in statements of its own (each its own transaction, so only what was committed is seen), that the
+    /// role cannot log in, holds none of the revoked memberships and has no session left (sessions end
+    /// asynchronously: up to 5 s).
     public func verify(_ context: ExecutionContext) async throws -> VerificationResult? {
         let parameters = try PostgresRevokeParameters(context)
         let target = try PostgresTarget(url: parameters.connection)
-        let connection = try await target.connect(logger: context.logger)
-        defer { Task { try? await connection.close() } }
         do {
-            var state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
-            // Sessions end asynchronously once terminated; without termination one left open fails at once.
-            for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
-                try await Task.sleep(nanoseconds: 100_000_000)
-                state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
+            return try await PostgresConnectionPool.shared.withConnection(to: target, logger: context.logger) { connection in
+                var state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
+                // Sessions end asynchronously once terminated; without termination one left open fails at once.
+                for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
+                    try await Task.sleep(nanoseconds: 100_000_000)
+                    state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
+                }
+                guard let state else { return VerificationResult(holds: true, detail: "role \(parameters.role) does not exist on \(target.label)") }
+                var problems: [String] = []
+                if state.canLogin { problems.append("can still log in") }
+                let kept = parameters.revocable(in: state)
+                if !kept.isEmpty { problems.append("is still a member of \(kept.joined(separator: ", "))") }
+                // Whatever terminate_sessions says: a session left open is access not removed.
+                if state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
+                if problems.isEmpty {
+                    return VerificationResult(holds: true, detail: "role \(state.name) on \(target.label): cannot log in, "
+                                              + "\(parameters.memberships == .none ? "memberships not in scope" : "no revoked membership left"), "
+                                              + "\(state.sessions) open session(s)")
+                }
+                return VerificationResult(holds: false, detail: "role \(state.name) on \(target.label) " + problems.joined(separator: "; "))
             }
-            guard let state else { return VerificationResult(holds: true, detail: "role \(parameters.role) does not exist on \(target.label)") }
-            var problems: [String] = []
-            if state.canLogin { problems.append("can still log in") }
-            let kept = parameters.revocable(in: state)
-            if !kept.isEmpty { problems.append("is still a member of \(kept.joined(separator: ", "))") }
-            // Whatever terminate_sessions says: a session left open is access not removed.
-            if state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
-            if problems.isEmpty {
-                return VerificationResult(holds: true, detail: "role \(state.name) on \(target.label): cannot log in, "
-                                          + "\(parameters.memberships == .none ? "memberships not in scope" : "no revoked membership left"), "
-                                          + "\(state.sessions) open session(s)")
-            }
-            return VerificationResult(holds: false, detail: "role \(state.name) on \(target.label) " + problems.joined(separator: "; "))
         } catch {
             throw PostgresTarget.failure(error, doing: "check role \(parameters.role) on \(target.label)")
         }

@@ -5,7 +5,7 @@ import NIOSSL
 import PostgresNIO
 
 /// A PostgreSQL server reached from a connection URL
-/// (`postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|require|verify-full`).
+/// (`postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|require|verify-full&max_connections=4`).
 ///
 /// The URL usually comes from a secret: nothing here ever puts the password in a message.
 struct PostgresTarget: Sendable {
@@ -15,6 +15,17 @@ struct PostgresTarget: Sendable {
     let password: String?
     let database: String
     let sslMode: String
+    /// How many connections this process keeps open to the target at most (`max_connections`, default 4).
+    let maxConnections: Int
+
+    /// What makes two steps' connections interchangeable: the same server, database, credentials and TLS mode.
+    struct PoolKey: Hashable, Sendable {
+        let host: String, port: Int, username: String, password: String?, database: String, sslMode: String
+    }
+
+    var poolKey: PoolKey {
+        PoolKey(host: host, port: port, username: username, password: password, database: database, sslMode: sslMode)
+    }
 
     /// Parses the URL; the error names what is wrong, never the URL itself.
     init(url text: String) throws(HandlerFailure) {
@@ -35,6 +46,12 @@ struct PostgresTarget: Sendable {
             throw HandlerFailure("connection URL: sslmode must be disable, prefer, require, verify-ca or verify-full, not '\(mode)'", retryable: false)
         }
         sslMode = mode
+        let limit = components.queryItems?.first { $0.name == "max_connections" }?.value ?? "4"
+        guard let maxConnections = Int(limit), (1...100).contains(maxConnections) else {
+            // (without the value: the URL is a secret)
+            throw HandlerFailure("connection URL: max_connections must be a whole number from 1 to 100", retryable: false)
+        }
+        self.maxConnections = maxConnections
     }
 
     /// `host:port/database`: how messages and the evidence name the target. No part of the URL's user

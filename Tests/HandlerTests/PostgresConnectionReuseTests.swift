@@ -1,0 +1,144 @@
+import Engine
+import Foundation
+@testable import Handlers
+import Logging
+import Playbook
+import PostgresNIO
+import TestServerSupport
+import Testing
+
+/// `postgres.revoke` keeps its connections to a target for the next step, at most `max_connections` at once: against
+/// the real PostgreSQL cluster, through an administrator role of the test's own whose `CONNECTION LIMIT` the server
+/// enforces, so one connection too many would fail a step with SQLSTATE 53300.
+@Suite struct PostgresConnectionReuseTests {
+    static let logger = Logger(label: "test")
+
+    /// An administrator role allowed two connections by the server itself, and a connection URL for it.
+    struct Administrator {
+        let name: String
+        let url: String
+
+        init(limit: Int, urlLimit: Int) async throws {
+            let suffix = String(UUID().uuidString.prefix(8)).lowercased()
+            name = "pool_admin_\(suffix)"
+            let admin = try await TestServers.admin()
+            _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(name) LOGIN CREATEROLE CONNECTION LIMIT \(limit) PASSWORD 'pool-pw'"),
+                                      logger: logger).collect()
+            try await admin.close()
+            let port = try #require(URLComponents(string: try TestServers.postgresURL())?.port)
+            url = "postgres://\(name):pool-pw@127.0.0.1:\(port)/postgres?sslmode=disable&max_connections=\(urlLimit)"
+        }
+
+        /// The server processes of this role's sessions now.
+        func backends() async throws -> Set<Int32> {
+            let admin = try await TestServers.admin()
+            var pids: Set<Int32> = []
+            for try await pid in try await admin.query("SELECT pid FROM pg_stat_activity WHERE usename = \(name)", logger: logger).decode(Int32.self) {
+                pids.insert(pid)
+            }
+            try await admin.close()
+            return pids
+        }
+    }
+
+    static func leavers(_ count: Int) async throws -> [String] {
+        let suffix = String(UUID().uuidString.prefix(8)).lowercased()
+        let roles = (0..<count).map { "burst_\(suffix)_\($0)" }
+        let admin = try await TestServers.admin()
+        for role in roles {
+            _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN PASSWORD 'x'"), logger: logger).collect()
+        }
+        try await admin.close()
+        return roles
+    }
+
+    static let playbook = """
+        playbook: pg-pool
+        version: 1
+        inputs: { role: { type: string, required: true } }
+        steps:
+          - id: revoke
+            uses: postgres.revoke
+            retry: { attempts: 1 }
+            with: { connection: "${secret:POOL_PG}", role: "{{ inputs.role }}" }
+        """
+
+    @Test func aBurstOfRevocationsSharesAtMostMaxConnectionsAndTheNextStepReusesThem() async throws {
+        let administrator = try await Administrator(limit: 2, urlLimit: 2)
+        let roles = try await Self.leavers(12)
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        // Twelve at once: with a connection per step (two, counting the check) the server would refuse the third.
+        let reports = try await withThrowingTaskGroup(of: RunReport.self) { group in
+            for role in roles { group.addTask { try await run.run([("role", role)]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for report in reports {
+            #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
+            #expect(report.steps.first?.verification?.holds == true)
+            #expect(report.steps.first?.removal == .removed)
+        }
+        let admin = try await TestServers.admin()
+        for role in roles {
+            let rows = try await admin.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(role)", logger: Self.logger).collect()
+            #expect(try rows.first?.decode(Bool.self) == false, "\(role) can still log in")
+        }
+        try await admin.close()
+
+        // The connections stay open, idle, and the next step uses one of them rather than a new one.
+        let kept = try await administrator.backends()
+        #expect((1...2).contains(kept.count), "\(kept)")
+        let next = try await Self.leavers(1)
+        let report = try await run.run([("role", next[0])])
+        #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
+        #expect(try await administrator.backends() == kept)
+    }
+
+    @Test func aKeptConnectionTheServerEndedIsReplacedWithoutFailingTheStep() async throws {
+        let administrator = try await Administrator(limit: 2, urlLimit: 1)
+        let roles = try await Self.leavers(2)
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        #expect(try await run.run([("role", roles[0])]).state == .succeeded)
+        let first = try await administrator.backends()
+        #expect(first.count == 1)
+        // The server (an administrator, a restart, an idle timeout) ends the kept session.
+        let admin = try await TestServers.admin()
+        _ = try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(administrator.name)",
+                                  logger: Self.logger).collect()
+        try await admin.close()
+        try await Task.sleep(for: .milliseconds(1_200))
+        let report = try await run.run([("role", roles[1])])
+        #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.attempts == 1)
+        #expect(report.steps.first?.verification?.holds == true)
+        let now = try await administrator.backends()
+        #expect(now.count == 1 && now.isDisjoint(with: first), "first \(first), now \(now)")
+    }
+
+    @Test func aWrongMaxConnectionsFailsTheStepWithoutShowingTheURL() async throws {
+        let administrator = try await Administrator(limit: 1, urlLimit: 1)
+        let url = administrator.url.replacingOccurrences(of: "max_connections=1", with: "max_connections=0")
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": url])
+        let report = try await run.run([("role", "anyone")])
+        #expect(report.state == .failed)
+        #expect(report.steps.first?.error == "connection URL: max_connections must be a whole number from 1 to 100")
+        #expect(try await !run.everythingStored(report.id).contains("pool-pw"))
+    }
+
+    /// A step waiting for a connection gives up its place in the queue when its task is cancelled (a worker
+    /// stopping), and the connection it would have had goes to the next one.
+    @Test func aWaiterCancelledLeavesTheQueue() async throws {
+        let administrator = try await Administrator(limit: 1, urlLimit: 1)
+        let target = try PostgresTarget(url: administrator.url)
+        let pool = PostgresConnectionPool()
+        let held = try await pool.acquire(target, logger: Self.logger)
+        let waiting = Task { try await pool.acquire(target, logger: Self.logger) }
+        try await Task.sleep(for: .milliseconds(200))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        await pool.release(held, reusable: true)
+        let next = try await pool.acquire(target, logger: Self.logger)
+        #expect(next.connection === held.connection)
+        await pool.release(next, reusable: true)
+        await pool.closeIdle()
+    }
+}
