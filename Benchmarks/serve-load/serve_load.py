@@ -8,7 +8,8 @@ success, as journaled) shown apart, and the time to the 202 answer. Then fills t
 reports the server's steady resident memory.
 
 Needs the test PostgreSQL (`scripts/test-servers.sh start DIR && source DIR/env`) and `psql`.
-Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--concurrency N] [--baseline] [--binary .build/release/offboard]
+Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--concurrency N] [--target-connections N] [--baseline]
+       [--binary .build/release/offboard]
 OFFBOARD_LOAD_PERF=/tmp/perf.data profiles the server (perf record -g) from the first trigger until every run has finished.
 """
 import argparse, asyncio, csv, datetime, http.client, json, os, re, statistics, subprocess, sys, tempfile, time
@@ -104,13 +105,16 @@ def main():
     parser.add_argument("--leavers", type=int, default=100)
     parser.add_argument("--seed", type=int, default=10000)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/offboard"))
-    parser.add_argument("--concurrency", type=int, default=None, help="serve --concurrency (default: serve's own, 32)")
+    parser.add_argument("--concurrency", type=int, default=None, help="serve --concurrency (default: serve's own, 128)")
     parser.add_argument("--baseline", action="store_true", help="a log step instead of postgres.revoke: the engine alone")
+    parser.add_argument("--target-connections", type=int, default=None,
+                        help="max_connections in the target's URL: connections kept to PostgreSQL (default: the handler's own, 4)")
     args = parser.parse_args()
     pg = os.environ.get("OFFBOARD_TEST_PG_URL") or sys.exit("OFFBOARD_TEST_PG_URL is unset: start and source the test servers first")
     work = tempfile.mkdtemp(prefix="offboard-load-")
+    target = pg + (("&" if "?" in pg else "?") + f"max_connections={args.target_connections}" if args.target_connections else "")
     env = dict(os.environ, OFFBOARD_DB=os.path.join(work, "runs.sqlite"), OFFBOARD_WORKFLOWS=HERE,
-               OFFBOARD_SECRET_CRM_DB_URL=pg, OFFBOARD_SECRET_LOAD_HOOK_TOKEN="load-token")
+               OFFBOARD_SECRET_CRM_DB_URL=target, OFFBOARD_SECRET_LOAD_HOOK_TOKEN="load-token")
     suffix = os.path.basename(work).split("-")[-1].lower().replace("_", "")
     roles = [f"load_{suffix}_{i}" for i in range(args.leavers)]
     subprocess.run(["psql", pg, "-q", "-v", "ON_ERROR_STOP=1", "-c", "; ".join(f"CREATE ROLE {role} LOGIN PASSWORD 'x'" for role in roles)], check=True)
@@ -170,7 +174,7 @@ def main():
             to_end.append(at(done["at"]) - sent)
             handler.append(at(done["at"]) - at(start["at"]))
         answered = [r[2] for r in results]
-        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run, concurrency {args.concurrency or 'default'}{', baseline: a log step' if args.baseline else ''}):")
+        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
         print(f"  request to 202 answer:                 {ms(answered)}")
         print(f"  request to run created (hook acted on): {ms(to_created)}")
         print(f"  request to run started by the worker:  {ms(to_run)}")

@@ -1,5 +1,8 @@
 import Engine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Handlers
 import Logging
 import Playbook
@@ -10,7 +13,7 @@ import Testing
 /// `postgres.revoke` keeps its connections to a target for the next step, at most `max_connections` at once: against
 /// the real PostgreSQL cluster, through an administrator role of the test's own whose `CONNECTION LIMIT` the server
 /// enforces, so one connection too many would fail a step with SQLSTATE 53300.
-@Suite struct PostgresConnectionReuseTests {
+@Suite(.timeLimit(.minutes(1))) struct PostgresConnectionReuseTests {
     static let logger = Logger(label: "test")
 
     /// An administrator role allowed two connections by the server itself, and a connection URL for it.
@@ -93,6 +96,7 @@ import Testing
         #expect(try await administrator.backends() == kept)
     }
 
+    /// Ended by the server: the client sees the socket close, and the next step opens a new connection.
     @Test func aKeptConnectionTheServerEndedIsReplacedWithoutFailingTheStep() async throws {
         let administrator = try await Administrator(limit: 2, urlLimit: 1)
         let roles = try await Self.leavers(2)
@@ -124,19 +128,85 @@ import Testing
         #expect(try await !run.everythingStored(report.id).contains("pool-pw"))
     }
 
+    /// A kept connection whose server went silent (its backend process stopped, as after a failover that left the
+    /// old host unanswering): with the defaults, the next step's check gives up on it after 3 s and the step goes on
+    /// with a new connection rather than waiting for TCP to time out.
+    @Test func aKeptConnectionWhoseServerWentSilentIsGivenUpOnWithTheDefaults() async throws {
+        let administrator = try await Administrator(limit: 3, urlLimit: 1)
+        let roles = try await Self.leavers(2)
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        #expect(try await run.run([("role", roles[0])]).state == .succeeded)
+        let silent = try #require(try await administrator.backends().first)
+        #expect(kill(silent, SIGSTOP) == 0)
+        defer { _ = kill(silent, SIGCONT) }
+        try await Task.sleep(for: .milliseconds(1_100))
+        let began = ContinuousClock.now
+        let report = try await run.run([("role", roles[1])])
+        #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.attempts == 1)
+        #expect(report.steps.first?.verification?.holds == true)
+        #expect(ContinuousClock.now - began < .seconds(15))
+    }
+
+    /// Every step refused at login (a wrong password), several at once with room for one connection: each fails at
+    /// once with PostgreSQL's SQLSTATE, none waits for ever, and no place stays taken.
+    @Test func refusedLoginsWithStepsQueuedAllFailAndFreeEveryPlace() async throws {
+        let administrator = try await Administrator(limit: 2, urlLimit: 1)
+        let url = administrator.url.replacingOccurrences(of: "pool-pw", with: "wrong-pw")
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": url])
+        let reports = try await withThrowingTaskGroup(of: RunReport.self) { group in
+            for index in 0..<5 { group.addTask { try await run.run([("role", "nobody_\(index)")]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for report in reports {
+            #expect(report.state == .failed)
+            #expect(report.steps.first?.error?.contains("28P01") == true, "\(report.steps.first?.error ?? "")")
+        }
+        #expect(await PostgresConnectionPool.shared.openConnections(to: try PostgresTarget(url: url)) == 0)
+    }
+
+    /// A statement the server refuses (an ERROR, not FATAL) leaves the session usable: the connection is kept.
+    /// A connection idle past the pool's idle time is closed, and its place freed.
+    @Test func aRefusedStatementKeepsTheConnectionAndAnIdleOneIsClosedInTime() async throws {
+        let administrator = try await Administrator(limit: 2, urlLimit: 1)
+        let target = try PostgresTarget(url: administrator.url)
+        let pool = PostgresConnectionPool(idleTimeout: .milliseconds(400), checkAfter: .zero)
+        await #expect(throws: PSQLError.self) {
+            try await pool.withConnection(to: target) { _ = try await $0.query("SELECT 1 / 0", logger: Self.logger).collect() }
+        }
+        let first = try await administrator.backends()
+        #expect(first.count == 1)
+        #expect(await pool.openConnections(to: target) == 1)
+        // Reused after answering the check (checkAfter zero: always checked).
+        try await pool.withConnection(to: target) { _ = try await $0.query("SELECT 2", logger: Self.logger).collect() }
+        #expect(try await administrator.backends() == first)
+        try await Task.sleep(for: .milliseconds(1_000))
+        #expect(await pool.openConnections(to: target) == 0)
+        for _ in 0..<50 where try await !administrator.backends().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await administrator.backends().isEmpty)
+    }
+
+    @Test func theConnectionsOwnRoleIsNotRevokedThroughIt() async throws {
+        let administrator = try await Administrator(limit: 1, urlLimit: 1)
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let report = try await run.run([("role", administrator.name)])
+        #expect(report.state == .failed)
+        #expect(report.steps.first?.error == "the role to revoke is the one the connection logs in as; revoke it through another role")
+    }
+
     /// A step waiting for a connection gives up its place in the queue when its task is cancelled (a worker
     /// stopping), and the connection it would have had goes to the next one.
     @Test func aWaiterCancelledLeavesTheQueue() async throws {
         let administrator = try await Administrator(limit: 1, urlLimit: 1)
         let target = try PostgresTarget(url: administrator.url)
         let pool = PostgresConnectionPool()
-        let held = try await pool.acquire(target, logger: Self.logger)
-        let waiting = Task { try await pool.acquire(target, logger: Self.logger) }
+        let held = try await pool.acquire(target)
+        let waiting = Task { try await pool.acquire(target) }
         try await Task.sleep(for: .milliseconds(200))
         waiting.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
         await pool.release(held, reusable: true)
-        let next = try await pool.acquire(target, logger: Self.logger)
+        let next = try await pool.acquire(target)
         #expect(next.connection === held.connection)
         await pool.release(next, reusable: true)
         await pool.closeIdle()

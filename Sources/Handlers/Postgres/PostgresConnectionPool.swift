@@ -12,7 +12,8 @@ import PostgresNIO
 /// database: the steps beyond it wait for a connection instead of opening more. Connections are opened exactly as
 /// before (`PostgresTarget.connect`), so a refused login still reports PostgreSQL's own SQLSTATE at once; postgres-nio's
 /// `PostgresClient` would instead retry with back-off and fail waiting steps with a pool error. A connection idle for
-/// more than a second is checked with a round trip before it is reused; one idle for `idleTimeout` is closed.
+/// more than `checkAfter` must answer a round trip within `checkTimeout` before it is reused; one idle for
+/// `idleTimeout` is closed. A place is freed only once its connection has closed, so the server never sees more.
 actor PostgresConnectionPool {
     /// One per process, like the HTTP handlers' client.
     static let shared = PostgresConnectionPool()
@@ -45,96 +46,114 @@ actor PostgresConnectionPool {
     private var nextWaiter: UInt64 = 0
     private let idleTimeout: Duration
     private let checkAfter: Duration
+    private let checkTimeout: Duration
+    /// Connections log as the pool's, not as the step that happened to open them.
+    private let connectionLogger = Logger(label: "offboard.postgres")
 
-    init(idleTimeout: Duration = .seconds(30), checkAfter: Duration = .seconds(1)) {
+    init(idleTimeout: Duration = .seconds(30), checkAfter: Duration = .seconds(1), checkTimeout: Duration = .seconds(3)) {
         self.idleTimeout = idleTimeout
         self.checkAfter = checkAfter
+        self.checkTimeout = checkTimeout
     }
 
     /// Runs `body` on a connection to `target`, waiting for one when `target.maxConnections` are in use. The
     /// connection is kept for reuse unless the body failed in a way that may have left it unusable.
     nonisolated func withConnection<Result: Sendable>(
-        to target: PostgresTarget, logger: Logger, _ body: (PostgresConnection) async throws -> Result
+        to target: PostgresTarget, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let lease = try await acquire(target, logger: logger)
+        let lease = try await acquire(target)
         do {
             let result = try await body(lease.connection)
             await release(lease, reusable: true)
             return result
         } catch {
-            // A statement the server refused leaves the session as it was (no transaction is ever left open here), and
-            // so does a failure the handler found in what it read; anything else (a lost connection, a cancelled
-            // query) may not.
-            await release(lease, reusable: error is HandlerFailure || (error as? PSQLError)?.code == .server)
+            await release(lease, reusable: Self.leavesSessionUsable(error))
             throw error
         }
     }
 
-    func acquire(_ target: PostgresTarget, logger: Logger) async throws -> Lease {
+    /// A failure the handler found in what it read, or a statement the server refused with an ERROR, leaves the
+    /// session as it was (autocommit: no transaction is ever left open here). Anything else may not: a FATAL error
+    /// ends the session, and a lost connection or a cancelled query leaves it in an unknown state.
+    static func leavesSessionUsable(_ error: any Error) -> Bool {
+        if error is HandlerFailure { return true }
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return error.serverInfo?[.severity] == "ERROR"
+    }
+
+    func acquire(_ target: PostgresTarget) async throws -> Lease {
         let key = target.poolKey
-        while true {
-            try Task.checkCancellation()
-            if let idle = targets[key, default: Target()].idle.popLast() {
-                if let usable = await usable(idle, logger: logger) { return Lease(connection: usable, key: key) }
-                targets[key]?.open -= 1
-                continue
-            }
-            if targets[key, default: Target()].open < target.maxConnections {
-                targets[key, default: Target()].open += 1
-                return Lease(connection: try await open(target, key: key, logger: logger), key: key)
-            }
-            if let handed = try await wait(for: key) {
-                return Lease(connection: handed, key: key)
-            }
-            // A place is free: open a connection in it (the place was handed over, so it is counted already).
-            return Lease(connection: try await open(target, key: key, logger: logger), key: key)
+        try Task.checkCancellation()
+        if let idle = targets[key, default: Target()].idle.popLast() {
+            if let usable = await usable(idle) { return Lease(connection: usable, key: key) }
+            // Its place is this step's now: open a new connection in it.
+            return Lease(connection: try await open(target, key: key), key: key)
         }
+        if targets[key, default: Target()].open < target.maxConnections {
+            targets[key, default: Target()].open += 1
+            return Lease(connection: try await open(target, key: key), key: key)
+        }
+        if let handed = try await wait(for: key) { return Lease(connection: handed, key: key) }
+        // A place was handed over (it is counted already): open a connection in it.
+        return Lease(connection: try await open(target, key: key), key: key)
     }
 
     func release(_ lease: Lease, reusable: Bool) {
         let key = lease.key
-        if reusable && !lease.connection.isClosed {
-            if targets[key]?.waiters.isEmpty == false, let waiter = targets[key]?.waiters.removeFirst() {
-                waiter.continuation.resume(returning: lease.connection)
-                return
-            }
-            targets[key, default: Target()].idle.append(Idle(connection: lease.connection, since: .now))
-            sweepLater(key)
+        guard reusable && !lease.connection.isClosed else {
+            Task { await self.close(lease.connection, freeing: key) }
             return
         }
-        close(lease.connection)
-        freePlace(key)
+        if targets[key]?.waiters.isEmpty == false, let waiter = targets[key]?.waiters.removeFirst() {
+            waiter.continuation.resume(returning: lease.connection)
+            return
+        }
+        targets[key, default: Target()].idle.append(Idle(connection: lease.connection, since: .now))
+        sweepLater(key)
     }
 
-    /// Closes every idle connection (at shutdown, so the targets see a clean goodbye rather than a dropped socket).
-    func closeIdle() {
+    /// Closes every idle connection and waits until they are closed (when a worker stops, so the targets see a
+    /// clean goodbye rather than a dropped socket).
+    func closeIdle() async {
+        var closing: [(PostgresConnection, PostgresTarget.PoolKey)] = []
         for key in targets.keys {
-            let idle = targets[key]?.idle ?? []
+            closing += (targets[key]?.idle ?? []).map { ($0.connection, key) }
             targets[key]?.idle = []
-            targets[key]?.open -= idle.count
-            idle.forEach { close($0.connection) }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (connection, key) in closing { group.addTask { await self.close(connection, freeing: key) } }
         }
     }
+
+    /// Connections open or being opened to the target (for tests).
+    func openConnections(to target: PostgresTarget) -> Int { targets[target.poolKey]?.open ?? 0 }
 
     // MARK: - Internals
 
     /// Opens a connection in a place already counted in `open`; a failure frees the place.
-    private func open(_ target: PostgresTarget, key: PostgresTarget.PoolKey, logger: Logger) async throws -> PostgresConnection {
+    private func open(_ target: PostgresTarget, key: PostgresTarget.PoolKey) async throws -> PostgresConnection {
         do {
-            return try await target.connect(logger: logger)
+            return try await target.connect(logger: connectionLogger)
         } catch {
             freePlace(key)
             throw error
         }
     }
 
+    /// Closes a connection, then frees its place (the server's count of sessions drops before another opens).
+    private func close(_ connection: PostgresConnection, freeing key: PostgresTarget.PoolKey) async {
+        try? await connection.close()
+        freePlace(key)
+    }
+
     /// A place to one target became free: a waiter may open a connection in it.
     private func freePlace(_ key: PostgresTarget.PoolKey) {
         if targets[key]?.waiters.isEmpty == false, let waiter = targets[key]?.waiters.removeFirst() {
             waiter.continuation.resume(returning: nil)
-        } else {
-            targets[key]?.open -= 1
+            return
         }
+        targets[key]?.open -= 1
+        if let target = targets[key], target.open == 0, target.waiters.isEmpty, !target.sweeping { targets[key] = nil }
     }
 
     private func wait(for key: PostgresTarget.PoolKey) async throws -> PostgresConnection? {
@@ -159,55 +178,52 @@ actor PostgresConnectionPool {
         waiter.continuation.resume(throwing: CancellationError())
     }
 
-    /// The idle connection, if it can still be used: closed ones are dropped, and one idle for longer than
-    /// `checkAfter` must answer a round trip first (the server or a proxy may have ended it meanwhile).
-    private func usable(_ idle: Idle, logger: Logger) async -> PostgresConnection? {
-        if idle.connection.isClosed { return nil }
-        if ContinuousClock.now - idle.since >= idleTimeout {
-            close(idle.connection)
-            return nil
-        }
-        guard ContinuousClock.now - idle.since >= checkAfter else { return idle.connection }
-        do {
-            _ = try await idle.connection.query("SELECT 1", logger: logger).collect()
-            return idle.connection
-        } catch {
-            close(idle.connection)
-            return nil
+    /// The idle connection, if it can still be used: closed and expired ones are not (an expired one is closed), and
+    /// one idle for longer than `checkAfter` must answer a round trip within `checkTimeout` first (the server or a
+    /// proxy may have ended it, or gone silent, meanwhile). The connection's place stays counted either way.
+    private func usable(_ idle: Idle) async -> PostgresConnection? {
+        let connection = idle.connection
+        if connection.isClosed { return nil }
+        let idleFor = ContinuousClock.now - idle.since
+        guard idleFor >= checkAfter else { return connection }
+        if idleFor < idleTimeout, await Self.answers(connection, within: checkTimeout, logger: connectionLogger) { return connection }
+        try? await connection.close()
+        return nil
+    }
+
+    /// Whether `SELECT 1` comes back in time. postgres-nio's queries ignore task cancellation, so a silent server
+    /// is given up on by closing the connection, which ends the query.
+    private static func answers(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await connection.query("SELECT 1", logger: logger).collect()) != nil }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            if !first { try? await connection.close() }
+            group.cancelAll()
+            return first
         }
     }
 
-    /// Closes connections idle for `idleTimeout`, while any is idle.
+    /// Closes the connections idle for `idleTimeout`, each when its time comes, while any is idle.
     private func sweepLater(_ key: PostgresTarget.PoolKey) {
-        guard targets[key]?.sweeping == false else { return }
+        guard targets[key]?.sweeping == false, let oldest = targets[key]?.idle.map(\.since).min() else { return }
         targets[key]?.sweeping = true
-        let timeout = idleTimeout
+        let due = oldest + idleTimeout
         Task {
-            try? await Task.sleep(for: timeout)
+            try? await Task.sleep(until: due, clock: .continuous)
             await self.sweep(key)
         }
     }
 
-    private func sweep(_ key: PostgresTarget.PoolKey) {
+    private func sweep(_ key: PostgresTarget.PoolKey) async {
         targets[key]?.sweeping = false
         let now = ContinuousClock.now
-        let (expired, kept) = (targets[key]?.idle ?? []).partitioned { now - $0.since >= idleTimeout }
-        targets[key]?.idle = kept
-        targets[key]?.open -= expired.count
-        expired.forEach { close($0.connection) }
-        if !kept.isEmpty { sweepLater(key) }
-        if let target = targets[key], target.open == 0, target.waiters.isEmpty { targets[key] = nil }
-    }
-
-    private nonisolated func close(_ connection: PostgresConnection) {
-        Task { try? await connection.close() }
-    }
-}
-
-private extension Array {
-    func partitioned(by isFirst: (Element) -> Bool) -> ([Element], [Element]) {
-        var first: [Element] = [], second: [Element] = []
-        for element in self { if isFirst(element) { first.append(element) } else { second.append(element) } }
-        return (first, second)
+        let idle = targets[key]?.idle ?? []
+        targets[key]?.idle = idle.filter { now - $0.since < idleTimeout }
+        sweepLater(key)
+        for expired in idle where now - expired.since >= idleTimeout { await close(expired.connection, freeing: key) }
     }
 }

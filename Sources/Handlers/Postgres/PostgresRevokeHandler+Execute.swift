@@ -108,8 +108,13 @@ extension PostgresRevokeHandler {
         let parameters = try PostgresRevokeParameters(context)
         let target = try PostgresTarget(url: parameters.connection)
         let logger = context.logger
+        // The connection's own role would keep a session open (its own, which the check cannot see) and could not
+        // connect again to check: revoke it through another administrator.
+        guard parameters.role != target.username else {
+            throw HandlerFailure("the role to revoke is the one the connection logs in as; revoke it through another role", retryable: false)
+        }
         do {
-            return try await PostgresConnectionPool.shared.withConnection(to: target, logger: logger) { connection in
+            return try await PostgresConnectionPool.shared.withConnection(to: target) { connection in
                 guard let state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: logger) else {
                     guard parameters.succeedIfMissing else {
                         throw HandlerFailure("role \(parameters.role) does not exist on \(target.label)", retryable: false)
@@ -145,6 +150,8 @@ extension PostgresRevokeHandler {
                                             priorState: state.description)
                 return .accessRemoval(.object(output), removal)
             }
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw PostgresTarget.failure(error, doing: "revoke role \(parameters.role) on \(target.label)")
         }
@@ -156,28 +163,30 @@ extension PostgresRevokeHandler {
     public func verify(_ context: ExecutionContext) async throws -> VerificationResult? {
         let parameters = try PostgresRevokeParameters(context)
         let target = try PostgresTarget(url: parameters.connection)
+        let pool = PostgresConnectionPool.shared
         do {
-            return try await PostgresConnectionPool.shared.withConnection(to: target, logger: context.logger) { connection in
-                var state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
-                // Sessions end asynchronously once terminated; without termination one left open fails at once.
-                for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
-                    try await Task.sleep(nanoseconds: 100_000_000)
-                    state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
-                }
-                guard let state else { return VerificationResult(holds: true, detail: "role \(parameters.role) does not exist on \(target.label)") }
-                var problems: [String] = []
-                if state.canLogin { problems.append("can still log in") }
-                let kept = parameters.revocable(in: state)
-                if !kept.isEmpty { problems.append("is still a member of \(kept.joined(separator: ", "))") }
-                // Whatever terminate_sessions says: a session left open is access not removed.
-                if state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
-                if problems.isEmpty {
-                    return VerificationResult(holds: true, detail: "role \(state.name) on \(target.label): cannot log in, "
-                                              + "\(parameters.memberships == .none ? "memberships not in scope" : "no revoked membership left"), "
-                                              + "\(state.sessions) open session(s)")
-                }
-                return VerificationResult(holds: false, detail: "role \(state.name) on \(target.label) " + problems.joined(separator: "; "))
+            // A connection for each read, none held through the waits between them.
+            var state = try await pool.withConnection(to: target) { try await PostgresRoleCatalog.state(of: parameters.role, on: $0, logger: context.logger) }
+            // Sessions end asynchronously once terminated; without termination one left open fails at once.
+            for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
+                try await Task.sleep(nanoseconds: 100_000_000)
+                state = try await pool.withConnection(to: target) { try await PostgresRoleCatalog.state(of: parameters.role, on: $0, logger: context.logger) }
             }
+            guard let state else { return VerificationResult(holds: true, detail: "role \(parameters.role) does not exist on \(target.label)") }
+            var problems: [String] = []
+            if state.canLogin { problems.append("can still log in") }
+            let kept = parameters.revocable(in: state)
+            if !kept.isEmpty { problems.append("is still a member of \(kept.joined(separator: ", "))") }
+            // Whatever terminate_sessions says: a session left open is access not removed.
+            if state.sessions > 0 { problems.append("still has \(state.sessions) open session(s)") }
+            if problems.isEmpty {
+                return VerificationResult(holds: true, detail: "role \(state.name) on \(target.label): cannot log in, "
+                                          + "\(parameters.memberships == .none ? "memberships not in scope" : "no revoked membership left"), "
+                                          + "\(state.sessions) open session(s)")
+            }
+            return VerificationResult(holds: false, detail: "role \(state.name) on \(target.label) " + problems.joined(separator: "; "))
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw PostgresTarget.failure(error, doing: "check role \(parameters.role) on \(target.label)")
         }

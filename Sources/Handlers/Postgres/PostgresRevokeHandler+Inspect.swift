@@ -14,10 +14,10 @@ extension PostgresRevokeHandler {
         do {
             let parameters = try PostgresRevokeParameters(context)
             let target = try PostgresTarget(url: parameters.connection)
-            let state = try await PostgresConnectionPool.shared.withConnection(to: target, logger: context.logger) { connection in
-                try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger)
-            }
-            guard let state else {
+            // A connection of its own, outside the steps' pool: a preview never waits behind a burst of revocations.
+            let connection = try await target.connect(logger: context.logger)
+            defer { Task { try? await connection.close() } }
+            guard let state = try await PostgresRoleCatalog.state(of: parameters.role, on: connection, logger: context.logger) else {
                 return ["now: role \(parameters.role) does not exist on \(target.label): "
                         + (parameters.succeedIfMissing ? "nothing to do" : "the step would fail (if_missing: fail)")]
             }

@@ -1,7 +1,9 @@
+import Crypto
 import Engine
 import Foundation
 import Logging
 import NIOSSL
+import Playbook
 import PostgresNIO
 
 /// A PostgreSQL server reached from a connection URL
@@ -18,13 +20,18 @@ struct PostgresTarget: Sendable {
     /// How many connections this process keeps open to the target at most (`max_connections`, default 4).
     let maxConnections: Int
 
-    /// What makes two steps' connections interchangeable: the same server, database, credentials and TLS mode.
-    struct PoolKey: Hashable, Sendable {
-        let host: String, port: Int, username: String, password: String?, database: String, sslMode: String
+    /// What makes two steps' connections interchangeable: the same server, database, credentials, TLS mode and
+    /// bound. It holds the password's SHA-256, not the password, and describes itself without either.
+    struct PoolKey: Hashable, Sendable, CustomStringConvertible {
+        let host: String, port: Int, username: String, passwordSHA256: String?, database: String, sslMode: String, maxConnections: Int
+
+        var description: String { "\(host):\(port)/\(database)" }
     }
 
     var poolKey: PoolKey {
-        PoolKey(host: host, port: port, username: username, password: password, database: database, sslMode: sslMode)
+        PoolKey(host: host, port: port, username: username,
+                passwordSHA256: password.map { Array(SHA256.hash(data: Data($0.utf8))).lowercaseHex },
+                database: database, sslMode: sslMode, maxConnections: maxConnections)
     }
 
     /// Parses the URL; the error names what is wrong, never the URL itself.
