@@ -9,9 +9,9 @@ public struct WorkerConfiguration: Sendable {
     public var workerID: String
     /// Runs driven at once.
     public var concurrency: Int
-    /// The default for `concurrency`: more than a layoff's burst of leavers, so none waits behind another's steps. It
-    /// bounds the process, not the targets: each PostgreSQL target gets at most its `max_connections` and each HTTP host
-    /// the HTTP client's own per-host limit, so one slow target holds only its own steps, never every slot.
+    /// The default for `concurrency`: more than a layoff's burst of leavers, so none waits for a slot behind another's
+    /// steps. It bounds the runs one process drives, not what reaches the targets: each PostgreSQL target gets at most
+    /// its `max_connections` and each HTTP host the HTTP client's per-host limit (a step beyond them waits, in its slot).
     public static let defaultConcurrency = 128
     /// Attempts of one run executing at once.
     public var maxParallelPerRun: Int
