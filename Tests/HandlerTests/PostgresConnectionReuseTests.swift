@@ -165,25 +165,58 @@ import Testing
         #expect(await PostgresConnectionPool.shared.openConnections(to: try PostgresTarget(url: url)) == 0)
     }
 
-    /// A statement the server refuses (an ERROR, not FATAL) leaves the session usable: the connection is kept.
-    /// A connection idle past the pool's idle time is closed, and its place freed.
-    @Test func aRefusedStatementKeepsTheConnectionAndAnIdleOneIsClosedInTime() async throws {
+    /// A statement the server refuses (an ERROR, not FATAL) leaves the session usable: the connection is kept, and
+    /// reused once it has answered the check.
+    @Test func aRefusedStatementKeepsTheConnection() async throws {
         let administrator = try await Administrator(limit: 2, urlLimit: 1)
         let target = try PostgresTarget(url: administrator.url)
-        let pool = PostgresConnectionPool(idleTimeout: .milliseconds(400), checkAfter: .zero)
+        let pool = PostgresConnectionPool(checkAfter: .zero)
         await #expect(throws: PSQLError.self) {
             try await pool.withConnection(to: target) { _ = try await $0.query("SELECT 1 / 0", logger: Self.logger).collect() }
         }
         let first = try await administrator.backends()
         #expect(first.count == 1)
         #expect(await pool.openConnections(to: target) == 1)
-        // Reused after answering the check (checkAfter zero: always checked).
         try await pool.withConnection(to: target) { _ = try await $0.query("SELECT 2", logger: Self.logger).collect() }
         #expect(try await administrator.backends() == first)
-        try await Task.sleep(for: .milliseconds(1_000))
+        await pool.closeIdle()
         #expect(await pool.openConnections(to: target) == 0)
-        for _ in 0..<50 where try await !administrator.backends().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// A connection idle past the pool's idle time is closed, and its place freed.
+    @Test func anIdleConnectionIsClosedInTime() async throws {
+        let administrator = try await Administrator(limit: 2, urlLimit: 1)
+        let target = try PostgresTarget(url: administrator.url)
+        let pool = PostgresConnectionPool(idleTimeout: .milliseconds(300))
+        try await pool.withConnection(to: target) { _ = try await $0.query("SELECT 1", logger: Self.logger).collect() }
+        #expect(try await administrator.backends().count == 1)
+        for _ in 0..<200 where await pool.openConnections(to: target) > 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(await pool.openConnections(to: target) == 0)
+        for _ in 0..<200 where try await !administrator.backends().isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await administrator.backends().isEmpty)
+    }
+
+    /// The statement names already taken in the session (as behind a proxy that pools transactions, where another
+    /// client's session may be the one reached): the step still runs, its statements unnamed, and says the truth.
+    @Test func takenStatementNamesFallBackToUnnamedStatements() async throws {
+        let administrator = try await Administrator(limit: 2, urlLimit: 1)
+        let roles = try await Self.leavers(1)
+        let target = try PostgresTarget(url: administrator.url)
+        // The one connection this target gets, with both names taken by other statements.
+        try await PostgresConnectionPool.shared.withConnection(to: target) { connection in
+            _ = try await connection.query("PREPARE offboard_role_state AS SELECT 1", logger: Self.logger).collect()
+            _ = try await connection.query("PREPARE offboard_terminate_sessions AS SELECT 2", logger: Self.logger).collect()
+        }
+        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let report = try await run.run([("role", roles[0])])
+        #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.removal == .removed)
+        #expect(report.steps.first?.verification?.holds == true)
+        #expect(report.steps.first?.removalReport?.priorState == "role \(roles[0]): could log in, no memberships, 0 open session(s)")
+        let admin = try await TestServers.admin()
+        let rows = try await admin.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(roles[0])", logger: Self.logger).collect()
+        try await admin.close()
+        #expect(try rows.first?.decode(Bool.self) == false)
     }
 
     @Test func theConnectionsOwnRoleIsNotRevokedThroughIt() async throws {

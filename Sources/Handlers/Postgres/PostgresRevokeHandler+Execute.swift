@@ -63,28 +63,69 @@ struct PostgresRevokeParameters: Sendable {
 /// Catalogue reads and the revocation itself; every value is a bound parameter and every
 /// identifier is quoted.
 enum PostgresRoleCatalog {
-    /// The role's login, memberships and sessions in one statement (one round trip, one snapshot).
-    static func state(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> PostgresRoleState? {
-        var found: PostgresRoleState?
-        for try await (name, canLogin, memberships, sessions) in try await connection.query("""
+    /// The role's login, memberships and sessions in one statement (one round trip, one snapshot), prepared once per
+    /// kept connection.
+    struct RoleStateStatement: PostgresPreparedStatement {
+        static let name = "offboard_role_state"
+        static let sql = """
             SELECT r.rolname, r.rolcanlogin,
                    ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid ORDER BY g.rolname),
                    (SELECT count(*)::int8 FROM pg_stat_activity a WHERE a.usename = r.rolname AND a.pid <> pg_backend_pid())
-            FROM pg_roles r WHERE r.rolname = \(role)
-            """, logger: logger).decode((String, Bool, [String], Int64).self) {
-            found = PostgresRoleState(name: name, canLogin: canLogin, memberships: memberships, sessions: Int(sessions))
+            FROM pg_roles r WHERE r.rolname = $1
+            """
+        typealias Row = (String, Bool, [String], Int64)
+        let role: String
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(role)
+            return bindings
         }
-        return found
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Ends the role's sessions, other than the asking one; counts those the server agreed to end.
+    struct TerminateSessionsStatement: PostgresPreparedStatement {
+        static let name = "offboard_terminate_sessions"
+        static let sql = """
+            SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+                                        WHERE usename = $1 AND pid <> pg_backend_pid()) t WHERE ended
+            """
+        typealias Row = Int64
+        let role: String
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(role)
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+    }
+
+    static func state(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> PostgresRoleState? {
+        try await rows(of: RoleStateStatement(role: role), on: connection, logger: logger).last.map { name, canLogin, memberships, sessions in
+            PostgresRoleState(name: name, canLogin: canLogin, memberships: memberships, sessions: Int(sessions))
+        }
     }
 
     /// Ends the role's sessions; returns how many the server agreed to end.
     static func terminateSessions(of role: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
-        var ended = 0
-        for try await value in try await connection.query("""
-            SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
-                                        WHERE usename = \(role) AND pid <> pg_backend_pid()) t WHERE ended
-            """, logger: logger).decode(Int64.self) { ended = Int(value) }
-        return ended
+        Int(try await rows(of: TerminateSessionsStatement(role: role), on: connection, logger: logger).last ?? 0)
+    }
+
+    /// The statement's rows, prepared on the connection the first time (the server parses and plans it once per kept
+    /// connection). Behind a proxy that pools transactions (PgBouncer before 1.21) a named statement may not reach the
+    /// session it was prepared in, or collide with another client's: the statement then runs unnamed, as it would
+    /// have before it was prepared (nothing ran: the server refused it while preparing).
+    static func rows<Statement: PostgresPreparedStatement>(of statement: Statement, on connection: PostgresConnection, logger: Logger)
+        async throws -> [Statement.Row] {
+        var rows: [Statement.Row] = []
+        do {
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+        } catch let error as PSQLError where ["26000", "42P05"].contains(error.serverInfo?[.sqlState]) {
+            rows = []
+            let query = PostgresQuery(unsafeSQL: Statement.sql, binds: try statement.makeBindings())
+            for try await row in try await connection.query(query, logger: logger) { rows.append(try statement.decodeRow(row)) }
+        }
+        return rows
     }
 
     /// Objects the role owns in this database (and shared ones): what `REASSIGN OWNED` would hand over.
