@@ -11,6 +11,7 @@ Needs the test PostgreSQL (`scripts/test-servers.sh start DIR && source DIR/env`
 Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--concurrency N] [--target-connections N] [--baseline]
        [--binary .build/release/offboard]
 OFFBOARD_LOAD_PERF=/tmp/perf.data profiles the server (perf record -g) from the first trigger until every run has finished.
+OFFBOARD_LOAD_DUMP=/tmp/triggers.csv writes each trigger's times (ms), in the order sent.
 """
 import argparse, asyncio, csv, datetime, http.client, json, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -174,6 +175,14 @@ def main():
             to_end.append(at(done["at"]) - sent)
             handler.append(at(done["at"]) - at(start["at"]))
         answered = [r[2] for r in results]
+        dump = os.environ.get("OFFBOARD_LOAD_DUMP")
+        if dump:  # one line per trigger, in the order sent: seconds from the first trigger sent, then each stage's latency
+            first = min(r[1] for r in results)
+            with open(dump, "w", newline="") as out:
+                rows = csv.writer(out)
+                rows.writerow(["sent", "answered", "created", "run_started", "step_start", "verified_end"])
+                for (index, sent, took, _, _), created_, run_, start_, end_ in zip(results, to_created, to_run, to_start, to_end):
+                    rows.writerow([f"{(sent - first) * 1000:.1f}"] + [f"{v * 1000:.1f}" for v in (took, created_, run_, start_, end_)])
         print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
         print(f"  request to 202 answer:                 {ms(answered)}")
         print(f"  request to run created (hook acted on): {ms(to_created)}")
