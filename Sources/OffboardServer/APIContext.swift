@@ -54,8 +54,16 @@ enum APIJSON {
     /// Decodes a JSON body into `T`; a malformed body is a 400 problem naming the field, never echoing a value.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: APIRequestContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let data = Data(buffer.readableBytesView)
+        // No request body documents a null field: an explicit null is refused, not read as "absent" (which would
+        // make `{"step": null}` a retry of every failed step).
+        if let nulls = try? JSONDecoder().decode(TopLevelNulls.self, from: data), let first = nulls.keys.first {
+            // Named only when it looks like a field name: a key is the caller's text, and a problem echoes no value.
+            let named = first.count <= 40 && first.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            throw Problem.badRequest(named ? "'\(first)' must not be null" : "a field must not be null")
+        }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw Problem.badRequest(describe(error))
         }
@@ -81,5 +89,22 @@ enum APIJSON {
         case is Int.Type, is Double.Type: "a number"
         default: "an object or list of the documented shape"
         }
+    }
+}
+
+/// The keys of a JSON object whose values are null, in sorted order (nothing for a body that is not an object).
+private struct TopLevelNulls: Decodable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    let keys: [String]
+
+    init(from decoder: any Decoder) throws {
+        let object = try decoder.container(keyedBy: Key.self)
+        keys = try object.allKeys.filter { try object.decodeNil(forKey: $0) }.map(\.stringValue).sorted()
     }
 }

@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOSSL
 import Testing
 
-/// The API's own promises: Idempotency-Key under a race, the list filters, the body limit, and TLS (or the
+/// The API's own promises: Idempotency-Key under a race, the list filters, the body limit, no null for a field, and TLS (or the
 /// refusal to serve plain HTTP to other machines).
 @Suite struct ServeAPITests {
     static func leaver(_ id: String, leaveAt: String = "2030-01-07T17:00:00Z") -> [String: Any] {
@@ -59,6 +59,11 @@ import Testing
             #expect(answer.status == 404, "\(name): \(answer.status) \(answer.text)")
         }
         #expect(!server.output.contains("runs.sqlite:"), "the database file was never read as a playbook")
+        // An explicit null is refused, never read as "not given" (a retry of {"step": null} would redrive every failed step).
+        let run = try #require(byLeaver[0]["id"] as? String)
+        let null = try await server.request(.POST, "/v1/runs/\(run)/retry", token: ops, body: Data(#"{"step": null}"#.utf8),
+                                            headers: ["Content-Type": "application/json"])
+        #expect(null.status == 400 && null.json["detail"] as? String == "'step' must not be null", "\(null.status) \(null.text)")
         let huge = Data(repeating: UInt8(ascii: " "), count: 5 << 20)
         let tooBig = try await server.request(.POST, "/v1/plans", token: ops, body: huge, headers: ["Content-Type": "application/json"])
         #expect(tooBig.status == 413 && tooBig.headers["content-type"] == "application/problem+json", "\(tooBig.status) \(tooBig.text)")
