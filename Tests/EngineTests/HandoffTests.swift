@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import Handlers
 import Playbook
@@ -62,5 +62,29 @@ import Testing
             #expect(summary.leaseOwner == nil)
             #expect(summary.leaseGeneration == 1, "leased once: handed off (or, the third, claimed once), never claimed again")
         }
+    }
+
+    /// Runs handed off while the loop is busy are taken in one turn of it, not one turn each: under a burst of HR
+    /// triggers each turn waits for the two threads behind everything else, and the last run's first step waited
+    /// for a hundred of them.
+    @Test(.timeLimit(.minutes(1)))
+    func runsHandedOffWhileTheLoopIsBusyAreTakenTogether() async throws {
+        let handoffs = Handoffs(capacity: 8)
+        handoffs.loopStarted()
+        for id in ["a", "b", "c"] {
+            #expect(handoffs.reserve())
+            #expect(handoffs.deliver(id))
+        }
+        #expect(await handoffs.next() == ["a", "b", "c"])
+        let waiting = Task { await handoffs.next() }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        #expect(handoffs.reserve())
+        #expect(handoffs.deliver("d"))
+        #expect(await waiting.value == ["d"])
+        let cancelled = Task { await handoffs.next() }
+        cancelled.cancel()
+        #expect(await cancelled.value == [])
+        #expect(handoffs.loopStopped() == [])
+        #expect(handoffs.freeSlots() == 4, "the four delivered runs still hold their slots until their drives end")
     }
 }

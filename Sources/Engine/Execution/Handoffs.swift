@@ -16,7 +16,7 @@ final class Handoffs: Sendable {
         var active = 0
         /// Handed-off runs no loop has taken yet.
         var ready: [String] = []
-        var waiters: [Int: CheckedContinuation<String?, Never>] = [:]
+        var waiters: [Int: CheckedContinuation<[String], Never>] = [:]
         var nextWaiter = 0
     }
 
@@ -59,7 +59,7 @@ final class Handoffs: Sendable {
     /// The reserved run is made, leased to this worker: a loop takes it. False when every loop stopped meanwhile
     /// (the slot is given back; the caller gives back the run's lease).
     func deliver(_ runID: String) -> Bool {
-        let (taken, waiter): (Bool, CheckedContinuation<String?, Never>?) = state.withLock { state in
+        let (taken, waiter): (Bool, CheckedContinuation<[String], Never>?) = state.withLock { state in
             guard state.loops > 0 else {
                 state.active -= 1
                 return (false, nil)
@@ -71,29 +71,33 @@ final class Handoffs: Sendable {
             state.ready.append(runID)
             return (true, nil)
         }
-        waiter?.resume(returning: runID)
+        waiter?.resume(returning: [runID])
         return taken
     }
 
-    /// The next handed-off run; nil once the waiting task is cancelled.
-    func next() async -> String? {
+    /// The handed-off runs no loop has taken yet, all of them at once (so a burst of hand-offs costs the loop one turn,
+    /// not one each), waiting for one when there is none; empty once the waiting task is cancelled.
+    func next() async -> [String] {
         let id = state.withLock { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-                let ready: String?? = state.withLock { state in
-                    if !state.ready.isEmpty { return .some(state.ready.removeFirst()) }
-                    if Task.isCancelled { return .some(nil) }
+            await withCheckedContinuation { (continuation: CheckedContinuation<[String], Never>) in
+                let ready: [String]? = state.withLock { state in
+                    if !state.ready.isEmpty {
+                        defer { state.ready = [] }
+                        return state.ready
+                    }
+                    if Task.isCancelled { return [] }
                     state.waiters[id] = continuation
-                    return .none
+                    return nil
                 }
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
+            waiter?.resume(returning: [])
         }
     }
 }

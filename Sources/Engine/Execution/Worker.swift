@@ -113,8 +113,8 @@ public struct Worker: Sendable {
     private enum Event: Sendable {
         case driven(String, RunDriver.Ending?, handedOff: Bool)
         case poll
-        /// A run handed off in this process (nil: the wait for one was cancelled).
-        case handedOff(String?)
+        /// Runs handed off in this process, all those waiting (none: the wait for them was cancelled).
+        case handedOff([String])
     }
 
     /// Drives runs until cancelled or, with `untilIdle`, until no run is due and none is being driven. A run
@@ -213,12 +213,10 @@ public struct Worker: Sendable {
                     polling = false
                     pollTick = true
                     mayHaveMore = true
-                case .handedOff(let id):
+                case .handedOff(let ids):
                     awaitingHandoff = false
-                    if let id {
-                        driving += 1
-                        drive(id, handedOff: true, in: &group, report: &report)
-                    }
+                    driving += ids.count
+                    for id in ids { drive(id, handedOff: true, in: &group, report: &report) }
                 case .driven(let id, let ending, let handedOff):
                     driving -= 1
                     handoffs.slotFreed(handedOff: handedOff)
@@ -229,7 +227,7 @@ public struct Worker: Sendable {
             // Stopping: a run handed off as the loop stopped is given back, like those the drivers give back.
             while let event = try await group.next() {
                 switch event {
-                case .handedOff(let id?): await release(id, handedOff: true)
+                case .handedOff(let ids): for id in ids { await release(id, handedOff: true) }
                 case .driven(_, _, let handedOff): handoffs.slotFreed(handedOff: handedOff)
                 default: break
                 }
