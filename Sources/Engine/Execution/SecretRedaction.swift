@@ -32,14 +32,27 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     // Safe to share: every access to `revealed` holds `lock`.
     private let lock = NSLock()
     private var revealed: [String: String] = [:]
+    /// The replacements worked out for `revealed`, until another value is revealed.
+    private var plan: ScrubPlan?
     private let base: any SecretResolver
 
     init(_ base: any SecretResolver) { self.base = base }
 
     func value(of name: String) -> String? {
         guard let value = base.value(of: name) else { return nil }
-        lock.withLock { revealed[name] = value }
+        lock.withLock {
+            if revealed[name] != value { plan = nil }
+            revealed[name] = value
+        }
         return value
+    }
+
+    /// What every scrub of this attempt's output, check and log lines uses: worked out once, not for each string.
+    private var currentPlan: ScrubPlan {
+        if let plan = lock.withLock({ plan }) { return plan }
+        let made = ScrubPlan(replacements, cutFragments: true)
+        lock.withLock { plan = made }
+        return made
     }
 
     /// Values shorter than this are not scrubbed: replacing every "t" or "42" in a message would
@@ -85,91 +98,27 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     /// prefix before the mark, or a suffix after it. Fragments this long or longer are scrubbed there too.
     static let shortestCutFragment = 6
 
-    func redact(_ text: String) -> String { Self.scrub(text, replacing: replacements) }
+    func redact(_ text: String) -> String { currentPlan.scrub(text) }
 
-    /// Every string (and key) of the value, with the replacements worked out once for all of them.
-    func redact(_ value: JSONValue) -> JSONValue { Self.scrub(value, replacing: replacements) }
+    /// Every string (and key) of the value.
+    func redact(_ value: JSONValue) -> JSONValue { Self.scrub(value, with: currentPlan) }
 
     /// One left-to-right pass over Unicode scalars (so a combining mark after a secret cannot hide it): at each
     /// position the longest revealed value is replaced, and the text put in its place is never scanned again (so
     /// markers are never mangled). With `cutFragments`, a fragment of a secret cut off at a `…` or at either end
     /// of the text is replaced too; PersonalData turns that off, since its values are not cut.
     static func scrub(_ text: String, replacing candidates: [(String, String)], cutFragments: Bool = true) -> String {
-        guard !candidates.isEmpty else { return text }
-        let secrets = candidates.map { (Array($0.0.unicodeScalars), $0.1) }.filter { !$0.0.isEmpty }
-        // For suffix matches after a cut: where each scalar occurs in each secret (a suffix can only start there).
-        let starts: [[Unicode.Scalar: [Int]]] = cutFragments ? secrets.map { secret, _ in
-            var positions: [Unicode.Scalar: [Int]] = [:]
-            for (offset, scalar) in secret.enumerated() where offset >= 1 && secret.count - offset >= shortestCutFragment {
-                positions[scalar, default: []].append(offset)
-            }
-            return positions
-        } : []
-        let scalars = Array(text.unicodeScalars)
-        let ellipsis: Unicode.Scalar = "…"
-        // Where the next cut (or the end) is, for every position: one backward pass.
-        var nextCut = [Int](repeating: scalars.count, count: scalars.count + 1)
-        if cutFragments {
-            for index in stride(from: scalars.count - 1, through: 0, by: -1) {
-                nextCut[index] = scalars[index] == ellipsis ? index : nextCut[index + 1]
-            }
-        }
-        func matches(_ secret: [Unicode.Scalar], at index: Int, length: Int, fromEnd: Bool) -> Bool {
-            guard index + length <= scalars.count else { return false }
-            let offset = fromEnd ? secret.count - length : 0
-            for position in 0..<length where scalars[index + position] != secret[offset + position] { return false }
-            return true
-        }
-        var result = String.UnicodeScalarView()
-        var index = 0
-        var afterCut = true // the start of a text may be the end of a cut (a tail)
-        while index < scalars.count {
-            if let (secret, marker) = secrets.first(where: { matches($0.0, at: index, length: $0.0.count, fromEnd: false) }) {
-                result.append(contentsOf: marker.unicodeScalars)
-                index += secret.count
-                afterCut = false
-                continue
-            }
-            if cutFragments {
-                // A suffix of a secret right after a cut (or at the start).
-                if afterCut, let (length, marker) = secrets.indices.lazy.compactMap({ which -> (Int, String)? in
-                    let (secret, marker) = secrets[which]
-                    // Longest first: the earliest start position in the secret gives the longest suffix.
-                    for offset in starts[which][scalars[index]] ?? [] where matches(secret, at: index, length: secret.count - offset, fromEnd: true) {
-                        return (secret.count - offset, marker)
-                    }
-                    return nil
-                }).first {
-                    result.append(contentsOf: marker.unicodeScalars)
-                    index += length
-                    afterCut = false
-                    continue
-                }
-                // A prefix of a secret that runs up to the next cut (or the end).
-                let run = nextCut[index] - index
-                if run >= shortestCutFragment, let (_, marker) = secrets.first(where: { $0.0.count > run && matches($0.0, at: index, length: run, fromEnd: false) }) {
-                    result.append(contentsOf: marker.unicodeScalars)
-                    index += run
-                    afterCut = false
-                    continue
-                }
-            }
-            afterCut = scalars[index] == ellipsis
-            result.append(scalars[index])
-            index += 1
-        }
-        return String(result)
+        ScrubPlan(candidates, cutFragments: cutFragments).scrub(text)
     }
 
-    private static func scrub(_ value: JSONValue, replacing candidates: [(String, String)]) -> JSONValue {
-        guard !candidates.isEmpty else { return value }
+    private static func scrub(_ value: JSONValue, with plan: ScrubPlan) -> JSONValue {
+        guard !plan.isEmpty else { return value }
         switch value {
-        case .string(let text): return .string(scrub(text, replacing: candidates))
-        case .array(let items): return .array(items.map { scrub($0, replacing: candidates) })
+        case .string(let text): return .string(plan.scrub(text))
+        case .array(let items): return .array(items.map { scrub($0, with: plan) })
         case .object(let fields):
             // Keys that differ only in a secret scrub to the same key: keep one of them, never trap.
-            return .object(Dictionary(fields.map { (scrub($0.key, replacing: candidates), scrub($0.value, replacing: candidates)) },
-                                      uniquingKeysWith: { kept, _ in kept }))
+            return .object(Dictionary(fields.map { (plan.scrub($0.key), scrub($0.value, with: plan)) }, uniquingKeysWith: { kept, _ in kept }))
         default: return value
         }
     }

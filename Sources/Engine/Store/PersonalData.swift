@@ -47,7 +47,7 @@ public struct PersonalData: Sendable {
         let text = String(decoding: data, as: UTF8.self)
         guard pairs.contains(where: { text.contains($0.0) || Self.isEscapedInJSON($0.0) }),
               let tree = try? JSONDecoder().decode(JSONValue.self, from: data) else { return event }
-        let changed = Self.replace(in: tree, pairs)
+        let changed = Self.replace(in: tree, ScrubPlan(pairs, cutFragments: false))
         guard changed != tree, let bytes = try? JSONEncoder().encode(changed), let result = try? JSONDecoder().decode(RunEvent.self, from: bytes) else {
             return event
         }
@@ -58,13 +58,13 @@ public struct PersonalData: Sendable {
         text.unicodeScalars.contains { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }
     }
 
-    private static func replace(in value: JSONValue, _ pairs: [(String, String)]) -> JSONValue {
+    private static func replace(in value: JSONValue, _ plan: ScrubPlan) -> JSONValue {
         switch value {
         // Whole values only: a personal value is never cut, so no fragment rule applies (it would turn a db_role
         // `jane.ryan` into the token of the email `jane.ryan@acme.com`).
-        case .string(let text): return .string(RevealedSecrets.scrub(text, replacing: pairs, cutFragments: false))
-        case .array(let items): return .array(items.map { replace(in: $0, pairs) })
-        case .object(let fields): return .object(fields.mapValues { replace(in: $0, pairs) })
+        case .string(let text): return .string(plan.scrub(text))
+        case .array(let items): return .array(items.map { replace(in: $0, plan) })
+        case .object(let fields): return .object(fields.mapValues { replace(in: $0, plan) })
         default: return value
         }
     }

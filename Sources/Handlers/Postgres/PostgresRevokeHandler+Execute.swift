@@ -147,7 +147,7 @@ enum PostgresRoleCatalog {
 extension PostgresRevokeHandler {
     public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
         let parameters = try PostgresRevokeParameters(context)
-        let target = try PostgresTarget(url: parameters.connection)
+        let target = try PostgresTarget.named(by: parameters.connection)
         let logger = context.logger
         // The connection's own role would keep a session open (its own, which the check cannot see) and could not
         // connect again to check: revoke it through another administrator.
@@ -203,7 +203,7 @@ extension PostgresRevokeHandler {
     /// asynchronously: up to 5 s).
     public func verify(_ context: ExecutionContext) async throws -> VerificationResult? {
         let parameters = try PostgresRevokeParameters(context)
-        let target = try PostgresTarget(url: parameters.connection)
+        let target = try PostgresTarget.named(by: parameters.connection)
         let pool = PostgresConnectionPool.shared
         do {
             // A connection for each read, none held through the waits between them.

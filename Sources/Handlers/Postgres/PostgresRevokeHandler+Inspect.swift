@@ -13,7 +13,7 @@ extension PostgresRevokeHandler {
         let context = request.inspectionContext(secrets: secrets, logger: Logger(label: "offboard.plan"))
         do {
             let parameters = try PostgresRevokeParameters(context)
-            let target = try PostgresTarget(url: parameters.connection)
+            let target = try PostgresTarget.named(by: parameters.connection)
             // A connection of its own, outside the steps' pool: a preview never waits behind a burst of revocations.
             let connection = try await target.connect(logger: context.logger)
             defer { Task { try? await connection.close() } }

@@ -5,6 +5,7 @@ import Logging
 import NIOSSL
 import Playbook
 import PostgresNIO
+import Synchronization
 
 /// A PostgreSQL server reached from a connection URL
 /// (`postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|require|verify-full&max_connections=4`).
@@ -28,10 +29,20 @@ struct PostgresTarget: Sendable {
         var description: String { "\(host):\(port)/\(database)" }
     }
 
-    var poolKey: PoolKey {
-        PoolKey(host: host, port: port, username: username,
-                passwordSHA256: password.map { Array(SHA256.hash(data: Data($0.utf8))).lowercaseHex },
-                database: database, sslMode: sslMode, maxConnections: maxConnections)
+    let poolKey: PoolKey
+
+    /// Parsed URLs by their text: every step parses its connection URL once for the change and again for the check.
+    private static let parsed = Mutex<[String: PostgresTarget]>([:])
+
+    /// The target a URL names, parsed once per process (up to 256 URLs kept).
+    static func named(by url: String) throws(HandlerFailure) -> PostgresTarget {
+        if let known = parsed.withLock({ $0[url] }) { return known }
+        let target = try PostgresTarget(url: url)
+        parsed.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[url] = target
+        }
+        return target
     }
 
     /// Parses the URL; the error names what is wrong, never the URL itself.
@@ -59,6 +70,9 @@ struct PostgresTarget: Sendable {
             throw HandlerFailure("connection URL: max_connections must be a whole number from 1 to 100", retryable: false)
         }
         self.maxConnections = maxConnections
+        poolKey = PoolKey(host: host, port: port, username: username,
+                          passwordSHA256: password.map { Array(SHA256.hash(data: Data($0.utf8))).lowercaseHex },
+                          database: database, sslMode: sslMode, maxConnections: maxConnections)
     }
 
     /// `host:port/database`: how messages and the evidence name the target. No part of the URL's user
