@@ -65,7 +65,12 @@ struct PostgresRevokeParameters: Sendable {
 enum PostgresRoleCatalog {
     /// The role's login, memberships and sessions in one statement (one round trip, one snapshot), prepared once per
     /// kept connection.
-    struct RoleStateStatement: PostgresPreparedStatement {
+    /// A statement whose one parameter is the role's name.
+    protocol RoleStatement: PostgresPreparedStatement {
+        var role: String { get }
+    }
+
+    struct RoleStateStatement: RoleStatement {
         static let name = "offboard_role_state"
         static let sql = """
             SELECT r.rolname, r.rolcanlogin,
@@ -75,16 +80,11 @@ enum PostgresRoleCatalog {
             """
         typealias Row = (String, Bool, [String], Int64)
         let role: String
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(role)
-            return bindings
-        }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// Ends the role's sessions, other than the asking one; counts those the server agreed to end.
-    struct TerminateSessionsStatement: PostgresPreparedStatement {
+    struct TerminateSessionsStatement: RoleStatement {
         static let name = "offboard_terminate_sessions"
         static let sql = """
             SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
@@ -92,11 +92,6 @@ enum PostgresRoleCatalog {
             """
         typealias Row = Int64
         let role: String
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(role)
-            return bindings
-        }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
@@ -231,5 +226,13 @@ extension PostgresRevokeHandler {
         } catch {
             throw PostgresTarget.failure(error, doing: "check role \(parameters.role) on \(target.label)")
         }
+    }
+}
+
+extension PostgresRoleCatalog.RoleStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(role)
+        return bindings
     }
 }
