@@ -157,6 +157,31 @@ struct CapturingLogHandler: Logging.LogHandler {
         let userinfo = RevealedSecretsProbe.forms("postgres://offboard:pa55-word@crm-db.internal:5432/crm")
         #expect(userinfo.contains("offboard") && userinfo.contains("pa55-word"))
     }
+
+    /// The replacements are worked out once and kept, and a secret revealed after that (a handler that resolves a
+    /// second secret late, or while another task scrubs) is scrubbed all the same.
+    @Test func aSecretRevealedAfterTheFirstScrubIsScrubbedToo() async {
+        let base = EnvironmentSecretResolver(environment: ["OFFBOARD_SECRET_FIRST": "first-secret-value", "OFFBOARD_SECRET_LATE": "late-secret-value"])
+        let revealed = RevealedSecrets(base)
+        _ = revealed.value(of: "FIRST")
+        #expect(revealed.redact("a first-secret-value here") == "a ${secret:FIRST} here")
+        _ = revealed.value(of: "LATE")
+        #expect(revealed.redact("late-secret-value and first-secret-value") == "${secret:LATE} and ${secret:FIRST}")
+        // Revealing and scrubbing at once, many times over: every scrub after a reveal has returned sees it.
+        for round in 0..<50 {
+            let secrets = RevealedSecrets(EnvironmentSecretResolver(environment: (0..<8).reduce(into: [:]) { $0["OFFBOARD_SECRET_S\($1)"] = "secret-\(round)-\($1)-value" }))
+            await withTaskGroup(of: Void.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        _ = secrets.value(of: "S\(index)")
+                        _ = secrets.redact("noise")
+                        #expect(secrets.redact("x secret-\(round)-\(index)-value y") == "x ${secret:S\(index)} y")
+                    }
+                }
+            }
+            #expect((0..<8).allSatisfy { secrets.redact("secret-\(round)-\($0)-value") == "${secret:S\($0)}" })
+        }
+    }
 }
 
 /// The scrubber's pure functions, reached through `@testable`.

@@ -32,8 +32,10 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     // Safe to share: every access to `revealed` holds `lock`.
     private let lock = NSLock()
     private var revealed: [String: String] = [:]
-    /// The replacements worked out for `revealed`, until another value is revealed.
+    /// The replacements worked out for `revealed` as it is, or nil: every value revealed anew drops it.
     private var plan: ScrubPlan?
+    /// Counts the changes to `revealed`, so a plan worked out while another value was revealed is never kept.
+    private var generation = 0
     private let base: any SecretResolver
 
     init(_ base: any SecretResolver) { self.base = base }
@@ -41,17 +43,21 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     func value(of name: String) -> String? {
         guard let value = base.value(of: name) else { return nil }
         lock.withLock {
-            if revealed[name] != value { plan = nil }
-            revealed[name] = value
+            if revealed[name] != value {
+                revealed[name] = value
+                plan = nil
+                generation += 1
+            }
         }
         return value
     }
 
     /// What every scrub of this attempt's output, check and log lines uses: worked out once, not for each string.
     private var currentPlan: ScrubPlan {
-        if let plan = lock.withLock({ plan }) { return plan }
-        let made = ScrubPlan(replacements, cutFragments: true)
-        lock.withLock { plan = made }
+        let (cached, snapshot, version) = lock.withLock { (plan, revealed, generation) }
+        if let cached { return cached }
+        let made = ScrubPlan(Self.replacements(for: snapshot), cutFragments: true)
+        lock.withLock { if generation == version { plan = made } }
         return made
     }
 
@@ -63,8 +69,7 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
     /// parts: user information, token-like path segments, query values, and the URL without its
     /// query as a display rewrites it), paired with what replaces it; none shorter than
     /// `shortestScrubbed`, longest first so no fragment survives.
-    private var replacements: [(String, String)] {
-        let pairs = lock.withLock { revealed }
+    private static func replacements(for pairs: [String: String]) -> [(String, String)] {
         var result: [(String, String)] = []
         for (name, value) in pairs {
             let marker = "${secret:\(name)}"
