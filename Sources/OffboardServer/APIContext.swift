@@ -52,15 +52,14 @@ enum APIJSON {
     }
 
     /// Decodes a JSON body into `T`; a malformed body is a 400 problem naming the field, never echoing a value.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: APIRequestContext) async throws -> T {
+    static func decode<T: RequestBody>(_ type: T.Type, from request: Request, context: APIRequestContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
-        // No request body documents a null field: an explicit null is refused, not read as "absent" (which would
-        // make `{"step": null}` a retry of every failed step).
-        if let nulls = try? JSONDecoder().decode(TopLevelNulls.self, from: data), let first = nulls.keys.first {
-            // Named only when it looks like a field name: a key is the caller's text, and a problem echoes no value.
-            let named = first.count <= 40 && first.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-            throw Problem.badRequest(named ? "'\(first)' must not be null" : "a field must not be null")
+        // No request body documents a null field: an explicit null for one of the body's fields is refused, not read
+        // as "absent" (which would make `{"step": null}` a retry of every failed step). Other keys are ignored, as
+        // they are with any other value.
+        if let nulls = try? JSONDecoder().decode(TopLevelNulls.self, from: data), let first = nulls.keys.first(where: T.fields.contains) {
+            throw Problem.badRequest("'\(first)' must not be null")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -90,6 +89,11 @@ enum APIJSON {
         default: "an object or list of the documented shape"
         }
     }
+}
+
+/// A request body: its fields as the contract names them (none of them may be null).
+protocol RequestBody: Decodable {
+    static var fields: Set<String> { get }
 }
 
 /// The keys of a JSON object whose values are null, in sorted order (nothing for a body that is not an object).

@@ -54,7 +54,8 @@ extension ServerRuntime {
         return try APIJSON.response(findings[0])
     }
 
-    struct TokenBody: Decodable {
+    struct TokenBody: RequestBody {
+        static let fields: Set<String> = ["name", "role"]
         var name: String
         var role: String
     }

@@ -7,20 +7,29 @@ import Playbook
 /// Changing a run: cancel, reschedule, reverse, retry, and a person's action on a task. Each goes through
 /// `Worker.submit` to the worker running in this process, journaled with the token's name as the actor.
 extension ServerRuntime {
-    struct CancelBody: Decodable { var reason: String }
-    struct RescheduleBody: Decodable {
+    struct CancelBody: RequestBody {
+        static let fields: Set<String> = ["reason"]
+        var reason: String
+    }
+    struct RescheduleBody: RequestBody {
+        static let fields: Set<String> = ["set", "reason", "allow_past"]
         var set: [String: String]
         var reason: String
         var allowPast: Bool?
         enum CodingKeys: String, CodingKey { case set, reason, allowPast = "allow_past" }
     }
-    struct ReverseBody: Decodable {
+    struct ReverseBody: RequestBody {
+        static let fields: Set<String> = ["reason", "dry_run"]
         var reason: String?
         var dryRun: Bool?
         enum CodingKeys: String, CodingKey { case reason, dryRun = "dry_run" }
     }
-    struct RetryBody: Decodable { var step: String? }
-    struct TaskBody: Decodable {
+    struct RetryBody: RequestBody {
+        static let fields: Set<String> = ["step"]
+        var step: String?
+    }
+    struct TaskBody: RequestBody {
+        static let fields: Set<String> = ["item", "evidence", "reason"]
         var item: String?
         var evidence: [String: String]?
         var reason: String?

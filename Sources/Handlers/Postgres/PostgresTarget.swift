@@ -32,6 +32,7 @@ struct PostgresTarget: Sendable {
     let poolKey: PoolKey
 
     /// Parsed URLs by their text: every step parses its connection URL once for the change and again for the check.
+    /// (Memory only, like the secret values the steps resolve; a rotated URL's entry goes when the cache is cleared.)
     private static let parsed = Mutex<[String: PostgresTarget]>([:])
 
     /// The target a URL names, parsed once per process (up to 256 URLs kept).
