@@ -23,15 +23,15 @@ public final class WorkerService: Service, Sendable {
     public var report: Worker.Report? { lastReport.withLock { $0 } }
 
     public func run() async throws {
-        let report: Worker.Report
+        let outcome: Result<Worker.Report, any Error>
         do {
-            report = try await cancelWhenGracefulShutdown { [worker, untilIdle] in try await worker.run(untilIdle: untilIdle) }
+            outcome = .success(try await cancelWhenGracefulShutdown { [worker, untilIdle] in try await worker.run(untilIdle: untilIdle) })
         } catch {
-            await BuiltInHandlers.closeIdleConnections()
-            throw error
+            outcome = .failure(error)
         }
-        // The targets' connections kept for reuse end with the worker that used them.
+        // The targets' connections kept for reuse end with the worker that used them, however it ended.
         await BuiltInHandlers.closeIdleConnections()
+        let report = try outcome.get()
         lastReport.withLock { $0 = report }
     }
 }

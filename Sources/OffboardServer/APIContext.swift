@@ -91,9 +91,13 @@ enum APIJSON {
     }
 }
 
-/// A request body: its fields as the contract names them (none of them may be null).
+/// A request body: its coding keys are its fields as the contract names them (none of them may be null).
 protocol RequestBody: Decodable {
-    static var fields: Set<String> { get }
+    associatedtype CodingKeys: CodingKey & CaseIterable
+}
+
+extension RequestBody {
+    static var fields: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
 }
 
 /// The keys of a JSON object whose values are null, in sorted order (nothing for a body that is not an object).

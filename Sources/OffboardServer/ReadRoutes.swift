@@ -55,9 +55,9 @@ extension ServerRuntime {
     }
 
     struct TokenBody: RequestBody {
-        static let fields: Set<String> = ["name", "role"]
         var name: String
         var role: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case name, role }
     }
 
     struct CreatedToken: Encodable {

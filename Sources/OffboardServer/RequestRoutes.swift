@@ -8,31 +8,29 @@ import Playbook
 /// `Worker.submit` to the worker running in this process, journaled with the token's name as the actor.
 extension ServerRuntime {
     struct CancelBody: RequestBody {
-        static let fields: Set<String> = ["reason"]
         var reason: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case reason }
     }
     struct RescheduleBody: RequestBody {
-        static let fields: Set<String> = ["set", "reason", "allow_past"]
         var set: [String: String]
         var reason: String
         var allowPast: Bool?
-        enum CodingKeys: String, CodingKey { case set, reason, allowPast = "allow_past" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case set, reason, allowPast = "allow_past" }
     }
     struct ReverseBody: RequestBody {
-        static let fields: Set<String> = ["reason", "dry_run"]
         var reason: String?
         var dryRun: Bool?
-        enum CodingKeys: String, CodingKey { case reason, dryRun = "dry_run" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case reason, dryRun = "dry_run" }
     }
     struct RetryBody: RequestBody {
-        static let fields: Set<String> = ["step"]
         var step: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case step }
     }
     struct TaskBody: RequestBody {
-        static let fields: Set<String> = ["item", "evidence", "reason"]
         var item: String?
         var evidence: [String: String]?
         var reason: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case item, evidence, reason }
     }
 
     /// Submits `request` and answers 200 (applied), 202 (recorded, the holder applies it when it next looks),

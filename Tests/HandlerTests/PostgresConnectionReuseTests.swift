@@ -55,21 +55,13 @@ import Testing
         return roles
     }
 
-    static let playbook = """
-        playbook: pg-pool
-        version: 1
-        inputs: { role: { type: string, required: true } }
-        steps:
-          - id: revoke
-            uses: postgres.revoke
-            retry: { attempts: 1 }
-            with: { connection: "${secret:POOL_PG}", role: "{{ inputs.role }}" }
-        """
+    /// The revocation under test: `postgres.revoke` of one role, tried once (`${secret:TEST_PG}` is the connection).
+    static let playbook = PostgresRevokeTests.playbook
 
     @Test func aBurstOfRevocationsSharesAtMostMaxConnectionsAndTheNextStepReusesThem() async throws {
         let administrator = try await Administrator(limit: 2, urlLimit: 2)
         let roles = try await Self.leavers(12)
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": administrator.url])
         // Twelve at once: with a connection per step (two, counting the check) the server would refuse the third.
         let reports = try await withThrowingTaskGroup(of: RunReport.self) { group in
             for role in roles { group.addTask { try await run.run([("role", role)]) } }
@@ -100,7 +92,7 @@ import Testing
     @Test func aKeptConnectionTheServerEndedIsReplacedWithoutFailingTheStep() async throws {
         let administrator = try await Administrator(limit: 2, urlLimit: 1)
         let roles = try await Self.leavers(2)
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": administrator.url])
         #expect(try await run.run([("role", roles[0])]).state == .succeeded)
         let first = try await administrator.backends()
         #expect(first.count == 1)
@@ -121,7 +113,7 @@ import Testing
     @Test func aWrongMaxConnectionsFailsTheStepWithoutShowingTheURL() async throws {
         let administrator = try await Administrator(limit: 1, urlLimit: 1)
         let url = administrator.url.replacingOccurrences(of: "max_connections=1", with: "max_connections=0")
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": url])
         let report = try await run.run([("role", "anyone")])
         #expect(report.state == .failed)
         #expect(report.steps.first?.error == "connection URL: max_connections must be a whole number from 1 to 100")
@@ -134,7 +126,7 @@ import Testing
     @Test func aKeptConnectionWhoseServerWentSilentIsGivenUpOnWithTheDefaults() async throws {
         let administrator = try await Administrator(limit: 3, urlLimit: 1)
         let roles = try await Self.leavers(2)
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": administrator.url])
         #expect(try await run.run([("role", roles[0])]).state == .succeeded)
         let silent = try #require(try await administrator.backends().first)
         #expect(kill(silent, SIGSTOP) == 0)
@@ -153,7 +145,7 @@ import Testing
     @Test func refusedLoginsWithStepsQueuedAllFailAndFreeEveryPlace() async throws {
         let administrator = try await Administrator(limit: 2, urlLimit: 1)
         let url = administrator.url.replacingOccurrences(of: "pool-pw", with: "wrong-pw")
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": url])
         let reports = try await withThrowingTaskGroup(of: RunReport.self) { group in
             for index in 0..<5 { group.addTask { try await run.run([("role", "nobody_\(index)")]) } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -207,7 +199,7 @@ import Testing
             _ = try await connection.query("PREPARE offboard_role_state AS SELECT 1", logger: Self.logger).collect()
             _ = try await connection.query("PREPARE offboard_terminate_sessions AS SELECT 2", logger: Self.logger).collect()
         }
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": administrator.url])
         let report = try await run.run([("role", roles[0])])
         #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
         #expect(report.steps.first?.removal == .removed)
@@ -221,7 +213,7 @@ import Testing
 
     @Test func theConnectionsOwnRoleIsNotRevokedThroughIt() async throws {
         let administrator = try await Administrator(limit: 1, urlLimit: 1)
-        let run = try PlaybookRun(Self.playbook, secrets: ["POOL_PG": administrator.url])
+        let run = try PlaybookRun(Self.playbook, secrets: ["TEST_PG": administrator.url])
         let report = try await run.run([("role", administrator.name)])
         #expect(report.state == .failed)
         #expect(report.steps.first?.error == "the role to revoke is the one the connection logs in as; revoke it through another role")

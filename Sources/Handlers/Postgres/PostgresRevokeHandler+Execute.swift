@@ -63,13 +63,13 @@ struct PostgresRevokeParameters: Sendable {
 /// Catalogue reads and the revocation itself; every value is a bound parameter and every
 /// identifier is quoted.
 enum PostgresRoleCatalog {
-    /// The role's login, memberships and sessions in one statement (one round trip, one snapshot), prepared once per
-    /// kept connection.
     /// A statement whose one parameter is the role's name.
     protocol RoleStatement: PostgresPreparedStatement {
         var role: String { get }
     }
 
+    /// The role's login, memberships and sessions in one statement (one round trip, one snapshot), prepared once per
+    /// kept connection.
     struct RoleStateStatement: RoleStatement {
         static let name = "offboard_role_state"
         static let sql = """
@@ -199,14 +199,16 @@ extension PostgresRevokeHandler {
     public func verify(_ context: ExecutionContext) async throws -> VerificationResult? {
         let parameters = try PostgresRevokeParameters(context)
         let target = try PostgresTarget.named(by: parameters.connection)
-        let pool = PostgresConnectionPool.shared
+        // A connection for each read, none held through the waits between them.
+        func read() async throws -> PostgresRoleState? {
+            try await PostgresConnectionPool.shared.withConnection(to: target) { try await PostgresRoleCatalog.state(of: parameters.role, on: $0, logger: context.logger) }
+        }
         do {
-            // A connection for each read, none held through the waits between them.
-            var state = try await pool.withConnection(to: target) { try await PostgresRoleCatalog.state(of: parameters.role, on: $0, logger: context.logger) }
+            var state = try await read()
             // Sessions end asynchronously once terminated; without termination one left open fails at once.
             for _ in 0..<50 where (state?.sessions ?? 0) > 0 && parameters.terminateSessions {
                 try await Task.sleep(nanoseconds: 100_000_000)
-                state = try await pool.withConnection(to: target) { try await PostgresRoleCatalog.state(of: parameters.role, on: $0, logger: context.logger) }
+                state = try await read()
             }
             guard let state else { return VerificationResult(holds: true, detail: "role \(parameters.role) does not exist on \(target.label)") }
             var problems: [String] = []
