@@ -64,7 +64,7 @@ public struct ChainAudit: Sendable {
     private func rowDisagreements(_ id: String) async throws -> [String]? {
         guard let stored = try await store.loadRun(id) else { throw NoSuchRun(id: id) }
         do {
-            return try RunCore.rowDisagreements(stored, playbook: try await playbooks.playbook(for: stored))
+            return try RunCore.rowDisagreements(stored, playbook: try playbooks.playbook(for: stored))
         } catch {
             return ["the run cannot be replayed from its row and journal: \(error)"]
         }

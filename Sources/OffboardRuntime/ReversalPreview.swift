@@ -31,7 +31,7 @@ public struct ReversalPreview: Sendable, Encodable {
     /// Previews the reversal of `stored`, asking each compensation's handler what it would do (nothing is contacted
     /// beyond what the handler's plan does).
     public static func make(_ stored: StoredRun, registry: HandlerRegistry, now: Date) async throws -> ReversalPreview {
-        let core = try RunCore.replaying(stored, playbook: try await PinnedPlaybooks(catalog: registry).playbook(for: stored))
+        let core = try RunCore.replaying(stored, playbook: try PinnedPlaybooks(catalog: registry).playbook(for: stored))
         var undo: [Undo] = []
         for compensation in core.plannedCompensations(at: now) {
             var item = Undo(undoes: compensation.undoes.description, uses: compensation.uses, problem: compensation.problem)

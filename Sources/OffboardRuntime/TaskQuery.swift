@@ -32,7 +32,7 @@ public struct TaskQuery: Sendable {
             for summary in try await store.listRuns(state: state, limit: Int(Int32.max)).reversed() {
                 guard let stored = try await store.loadRun(summary.id) else { continue }
                 do {
-                    let playbook = try await playbooks.playbook(for: stored)
+                    let playbook = try playbooks.playbook(for: stored)
                     runs.append(ActiveRun(stored: stored, playbook: playbook, core: try RunCore.replaying(stored, playbook: playbook)))
                 } catch {
                     unreadable.append((summary.id, "\(error)"))

@@ -36,7 +36,7 @@ extension ServerRuntime {
                 guard let stored = try await store.loadRun(summary.id) else { continue }
                 if let leaver, !Self.isAbout(stored, leaver: leaver) { continue }
                 if overdue {
-                    let report = try? RunReport.make(stored, playbook: try await playbooks.playbook(for: stored))
+                    let report = try? RunReport.make(stored, playbook: try playbooks.playbook(for: stored))
                     guard report?.steps.contains(where: \.overdue) == true else { continue }
                 }
             }

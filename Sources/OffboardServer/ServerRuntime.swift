@@ -48,7 +48,7 @@ public struct ServerRuntime: Sendable {
     /// The run replayed, with its pinned playbook.
     func replayed(_ id: String) async throws -> (stored: StoredRun, playbook: Playbook, core: RunCore) {
         let stored = try await stored(id)
-        let playbook = try await playbooks.playbook(for: stored)
+        let playbook = try playbooks.playbook(for: stored)
         return (stored, playbook, try RunCore.replaying(stored, playbook: playbook))
     }
 

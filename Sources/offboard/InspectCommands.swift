@@ -30,7 +30,7 @@ extension Offboard {
         func run() async throws {
             let database = try store.openReadOnly()
             let stored = try await store.loadRun(run, from: database)
-            let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registryOrExit()).playbook(for: stored)
+            let playbook = try PinnedPlaybooks(catalog: try HandlerSetup.registryOrExit()).playbook(for: stored)
             let registry = try HandlerSetup.registryOrExit()
             let report = try RunReport.make(stored, playbook: playbook, removesAccess: { registry.handler(for: $0)?.removesAccess ?? false })
             switch format {
@@ -126,7 +126,7 @@ extension Offboard {
 
         func run() async throws {
             let stored = try await store.loadRun(run, from: try store.openReadOnly())
-            let playbook = try await PinnedPlaybooks(catalog: try HandlerSetup.registryOrExit()).playbook(for: stored)
+            let playbook = try PinnedPlaybooks(catalog: try HandlerSetup.registryOrExit()).playbook(for: stored)
             let journal = RunCore.revealedJournal(stored, playbook: playbook)
             switch format {
             case .json: Output.json(journal.map(HistoryLine.init))

@@ -57,7 +57,7 @@ import Testing
                                                     requestedBy: "it:sam", requestedAt: Date()))
         _ = try await worker.drive(runID: id)
         let stored = try #require(try await setup.store.loadRun(id))
-        let playbook = try await PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored)
+        let playbook = try PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored)
         return try EvidencePack.build(stored, playbook: playbook, chain: try await setup.store.storedChain(id),
                                       removesAccess: { BuiltInHandlers.registry().handler(for: $0)?.removesAccess ?? false }, now: Date())
     }

@@ -35,7 +35,7 @@ import Testing
 
         func report(_ id: String) async throws -> RunReport {
             let stored = try #require(try await store.loadRun(id))
-            return try RunReport.make(stored, playbook: try await PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored))
+            return try RunReport.make(stored, playbook: try PinnedPlaybooks(catalog: BuiltInHandlers.registry()).playbook(for: stored))
         }
 
         func lines(_ file: String) -> [String] {

@@ -64,27 +64,46 @@ import Testing
         }
     }
 
-    /// Runs handed off while the loop is busy are taken in one turn of it, not one turn each: under a burst of HR
-    /// triggers each turn waits for the two threads behind everything else, and the last run's first step waited
-    /// for a hundred of them.
+    /// A handed-off run's drive starts as it is handed off, without a turn of the loop: under a burst of HR triggers
+    /// each turn waits for the two threads behind everything else, and the last run's first step waited for a hundred
+    /// of them. The last loop to stop cancels the drives still going and waits for them, and takes no more.
     @Test(.timeLimit(.minutes(1)))
-    func runsHandedOffWhileTheLoopIsBusyAreTakenTogether() async throws {
-        let handoffs = Handoffs(capacity: 8)
+    func handedOffRunsAreDrivenAtOnceAndEndWithTheLoop() async throws {
+        let handoffs = Handoffs(capacity: 2)
+        #expect(!handoffs.reserve(), "no loop runs: nothing is handed off")
         handoffs.loopStarted()
-        for id in ["a", "b", "c"] {
+        let started = AsyncStream<String>.makeStream()
+        for id in ["a", "b"] {
             #expect(handoffs.reserve())
-            #expect(handoffs.deliver(id))
+            #expect(handoffs.start(id) {
+                started.continuation.yield(id)
+                // Driven until cancelled, as a run whose step still runs.
+                while !Task.isCancelled { try? await Task.sleep(nanoseconds: 10_000_000) }
+                return id == "a" ? .succeeded : nil
+            })
         }
-        #expect(await handoffs.next() == ["a", "b", "c"])
-        let waiting = Task { await handoffs.next() }
-        try await Task.sleep(nanoseconds: 100_000_000)
+        var seen: Set<String> = []
+        for await id in started.stream {
+            seen.insert(id)
+            if seen.count == 2 { break }
+        }
+        #expect(seen == ["a", "b"], "both drives started without any loop turn")
+        #expect(!handoffs.reserve(), "both slots are taken while the drives go on")
+        #expect(handoffs.freeSlots() == 0)
+
+        let drives = handoffs.loopStopped()
+        #expect(drives.count == 2)
+        drives.forEach { $0.cancel() }
+        for drive in drives { await drive.value }
+        #expect(handoffs.freeSlots() == 2, "each ended drive gave its slot back")
+        let report = handoffs.takeReport()
+        #expect(report.runsDriven == 2)
+        #expect(report.finished == ["a": .succeeded], "what the drives did is reported once they have ended")
+        #expect(!handoffs.reserve(), "the loop has stopped: nothing is handed off")
+        handoffs.loopStarted()
         #expect(handoffs.reserve())
-        #expect(handoffs.deliver("d"))
-        #expect(await waiting.value == ["d"])
-        let cancelled = Task { await handoffs.next() }
-        cancelled.cancel()
-        #expect(await cancelled.value == [])
-        #expect(handoffs.loopStopped() == [])
-        #expect(handoffs.freeSlots() == 4, "the four delivered runs still hold their slots until their drives end")
+        handoffs.loopStopped().forEach { $0.cancel() }
+        #expect(!handoffs.start("c") { nil }, "a run made as the last loop stopped is not driven here (its lease is given back)")
+        #expect(handoffs.freeSlots() == 2)
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 import Synchronization
 
 /// Runs made in this process for a worker whose loop is running here (a server's HR hook or start request): the run
-/// is created already leased to the worker, and the loop drives it at once, with no wake-up through the store and
-/// no claim of its own (a commit less before the first step starts). A slot is reserved before the run is made, so
-/// the loop never drives more than its concurrency; without a free slot or a running loop the run is made as usual
-/// and claimed like any other.
+/// is created already leased to the worker and driven at once, with no wake-up through the store, no claim of its
+/// own (a commit less before the first step starts) and no turn of the loop (its drive starts as it is handed off).
+/// A slot is reserved before the run is made, so the worker never drives more than its concurrency; without a free
+/// slot or a running loop the run is made as usual and claimed like any other.
 final class Handoffs: Sendable {
     private struct State {
         /// Claim loops running.
@@ -14,10 +14,11 @@ final class Handoffs: Sendable {
         var claimed = 0
         /// Slots reserved or handed off and still driven.
         var active = 0
-        /// Handed-off runs no loop has taken yet.
-        var ready: [String] = []
-        var waiters: [Int: CheckedContinuation<[String], Never>] = [:]
-        var nextWaiter = 0
+        /// The drives of handed-off runs still going, each by a number.
+        var drives: [Int: Task<Void, Never>] = [:]
+        var lastDrive = 0
+        /// What the handed-off drives did, for the report of the loop that stops last.
+        var report = Worker.Report()
     }
 
     private let state = Mutex(State())
@@ -27,15 +28,20 @@ final class Handoffs: Sendable {
 
     func loopStarted() { state.withLock { $0.loops += 1 } }
 
-    /// The loop is stopping: runs handed to it and not taken are returned (their leases are to be given back).
-    func loopStopped() -> [String] {
+    /// A loop is stopping. When it is the last, no run is handed off any more, and the drives of handed-off runs still
+    /// going are returned (to be cancelled and waited for, as the loop's own are).
+    func loopStopped() -> [Task<Void, Never>] {
         state.withLock { state in
             state.loops -= 1
-            guard state.loops == 0 else { return [] }
-            let left = state.ready
-            state.ready = []
-            state.active -= left.count
-            return left
+            return state.loops == 0 ? Array(state.drives.values) : []
+        }
+    }
+
+    /// What the handed-off drives did since this was last asked (for the report of the loop that stops last).
+    func takeReport() -> Worker.Report {
+        state.withLock { state in
+            defer { state.report = Worker.Report() }
+            return state.report
         }
     }
 
@@ -44,8 +50,8 @@ final class Handoffs: Sendable {
 
     func claimedChanged(by delta: Int) { state.withLock { $0.claimed += delta } }
 
-    /// A run's slot is free again: its drive ended, or a reserved or handed-off run will not be driven here.
-    func slotFreed(handedOff: Bool) { state.withLock { if handedOff { $0.active -= 1 } else { $0.claimed -= 1 } } }
+    /// A reserved run will not be driven here: its slot is free again.
+    func reservationCancelled() { state.withLock { $0.active -= 1 } }
 
     /// Reserves a slot for a run about to be made; false when no loop runs or every slot is taken.
     func reserve() -> Bool {
@@ -56,48 +62,32 @@ final class Handoffs: Sendable {
         }
     }
 
-    /// The reserved run is made, leased to this worker: a loop takes it. False when every loop stopped meanwhile
-    /// (the slot is given back; the caller gives back the run's lease).
-    func deliver(_ runID: String) -> Bool {
-        let (taken, waiter): (Bool, CheckedContinuation<[String], Never>?) = state.withLock { state in
+    /// The reserved run is made, leased to this worker: `drive` starts driving it now, in a task of its own (it
+    /// returns the state the run finished in, if it did). False when every loop stopped meanwhile (the slot is
+    /// given back; the caller gives back the run's lease).
+    func start(_ runID: String, drive: @escaping @Sendable () async -> RunState?) -> Bool {
+        state.withLock { state in
             guard state.loops > 0 else {
                 state.active -= 1
-                return (false, nil)
+                return false
             }
-            if let first = state.waiters.first {
-                state.waiters[first.key] = nil
-                return (true, first.value)
+            state.lastDrive += 1
+            state.report.runsDriven += 1
+            let number = state.lastDrive
+            // Detached: the drive belongs to the worker, not to the request or event that made the run.
+            state.drives[number] = Task.detached {
+                let finished = await drive()
+                self.ended(number, runID, finished: finished)
             }
-            state.ready.append(runID)
-            return (true, nil)
+            return true
         }
-        waiter?.resume(returning: [runID])
-        return taken
     }
 
-    /// The handed-off runs no loop has taken yet, all of them at once (so a burst of hand-offs costs the loop one turn,
-    /// not one each), waiting for one when there is none; empty once the waiting task is cancelled.
-    func next() async -> [String] {
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<[String], Never>) in
-                let ready: [String]? = state.withLock { state in
-                    if !state.ready.isEmpty {
-                        defer { state.ready = [] }
-                        return state.ready
-                    }
-                    if Task.isCancelled { return [] }
-                    state.waiters[id] = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: [])
+    private func ended(_ number: Int, _ runID: String, finished: RunState?) {
+        state.withLock { state in
+            state.active -= 1
+            state.drives[number] = nil
+            if let finished { state.report.finished[runID] = finished }
         }
     }
 }

@@ -1,20 +1,21 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Renews the leases of the runs a worker drives, every third of the lease, and tells a run's driver when its
 /// lease is gone: another worker holds it now, or it lapsed before it could be renewed (the process was paused
 /// past it, or the store could not be reached). A driver told so ends its attempts at once, so no two attempts
 /// of one step overlap.
-actor LeaseKeeper {
+final class LeaseKeeper: Sendable {
     private struct Held {
         var expiresAt: Date
         var lost: @Sendable () -> Void
         var token: Int
     }
 
-    private var nextToken = 0
-
-    private var held: [String: Held] = [:]
+    /// The leases kept, by run, and the last token given. A lock, not an actor: every run's driver starts and stops
+    /// keeping its lease, and under a burst of runs a hop to an actor and back would queue each behind the others.
+    private let state = Mutex<(held: [String: Held], nextToken: Int)>(([:], 0))
     private let store: any RunStore
     private let clock: any EngineClock
     private let configuration: WorkerConfiguration
@@ -30,44 +31,63 @@ actor LeaseKeeper {
     /// Starts keeping a run's lease (just claimed, so it lasts the lease from now); `lost` is called once if it
     /// goes. The token lets the driver forget exactly this keeping, even after the run was claimed again.
     func keep(_ runID: String, lost: @escaping @Sendable () -> Void) -> Int {
-        nextToken += 1
-        held[runID] = Held(expiresAt: clock.now().addingTimeInterval(configuration.leaseDuration), lost: lost, token: nextToken)
-        return nextToken
+        let expiresAt = clock.now().addingTimeInterval(configuration.leaseDuration)
+        return state.withLock { state in
+            state.nextToken += 1
+            state.held[runID] = Held(expiresAt: expiresAt, lost: lost, token: state.nextToken)
+            return state.nextToken
+        }
     }
 
     func forget(_ runID: String, token: Int) {
-        if held[runID]?.token == token { held[runID] = nil }
+        state.withLock { state in
+            if state.held[runID]?.token == token { state.held[runID] = nil }
+        }
     }
 
     /// One renewal round: lapsed leases are given up without renewing, the rest renewed, and those the store
-    /// no longer lets this worker hold are reported lost.
+    /// no longer lets this worker hold are reported lost. (`lost` is called outside the lock.)
     func renew() async {
         let now = clock.now()
-        var lapsed: [String] = []
-        for (id, lease) in held where lease.expiresAt < now { lapsed.append(id) }
-        for id in lapsed {
-            logger.warning("lease of run \(id) lapsed \(Int(now.timeIntervalSince(held[id]!.expiresAt))) s ago (this worker was paused or could not renew); ending its attempts")
-            held.removeValue(forKey: id)?.lost()
+        let (lapsed, ids) = state.withLock { state -> ([(String, Held)], [String]) in
+            let lapsed = state.held.filter { $0.value.expiresAt < now }.map { ($0.key, $0.value) }
+            for (id, _) in lapsed { state.held[id] = nil }
+            return (lapsed, Array(state.held.keys))
         }
-        let ids = Array(held.keys)
+        for (id, lease) in lapsed {
+            logger.warning("lease of run \(id) lapsed \(Int(now.timeIntervalSince(lease.expiresAt))) s ago (this worker was paused or could not renew); ending its attempts")
+            lease.lost()
+        }
         guard !ids.isEmpty else { return }
         let until = now.addingTimeInterval(configuration.leaseDuration)
         guard let kept = try? await store.renewLeases(ids, worker: configuration.workerID, until: until) else {
             // The store could not be reached: before a lease can lapse unnoticed, its attempts end (a claimant
             // elsewhere may take the run over the moment it expires).
-            for (id, lease) in held where lease.expiresAt.timeIntervalSince(now) < configuration.leaseDuration / 2 {
+            let ending = state.withLock { state -> [(String, Held)] in
+                let ending = state.held.filter { $0.value.expiresAt.timeIntervalSince(now) < configuration.leaseDuration / 2 }.map { ($0.key, $0.value) }
+                for (id, _) in ending { state.held[id] = nil }
+                return ending
+            }
+            for (id, lease) in ending {
                 logger.warning("lease of run \(id) could not be renewed and expires before the next renewal; ending its attempts")
-                held.removeValue(forKey: id)?.lost()
+                lease.lost()
             }
             return
         }
-        for id in ids {
-            if kept.contains(id) {
-                held[id]?.expiresAt = until
-            } else if let lease = held.removeValue(forKey: id) {
-                logger.warning("run \(id) is held by another worker now; ending its attempts here")
-                lease.lost()
+        let lost = state.withLock { state -> [(String, Held)] in
+            var lost: [(String, Held)] = []
+            for id in ids {
+                if kept.contains(id) {
+                    state.held[id]?.expiresAt = until
+                } else if let lease = state.held.removeValue(forKey: id) {
+                    lost.append((id, lease))
+                }
             }
+            return lost
+        }
+        for (id, lease) in lost {
+            logger.warning("run \(id) is held by another worker now; ending its attempts here")
+            lease.lost()
         }
     }
 

@@ -32,7 +32,7 @@ public struct PersonalDataPurge: Sendable {
             let batch = try await store.runsToPurge(finishedBefore: cutoff, limit: limit)
             for summary in batch {
                 guard let stored = try await store.loadRun(summary.id) else { continue }
-                let playbook = try await playbooks.playbook(for: stored)
+                let playbook = try playbooks.playbook(for: stored)
                 let personal = Set(playbook.inputs.filter(\.personal).map(\.name))
                 var kept = stored.inputs
                 if case .object(let fields) = stored.inputs { kept = .object(fields.filter { !personal.contains($0.key) }) }

@@ -30,15 +30,15 @@ struct RunDriver {
 
     func drive() async throws -> Ending {
         guard let stored = try await store.loadRun(runID) else { throw DriverError("run \(runID) does not exist") }
-        let playbook = try await context.playbooks.playbook(for: stored)
+        let playbook = try context.playbooks.playbook(for: stored)
         var core = try RunCore.replaying(stored, playbook: playbook, maxParallel: context.configuration.maxParallelPerRun)
         let personal = PersonalData(playbook: playbook, inputs: core.inputs)
         var sequence = stored.journal.count
 
         let (stream, continuation) = AsyncStream<Input>.makeStream()
         var inputsIterator = stream.makeAsyncIterator()
-        let leaseToken = await context.leases.keep(runID) { continuation.yield(.leaseLost) }
-        defer { Task { [leases = context.leases, runID] in await leases.forget(runID, token: leaseToken) } }
+        let leaseToken = context.leases.keep(runID) { continuation.yield(.leaseLost) }
+        defer { context.leases.forget(runID, token: leaseToken) }
         // A previous holder's attempts may still run (it was killed, or paused past its lease): end them first.
         // Only a journal with an attempt started and not finished can have left one.
         if core.orderedInstances.contains(where: { if case .running = $0.state { true } else { false } }) { await endLeftoverProcesses() }

@@ -62,7 +62,7 @@ extension Worker {
         }
         var core: RunCore
         do {
-            core = try RunCore.replaying(stored, playbook: try await context.playbooks.playbook(for: stored))
+            core = try RunCore.replaying(stored, playbook: try context.playbooks.playbook(for: stored))
         } catch {
             // The error may quote the run's stored values: it is logged here, and the refusal only names the run.
             context.logger.error("run \(id) cannot be replayed: \(error)")

@@ -92,15 +92,20 @@ public struct Worker: Sendable {
         return (context.configuration.workerID, context.clock.now().addingTimeInterval(context.configuration.leaseDuration))
     }
 
-    /// The run made with a reservation: the loop drives it now. Were the loop to have stopped meanwhile, the run's
+    /// The run made with a reservation: its drive starts now. Were the loop to have stopped meanwhile, the run's
     /// lease is given back, and it is claimed like any other (at the next poll).
     public func handOff(_ runID: String) async {
-        guard !context.handoffs.deliver(runID) else { return }
+        let context = self.context
+        let started = context.handoffs.start(runID) {
+            if case .finished(let state)? = await Self.drive(runID, context: context) { return state }
+            return nil
+        }
+        guard !started else { return }
         try? await context.store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
     }
 
     /// The reservation was not used (the run existed already, or could not be made).
-    public func cancelHandoff() { context.handoffs.slotFreed(handedOff: true) }
+    public func cancelHandoff() { context.handoffs.reservationCancelled() }
 
     /// What a worker did before it returned.
     public struct Report: Sendable, Hashable {
@@ -111,10 +116,8 @@ public struct Worker: Sendable {
     }
 
     private enum Event: Sendable {
-        case driven(String, RunDriver.Ending?, handedOff: Bool)
+        case driven(String, RunDriver.Ending?)
         case poll
-        /// Runs handed off in this process, all those waiting (none: the wait for them was cancelled).
-        case handedOff([String])
     }
 
     /// Drives runs until cancelled or, with `untilIdle`, until no run is due and none is being driven. A run
@@ -136,16 +139,12 @@ public struct Worker: Sendable {
         var announcedWait: Set<String> = []
         var stopped = false
         defer {
-            // Thrown out of the loop: the runs handed to it and not taken are given back all the same.
-            if !untilIdle, !stopped {
-                let left = handoffs.loopStopped(), store = context.store, worker = context.configuration.workerID
-                if !left.isEmpty { Task { for id in left { try? await store.release(id, worker: worker, deferUntil: nil) } } }
-            }
+            // Thrown out of the loop: the drives of handed-off runs end all the same (each gives its lease back).
+            if !untilIdle, !stopped { handoffs.loopStopped().forEach { $0.cancel() } }
         }
         try await withThrowingTaskGroup(of: Event.self) { group in
             // Every run this loop drives, claimed or handed off.
             var driving = 0
-            var awaitingHandoff = false
             var polling = false
             var pollTick = true
             // Whether due runs may be waiting that no claim has taken: after a wake-up or a poll, or a claim that
@@ -189,13 +188,9 @@ public struct Worker: Sendable {
                     }
                 }
                 pollTick = false
-                for id in claimed { drive(id, handedOff: false, in: &group, report: &report) }
+                for id in claimed { drive(id, in: &group, report: &report) }
                 driving += claimed.count
                 if driving == 0, claimed.isEmpty, untilIdle, waitForLeases == nil { break }
-                if !untilIdle, !awaitingHandoff {
-                    awaitingHandoff = true
-                    group.addTask { .handedOff(await handoffs.next()) }
-                }
                 if !polling {
                     polling = true
                     let wake = driving == 0 ? try? await context.store.nextWake() : nil
@@ -213,54 +208,49 @@ public struct Worker: Sendable {
                     polling = false
                     pollTick = true
                     mayHaveMore = true
-                case .handedOff(let ids):
-                    awaitingHandoff = false
-                    driving += ids.count
-                    for id in ids { drive(id, handedOff: true, in: &group, report: &report) }
-                case .driven(let id, let ending, let handedOff):
+                case .driven(let id, let ending):
                     driving -= 1
-                    handoffs.slotFreed(handedOff: handedOff)
+                    handoffs.claimedChanged(by: -1)
                     if case .finished(let state)? = ending { report.finished[id] = state }
                 }
             }
             group.cancelAll()
-            // Stopping: a run handed off as the loop stopped is given back, like those the drivers give back.
+            // Stopping: the drives of claimed runs end (each gives its lease back).
             while let event = try await group.next() {
-                switch event {
-                case .handedOff(let ids): for id in ids { await release(id, handedOff: true) }
-                case .driven(_, _, let handedOff): handoffs.slotFreed(handedOff: handedOff)
-                default: break
-                }
+                if case .driven = event { handoffs.claimedChanged(by: -1) }
             }
         }
         if !untilIdle {
+            // The drives of handed-off runs end as the loop's own did: cancelled, and waited for.
             stopped = true
-            for id in handoffs.loopStopped() { await release(id, handedOff: false) }
+            let drives = handoffs.loopStopped()
+            drives.forEach { $0.cancel() }
+            for drive in drives { await drive.value }
+            let handedOff = handoffs.takeReport()
+            report.runsDriven += handedOff.runsDriven
+            report.finished.merge(handedOff.finished) { _, last in last }
         }
         return report
     }
 
-    /// Drives one run in the loop's group; a run that cannot be driven is given back for a minute.
-    private func drive(_ id: String, handedOff: Bool, in group: inout ThrowingTaskGroup<Event, any Error>, report: inout Report) {
+    /// Drives one claimed run in the loop's group.
+    private func drive(_ id: String, in group: inout ThrowingTaskGroup<Event, any Error>, report: inout Report) {
         report.runsDriven += 1
-        group.addTask { [context] in
-            do {
-                return .driven(id, try await RunDriver(runID: id, context: context).drive(), handedOff: handedOff)
-            } catch {
-                context.logger.error("run \(id) could not be driven: \(error)")
-                // A fresh task: this one may be cancelled, and the store refuses work from a cancelled task.
-                await Task { try? await context.store.release(id, worker: context.configuration.workerID,
-                                                               deferUntil: context.clock.now().addingTimeInterval(60)) }.value
-                return .driven(id, nil, handedOff: handedOff)
-            }
-        }
+        group.addTask { [context] in .driven(id, await Self.drive(id, context: context)) }
     }
 
-    /// Gives back the lease of a handed-off run this loop will not drive (`handedOff`: it still holds a slot).
-    private func release(_ id: String, handedOff: Bool) async {
-        if handedOff { context.handoffs.slotFreed(handedOff: true) }
-        let store = context.store, worker = context.configuration.workerID
-        await Task { try? await store.release(id, worker: worker, deferUntil: nil) }.value
+    /// Drives one run this worker holds (claimed or handed off); a run that cannot be driven is given back for a
+    /// minute, and nil returned.
+    private static func drive(_ id: String, context: WorkerContext) async -> RunDriver.Ending? {
+        do {
+            return try await RunDriver(runID: id, context: context).drive()
+        } catch {
+            context.logger.error("run \(id) could not be driven: \(error)")
+            // A fresh task: this one may be cancelled, and the store refuses work from a cancelled task.
+            await Task { try? await context.store.release(id, worker: context.configuration.workerID,
+                                                           deferUntil: context.clock.now().addingTimeInterval(60)) }.value
+            return nil
+        }
     }
 
     /// Due runs other workers hold; the leases of holders on this machine whose process is gone are broken

@@ -2,22 +2,36 @@ import Engine
 import Foundation
 import Logging
 import Playbook
+import Synchronization
 
 /// Hands recorded events to the processor as they come: each event is claimed in the store (two servers on one
 /// database never act on one event) and acted on as soon as it is claimed, not a batch at a time; the elements
 /// about one employee wait for that employee's previous one, so a start and a later date change never race.
-actor HookDispatcher {
+///
+/// Taking an event is synchronous (a lock, no actor and no queue of its own): a delivery this server records is
+/// taken in the store's commit callback, in the order recorded, and its acting starts there. Under a burst of
+/// deliveries, a hop per event through a busy executor would make the last of them wait for all the others.
+final class HookDispatcher: Sendable {
     let processor: HookProcessor
     /// Names this process in claims.
     let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
     /// How long a claim lasts: longer than acting on any event takes (a request waits at most 15 s for its answer).
     static let claim: TimeInterval = 300
-    private var inFlight: Set<Int64> = []
-    /// Each employee's latest element in hand (forgotten once it is done and nothing came after it).
-    private var lastByEmployee: [String: (token: UInt64, task: Task<Void, Never>)] = [:]
-    private var tokens: UInt64 = 0
-    /// The events in hand, until each is acted on.
-    private var events: [Int64: Task<Void, Never>] = [:]
+
+    private struct State {
+        var inFlight: Set<Int64> = []
+        /// Each employee's latest element in hand (forgotten once it is done and nothing came after it).
+        var lastByEmployee: [String: (token: UInt64, task: Task<Void, Never>)] = [:]
+        var tokens: UInt64 = 0
+        /// The events in hand, until each is acted on.
+        var events: [Int64: Task<Void, Never>] = [:]
+        /// Deliveries recorded before `open()`, in the order recorded; nil once open.
+        var held: [(Int64, HookEvent)]? = []
+        /// Set by `close()`: a delivery recorded later stays claimed in the store and is taken over after a restart.
+        var closed = false
+    }
+
+    private let state = Mutex(State())
 
     init(processor: HookProcessor) { self.processor = processor }
 
@@ -33,58 +47,92 @@ actor HookDispatcher {
             }
         }
         let batch = try await processor.store.claimHookEvents(owner: owner, now: now, until: now.addingTimeInterval(Self.claim), limit: 512)
-            .filter { !inFlight.contains($0.id) }
-        for (id, event) in batch { take(id, event) }
-        return batch.count
+        return batch.filter { take($0.id, $0.event) }.count
     }
 
-    /// The claim a server's HTTP route records a delivery with, so this dispatcher acts on it at once.
-    nonisolated func claim(now: Date, taking: @escaping @Sendable (Int64, HookEvent) -> Void) -> HookClaim {
-        HookClaim(owner: owner, until: now.addingTimeInterval(Self.claim), recorded: taking)
+    /// The claim a server's HTTP route records a delivery with: once recorded, the delivery is acted on at once
+    /// (after `open()`).
+    func claim(now: Date) -> HookClaim {
+        HookClaim(owner: owner, until: now.addingTimeInterval(Self.claim)) { [self] id, event in deliver(id, event) }
     }
 
-    /// Starts acting on an event claimed for this dispatcher (unless it is in hand already).
-    func take(_ id: Int64, _ event: HookEvent) {
-        guard inFlight.insert(id).inserted else { return }
-        let read = processor.units(of: event)
-        var units: [Task<HookProcessor.Result, Never>] = []
-        for unit in read.units {
-            let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
-            let previous = lastByEmployee[lane]?.task
-            tokens += 1
-            let token = tokens
-            let task = Task { [processor] in
-                await previous?.value
-                let result = await processor.act(unit)
-                self.laneDone(lane, token)
-                return result
+    /// A delivery this server recorded: taken now, or held until `open()`.
+    private func deliver(_ id: Int64, _ event: HookEvent) {
+        let taking = state.withLock { state -> Bool in
+            if state.closed { return false }
+            guard state.held == nil else {
+                state.held?.append((id, event))
+                return false
             }
-            lastByEmployee[lane] = (token, Task { _ = await task.value })
-            units.append(task)
+            return true
         }
-        let unitTasks = units, first = read.results
-        events[id] = Task { [processor] in
-            var results = first
-            for unit in unitTasks { results.append(await unit.value) }
-            do { try await processor.finish(id, event, results: results) } catch {
-                processor.logger.error("hook event \(id) was acted on but its outcome could not be recorded: \(String(describing: type(of: error)))")
+        if taking { take(id, event) }
+    }
+
+    /// Starts taking deliveries, the held ones first in the order recorded. Called once the first claim has been
+    /// taken: an event recorded before this server started (or by a server now gone) is in hand before a newer one
+    /// about the same employee, which waits for it.
+    func open() {
+        let held = state.withLock { state in
+            defer { state.held = nil }
+            return state.held ?? []
+        }
+        for (id, event) in held { take(id, event) }
+    }
+
+    /// Stops taking deliveries (the server is stopping).
+    func close() { state.withLock { $0.closed = true } }
+
+    /// Starts acting on a claimed event, unless it is in hand already; false then.
+    @discardableResult
+    func take(_ id: Int64, _ event: HookEvent) -> Bool {
+        return state.withLock { state in
+            guard state.inFlight.insert(id).inserted else { return false }
+            let read = processor.units(of: event)
+            var units: [Task<HookProcessor.Result, Never>] = []
+            for unit in read.units {
+                let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
+                let previous = state.lastByEmployee[lane]?.task
+                state.tokens += 1
+                let token = state.tokens
+                let task = Task { [processor] in
+                    await previous?.value
+                    let result = await processor.act(unit)
+                    self.laneDone(lane, token)
+                    return result
+                }
+                state.lastByEmployee[lane] = (token, Task { _ = await task.value })
+                units.append(task)
             }
-            self.done(id)
+            let unitTasks = units, first = read.results
+            state.events[id] = Task { [processor] in
+                var results = first
+                for unit in unitTasks { results.append(await unit.value) }
+                do { try await processor.finish(id, event, results: results) } catch {
+                    processor.logger.error("hook event \(id) was acted on but its outcome could not be recorded: \(String(describing: type(of: error)))")
+                }
+                self.done(id)
+            }
+            return true
         }
     }
 
     private func done(_ id: Int64) {
-        inFlight.remove(id)
-        events[id] = nil
+        state.withLock { state in
+            state.inFlight.remove(id)
+            state.events[id] = nil
+        }
     }
 
     private func laneDone(_ lane: String, _ token: UInt64) {
-        if lastByEmployee[lane]?.token == token { lastByEmployee[lane] = nil }
+        state.withLock { state in
+            if state.lastByEmployee[lane]?.token == token { state.lastByEmployee[lane] = nil }
+        }
     }
 
     /// Waits until every event in hand has been acted on (at shutdown, before the worker stops).
     func drain() async {
-        while let event = events.values.first { await event.value }
+        while let event = state.withLock({ $0.events.values.first }) { await event.value }
     }
 
     /// Dispatches until nothing is due, waiting for every event to be acted on.

@@ -104,7 +104,7 @@ extension HookProcessor {
 
     /// True when a step other than a log line has started (a log step changes nothing anywhere).
     func acted(_ stored: StoredRun) async throws -> Bool {
-        let steps = try await PinnedPlaybooks(catalog: catalog.registry).playbook(for: stored).steps
+        let steps = try PinnedPlaybooks(catalog: catalog.registry).playbook(for: stored).steps
         return stored.journal.contains { entry in
             guard case .step(let instance, .start) = entry.event else { return false }
             return steps.first { $0.id == instance.step }?.uses != "log"

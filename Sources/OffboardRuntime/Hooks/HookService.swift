@@ -8,40 +8,30 @@ import ServiceLifecycle
 /// few seconds in case another process recorded one.
 public final class HookService: Service, Sendable {
     public let processor: HookProcessor
-    private let deliveries: AsyncStream<(Int64, HookEvent)>
-    private let delivery: AsyncStream<(Int64, HookEvent)>.Continuation
-
     private let dispatcher: HookDispatcher
 
     public init(processor: HookProcessor) {
         self.processor = processor
         dispatcher = HookDispatcher(processor: processor)
-        (deliveries, delivery) = AsyncStream.makeStream(of: (Int64, HookEvent).self)
     }
 
     /// The claim to record a delivery with: once it is durable, this service acts on it at once, with no claim of its
     /// own. (Were this server to stop first, its claim lapses, or is taken over as soon as its process is gone.)
-    public func claim(now: Date) -> HookClaim {
-        dispatcher.claim(now: now) { [delivery] id, event in delivery.yield((id, event)) }
-    }
+    public func claim(now: Date) -> HookClaim { dispatcher.claim(now: now) }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [processor, dispatcher, deliveries] in
-            await withTaskGroup(of: Void.self) { group in
+        await cancelWhenGracefulShutdown { [processor, dispatcher] in
+            do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
+            // Only after the first claim: an event recorded before this server started (or by a server now gone)
+            // is in hand before a newer one about the same employee, which waits for it.
+            dispatcher.open()
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+                if Task.isCancelled { break }
                 do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
-                // Only after the first claim: an event recorded before this server started (or by a server now gone)
-                // is in hand before a newer one about the same employee, which waits for it.
-                group.addTask {
-                    for await (id, event) in deliveries { await dispatcher.take(id, event) }
-                }
-                while !Task.isCancelled {
-                    try? await Task.sleep(nanoseconds: 5_000_000_000)
-                    if Task.isCancelled { break }
-                    do { try await dispatcher.dispatch() } catch { processor.logger.error("hook events could not be acted on: \(error)") }
-                }
-                group.cancelAll()
             }
             // Stopping: the events in hand are finished while the worker still runs (it stops after this service).
+            dispatcher.close()
             await dispatcher.drain()
         }
     }

@@ -17,7 +17,7 @@ extension Console {
         for summary in runs {
             var row: [String: Any] = ["id": summary.id, "state": summary.state.rawValue, "playbook": summary.playbookName,
                                       "createdAt": DateText.iso8601(summary.createdAt), "createdBy": summary.createdBy]
-            if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? await runtime.playbooks.playbook(for: stored),
+            if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? runtime.playbooks.playbook(for: stored),
                let report = try? RunReport.make(stored, playbook: playbook) {
                 let done = report.steps.filter { ["succeeded", "skipped"].contains($0.state) }.count
                 row["progress"] = "\(done) of \(report.steps.count) steps done"
