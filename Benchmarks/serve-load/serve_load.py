@@ -129,7 +129,10 @@ def main():
         path = "/v1/hooks/load-log" if args.baseline else "/v1/hooks/load"
         profile = os.environ.get("OFFBOARD_LOAD_PERF")
         if profile:
-            perf = subprocess.Popen(["perf", "record", "-F", "4000", "-g", "-o", profile, "-p", str(server.process.pid)], stderr=subprocess.DEVNULL)
+            # (-k CLOCK_REALTIME: sample times compare with the journal's; OFFBOARD_LOAD_PERF_ALL=1: every process, PostgreSQL's too)
+            target_args = ["-a"] if os.environ.get("OFFBOARD_LOAD_PERF_ALL") else ["-p", str(server.process.pid)]
+            perf = subprocess.Popen(["perf", "record", "-F", os.environ.get("OFFBOARD_LOAD_PERF_HZ", "4000"), "-k", "CLOCK_REALTIME", "-g",
+                                     "-o", profile] + target_args, stderr=subprocess.DEVNULL)
             time.sleep(1)
         if args.warmup:
             asyncio.run(fire(server.port, path, [

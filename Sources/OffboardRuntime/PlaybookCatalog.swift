@@ -31,12 +31,22 @@ public struct PlaybookCatalog: Sendable {
 
     /// The playbook named `name` (letters, digits, '-', '_' and '.', not starting with '.').
     public func playbook(named name: String) throws(Failure) -> Playbook {
-        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+        let allowed = name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): true
+            default: false
+            }
+        }
         guard allowed, !name.isEmpty, name.count <= 128, !name.hasPrefix("."), !name.hasSuffix(".yaml"), !name.hasSuffix(".yml") else {
             throw .notFound("'\(SafeText.terminal(name))' is not a playbook name (letters, digits, '-', '_' and '.')")
         }
         // Only <directory>/<name>.yaml or .yml: never a file named by the caller relative to the working directory.
-        let candidates = [".yaml", ".yml"].map { (directory as NSString).appendingPathComponent(name + $0) }
+        let folder = directory.isEmpty || directory.hasSuffix("/") ? directory : directory + "/"
+        let candidates = [".yaml", ".yml"].map { folder + name + $0 }
+        // Every HR trigger asks: a playbook loaded from <name>.yaml whose files are all unchanged is the answer, with
+        // no other look at the directory (a .yml beside it never wins over the .yaml).
+        if let cached = cache.playbook(at: candidates[0]) { return cached }
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             var message = "no playbook named '\(SafeText.terminal(name))' in \(directory)"
             if let suggestion = Suggestion.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }

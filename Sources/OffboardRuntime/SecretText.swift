@@ -19,11 +19,15 @@ public enum SecretText {
     /// Lower-case hex SHA-256 of the text: what the store keeps instead of a secret.
     public static func sha256(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).lowercaseHex }
 
-    /// True when `given` is `expected`, in time that does not depend on where they differ: both as MACs under one
-    /// fresh key, compared by swift-crypto. An empty secret matches nothing.
+    /// The key both sides of a comparison are MACed under: random, made once per process (nobody outside it can
+    /// compute the MACs compared, so where they differ says nothing about the secret).
+    private static let comparisonKey = SymmetricKey(size: .bits256)
+
+    /// True when `given` is `expected`, in time that does not depend on where they differ: both as MACs under the
+    /// process's random key, compared by swift-crypto. An empty secret matches nothing.
     public static func same(_ given: String, _ expected: String) -> Bool {
         guard !given.isEmpty, !expected.isEmpty else { return false }
-        let key = SymmetricKey(size: .bits256)
+        let key = comparisonKey
         let mac = HMAC<SHA256>.authenticationCode(for: Array(expected.utf8), using: key)
         return HMAC<SHA256>.isValidAuthenticationCode(Array(mac), authenticating: Array(given.utf8), using: key)
     }

@@ -1,5 +1,6 @@
 @testable import Engine
 import Foundation
+import Playbook
 import Testing
 
 /// Run ids: `r-YYYYMMDD-` and 12 hex digits, the day in UTC.
@@ -19,5 +20,21 @@ import Testing
         let ids = (0..<10_000).map { _ in RunStarter.newRunID(at: day) }
         #expect(Set(ids).count == ids.count)
         #expect(ids.allSatisfy { $0.count == "r-20261201-".count + 12 })
+    }
+
+    /// The day is worked out by arithmetic (every HR trigger makes an id): it agrees with the UTC calendar day on
+    /// every day from 1970 to 2400, and at both ends of each.
+    @Test func theDayAgreesWithTheCalendarForFourCenturies() {
+        for day in stride(from: 0, to: 157_000, by: 1) {
+            for second in [0.0, 86_399.9996] {
+                let date = Date(timeIntervalSince1970: Double(day) * 86_400 + second)
+                let expected = "r-" + DateText.iso8601(Date(timeIntervalSince1970: Double(day) * 86_400)).prefix(10).filter { $0 != "-" } + "-"
+                let id = RunStarter.newRunID(at: date)
+                if !id.hasPrefix(expected) {
+                    Issue.record("\(date): \(id), expected \(expected)…")
+                    return
+                }
+            }
+        }
     }
 }

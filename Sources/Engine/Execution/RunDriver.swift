@@ -24,12 +24,16 @@ struct RunDriver {
 
     let runID: String
     let context: WorkerContext
+    /// The run as it is stored, when the caller has it (a run just made and handed off); else it is loaded.
+    var stored: StoredRun? = nil
 
     var store: any RunStore { context.store }
     var clock: any EngineClock { context.clock }
 
     func drive() async throws -> Ending {
-        guard let stored = try await store.loadRun(runID) else { throw DriverError("run \(runID) does not exist") }
+        var found = self.stored
+        if found == nil { found = try await store.loadRun(runID) }
+        guard let stored = found else { throw DriverError("run \(runID) does not exist") }
         let playbook = try context.playbooks.playbook(for: stored)
         var core = try RunCore.replaying(stored, playbook: playbook, maxParallel: context.configuration.maxParallelPerRun)
         let personal = PersonalData(playbook: playbook, inputs: core.inputs)

@@ -92,12 +92,12 @@ public struct Worker: Sendable {
         return (context.configuration.workerID, context.clock.now().addingTimeInterval(context.configuration.leaseDuration))
     }
 
-    /// The run made with a reservation: its drive starts now. Were the loop to have stopped meanwhile, the run's
-    /// lease is given back, and it is claimed like any other (at the next poll).
-    public func handOff(_ runID: String) async {
+    /// The run made with a reservation (`run`: as stored, when the caller has it): its drive starts now. Were the loop
+    /// to have stopped meanwhile, the run's lease is given back, and it is claimed like any other (at the next poll).
+    public func handOff(_ runID: String, run: StoredRun? = nil) async {
         let context = self.context
         let started = context.handoffs.start(runID) {
-            if case .finished(let state)? = await Self.drive(runID, context: context) { return state }
+            if case .finished(let state)? = await Self.drive(runID, context: context, stored: run) { return state }
             return nil
         }
         guard !started else { return }
@@ -241,9 +241,9 @@ public struct Worker: Sendable {
 
     /// Drives one run this worker holds (claimed or handed off); a run that cannot be driven is given back for a
     /// minute, and nil returned.
-    private static func drive(_ id: String, context: WorkerContext) async -> RunDriver.Ending? {
+    private static func drive(_ id: String, context: WorkerContext, stored: StoredRun? = nil) async -> RunDriver.Ending? {
         do {
-            return try await RunDriver(runID: id, context: context).drive()
+            return try await RunDriver(runID: id, context: context, stored: stored).drive()
         } catch {
             context.logger.error("run \(id) could not be driven: \(error)")
             // A fresh task: this one may be cancelled, and the store refuses work from a cancelled task.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Playbook
 
 /// A run to create: the pinned, resolved playbook and the leaver's bound inputs.
@@ -26,11 +27,28 @@ public struct NewRun: Sendable {
         playbookName = playbook.name
         playbookVersion = playbook.version
         playbookSHA256 = playbook.sha256
-        document = playbook.canonicalJSON.canonicalData()
+        document = PlaybookDocuments.shared.document(of: playbook)
         self.inputs = inputs
         self.timeZone = timeZone
         self.createdBy = createdBy
         self.createdAt = createdAt
+    }
+}
+
+/// Canonical playbook documents by hash, the last few made: every HR trigger pins its playbook, and writing the
+/// same document out again for each was a share of a burst's time.
+final class PlaybookDocuments: Sendable {
+    static let shared = PlaybookDocuments()
+    private let documents = Mutex<[String: Data]>([:])
+
+    func document(of playbook: Playbook) -> Data {
+        if let kept = documents.withLock({ $0[playbook.sha256] }) { return kept }
+        let document = playbook.canonicalJSON.canonicalData()
+        documents.withLock { documents in
+            if documents.count >= 32 { documents.removeAll() }
+            documents[playbook.sha256] = document
+        }
+        return document
     }
 }
 
@@ -90,6 +108,23 @@ public struct StoredRun: Sendable {
         self.inputs = inputs
         self.timeZone = timeZone
         self.journal = journal
+    }
+}
+
+extension StoredRun {
+    /// What `loadRun` gives back for a run just made from `run`, before anything else happened to it: a run handed to
+    /// this process's worker is driven from this, not read back (under a burst of HR triggers that read, the journal's
+    /// decoding and the playbook document's copy were a twelfth of the busy threads' time). Times as the store keeps
+    /// them (whole milliseconds), the inputs through the same JSON round trip, the lease (if made with one) claimed
+    /// once. `StoredRunTests` holds every store to it.
+    public init(justCreated run: NewRun) {
+        func stored(_ date: Date) -> Date { RunCore.milliseconds(date) }
+        let inputs = (try? JSONDecoder().decode(JSONValue.self, from: run.inputs.canonicalData())) ?? run.inputs
+        self.init(summary: RunSummary(id: run.id, playbookName: run.playbookName, playbookVersion: run.playbookVersion, playbookSHA256: run.playbookSHA256,
+                                      state: .pending, startKey: run.startKey, createdBy: run.createdBy, createdAt: stored(run.createdAt),
+                                      updatedAt: stored(run.createdAt), wakeAt: stored(run.createdAt), leaseOwner: run.lease?.worker,
+                                      leaseExpiresAt: run.lease.map { stored($0.until) }, journalLength: 0, leaseGeneration: run.lease == nil ? 0 : 1),
+                  document: run.document, inputs: inputs, timeZone: run.timeZone, journal: [])
     }
 }
 
@@ -195,7 +230,8 @@ public enum RequestStatus: Sendable, Hashable {
 /// transaction (group commit). A PostgreSQL store implements `claimDueRuns` with
 /// `SELECT … FOR UPDATE SKIP LOCKED` and the same columns; the engine does not change.
 public protocol RunStore: Sendable {
-    /// Creates a run, or returns the existing one when `startKey` was used before (even under a race).
+    /// Creates a run, or returns the existing one when `startKey` was used before (even under a race). A run just
+    /// made loads back as `StoredRun(justCreated:)` of it.
     func createRun(_ run: NewRun) async throws -> (id: String, created: Bool)
 
     /// Leases up to `limit` runs whose wake time has come and whose lease is free or expired.

@@ -1,0 +1,38 @@
+@testable import Engine
+import Foundation
+import Playbook
+import SQLiteStore
+import Testing
+
+/// A run handed to this process's worker is driven from `StoredRun(justCreated:)` instead of being read back: what it
+/// says must be exactly what the store gives back, or the run would start from facts the journal and `verify` later
+/// disagree with (its start facts are compared with the row).
+@Suite struct StoredRunTests {
+    @Test(arguments: [false, true])
+    func aRunJustMadeIsWhatTheStoreGivesBack(leased: Bool) async throws {
+        let setup = try ExecutorTests.Setup("""
+            playbook: stored
+            version: 1
+            steps:
+              - { id: note, uses: log, with: { message: "hello" } }
+            """)
+        // Sub-millisecond times, and inputs whose JSON does not come back as written (2.0 reads back as an integer).
+        let created = Date(timeIntervalSince1970: 1_796_500_000.123_456)
+        var run = NewRun(id: RunStarter.newRunID(at: created), startKey: "key-\(leased)", playbook: setup.playbook,
+                         inputs: .object(["whole": .number(2.0), "fraction": .number(0.1), "count": .int(3), "big": .number(1e300),
+                                          "name": .string("Zoë \u{202E}ʇxǝʇ \"quoted\"\n"), "nested": .array([.null, .bool(true), .object(["a": .int(-1)])])]),
+                         timeZone: "Europe/London", createdBy: "hook:test", createdAt: created)
+        if leased { run.lease = (worker: "host:1:2", until: created.addingTimeInterval(30.000_4)) }
+        #expect(try await setup.store.createRun(run) == (run.id, true))
+
+        let loaded = try #require(try await setup.store.loadRun(run.id))
+        let made = StoredRun(justCreated: run)
+        #expect(made.summary == loaded.summary)
+        #expect(made.document == loaded.document)
+        #expect(made.inputs == loaded.inputs)
+        #expect(made.inputs != run.inputs, "the round trip changes the inputs, and both sides made it")
+        #expect(made.timeZone == loaded.timeZone)
+        #expect(made.journal.isEmpty && loaded.journal.isEmpty)
+        #expect(RunStartFacts(made) == RunStartFacts(loaded), "the facts the first journal entry records")
+    }
+}
