@@ -13,9 +13,11 @@ Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--con
 The measured burst meets a server that has handled nothing yet (no connection kept to PostgreSQL, nothing run before);
 --warmup N first triggers N other leavers and waits for their runs to finish, for the figures of a server in use.
 OFFBOARD_LOAD_PERF=/tmp/perf.data profiles the server (perf record -g) from the first trigger until every run has finished.
-OFFBOARD_LOAD_DUMP=/tmp/triggers.csv writes each trigger's times (ms), in the order sent.
+OFFBOARD_LOAD_DUMP=/tmp/triggers.csv writes each trigger's times (ms), in the order sent, and when it was sent (s since 1970).
+OFFBOARD_LOAD_PERF_HZ sets perf's sampling rate (default 4000); OFFBOARD_LOAD_PERF_ALL=1 samples every process (PostgreSQL's too),
+with times on the wall clock (CLOCK_REALTIME) so they line up with the dump's.
 """
-import argparse, asyncio, csv, datetime, http.client, json, os, re, statistics, subprocess, sys, tempfile, time
+import argparse, csv, datetime, http.client, json, os, re, socket, statistics, struct, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -79,28 +81,46 @@ class Server:
         self.process.wait(timeout=60)
 
 
-async def fire(port, path, bodies):
-    """Opens one connection per trigger first (so connecting is not timed), then writes every request in one
-    tight loop, timing each from the moment its bytes are handed to the kernel; answers are read as they come."""
-    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in bodies]
+# Linux's SO_TIMESTAMPNS (and SCM_TIMESTAMPNS), which Python names only from 3.12 on.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+
+
+def fire(port, path, bodies):
+    """Opens one connection per trigger first (so connecting is not timed), then writes every request in one tight
+    loop, timing each from the moment its bytes are handed to the kernel. Returns a function that reads the answers
+    later: the kernel stamps each answer as it arrives (SO_TIMESTAMPNS), so the client reads nothing while the server
+    works, and takes no CPU from it on these shared cores (a real HR system's client is on another machine)."""
+    connections = []
+    for _ in bodies:
+        connection = socket.create_connection(("127.0.0.1", port))
+        connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        connections.append(connection)
     requests = [(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer load-token\r\n"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body for body in bodies]
     sent = []
-    for (_, writer), request in zip(connections, requests):
+    for connection, request in zip(connections, requests):
         sent.append(time.time())
-        writer.write(request)
+        connection.sendall(request)
 
-    async def answer(index):
-        reader, writer = connections[index]
-        head = await reader.readuntil(b"\r\n\r\n")
-        answered = time.time()
-        lines = head.decode().split("\r\n")
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        await reader.readexactly(int(headers.get("content-length", "0")))
-        writer.close()
-        return index, sent[index], answered - sent[index], int(lines[0].split()[1]), headers.get("location")
+    def answers():
+        results = []
+        for index, connection in enumerate(connections):
+            data, ancillary, _, _ = connection.recvmsg(65536, socket.CMSG_SPACE(16))
+            arrived = next(struct.unpack("qq", payload[:16]) for level, kind, payload in ancillary
+                           if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS)
+            answered = arrived[0] + arrived[1] / 1e9
+            while b"\r\n\r\n" not in data:
+                data += connection.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = head.decode().split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+            while len(body) < int(headers.get("content-length", "0")):
+                body += connection.recv(65536)
+            connection.close()
+            results.append((index, sent[index], answered - sent[index], int(lines[0].split()[1]), headers.get("location")))
+        return results
 
-    return await asyncio.gather(*(answer(index) for index in range(len(bodies))))
+    return answers
 
 
 def main():
@@ -135,9 +155,9 @@ def main():
                                      "-o", profile] + target_args, stderr=subprocess.DEVNULL)
             time.sleep(1)
         if args.warmup:
-            asyncio.run(fire(server.port, path, [
+            fire(server.port, path, [
                 json.dumps({"employee_id": f"W{index}", "status": "terminated", "day": "2026-12-01", "db_role": roles[args.leavers + index]}).encode()
-                for index in range(args.warmup)]))
+                for index in range(args.warmup)])()
             while True:
                 time.sleep(0.5)
                 _, _, data = server.request("GET", "/v1/runs?limit=1000", token=token)
@@ -145,12 +165,9 @@ def main():
                 if len(listed) >= args.warmup and all(run["state"] in ("succeeded", "failed") for run in listed):
                     break
         cpu_before = server.cpu_seconds()
-        results = asyncio.run(fire(server.port, path, [
+        answers = fire(server.port, path, [
             json.dumps({"employee_id": f"L{index}", "status": "terminated", "day": "2026-12-01", "db_role": roles[index]}).encode()
-            for index in range(args.leavers)]))
-        bad = [r for r in results if r[3] != 202]
-        if bad:
-            raise SystemExit(f"{len(bad)} trigger(s) were not accepted: {bad[:3]}")
+            for index in range(args.leavers)])
         # Wait without adding load while the runs go (the figures come from the journal's own times): one listing
         # every half second until every run has finished, then read each trigger's event for its run.
         deadline = time.time() + 300
@@ -161,6 +178,10 @@ def main():
             if len(listed) >= args.leavers + args.warmup and all(run["state"] in ("succeeded", "failed") for run in listed):
                 break
         cpu_used = server.cpu_seconds() - cpu_before
+        results = answers()
+        bad = [r for r in results if r[3] != 202]
+        if bad:
+            raise SystemExit(f"{len(bad)} trigger(s) were not accepted: {bad[:3]}")
         if profile:
             perf.send_signal(2)
             perf.wait()
@@ -196,9 +217,9 @@ def main():
             first = min(r[1] for r in results)
             with open(dump, "w", newline="") as out:
                 rows = csv.writer(out)
-                rows.writerow(["sent", "answered", "created", "run_started", "step_start", "verified_end"])
+                rows.writerow(["sent", "answered", "created", "run_started", "step_start", "verified_end", "sent_at"])
                 for (index, sent, took, _, _), created_, run_, start_, end_ in zip(results, to_created, to_run, to_start, to_end):
-                    rows.writerow([f"{(sent - first) * 1000:.1f}"] + [f"{v * 1000:.1f}" for v in (took, created_, run_, start_, end_)])
+                    rows.writerow([f"{(sent - first) * 1000:.1f}"] + [f"{v * 1000:.1f}" for v in (took, created_, run_, start_, end_)] + [f"{sent:.6f}"])
         print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
         print(f"  request to 202 answer:                 {ms(answered)}")
         print(f"  request to run created (hook acted on): {ms(to_created)}")
@@ -217,8 +238,9 @@ def main():
             for i in range(max(0, args.seed - args.leavers)):
                 writer.writerow([f"S{i}"])
         began = time.time()
-        subprocess.run([args.binary, "import", seed_file, "--playbook", "seed"], env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        if args.seed > args.leavers:
+            subprocess.run([args.binary, "import", seed_file, "--playbook", "seed"], env=env, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
         while True:
             _, _, data = server.request("GET", "/metrics", token=token)
             done = re.search(r'offboard_runs\{state="succeeded"\} ([0-9.]+)', data.decode())

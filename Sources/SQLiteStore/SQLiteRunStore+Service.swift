@@ -117,11 +117,13 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
     }
 
     public func setHookLeaver(source: String, employee: String, runID: String, effective: String) async throws {
-        try await commits.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO hook_leavers (source, employee, run_id, effective) VALUES (?, ?, ?, ?)
-                ON CONFLICT (source, employee) DO UPDATE SET run_id = excluded.run_id, effective = excluded.effective
-                """).execute(arguments: [source, employee, runID, effective])
-        }
+        try await commits.write { db in try Self.setHookLeaver(HookLeaver(source: source, employee: employee, effective: effective), runID: runID, in: db) }
+    }
+
+    static func setHookLeaver(_ leaver: HookLeaver, runID: String, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO hook_leavers (source, employee, run_id, effective) VALUES (?, ?, ?, ?)
+            ON CONFLICT (source, employee) DO UPDATE SET run_id = excluded.run_id, effective = excluded.effective
+            """).execute(arguments: [leaver.source, leaver.employee, runID, leaver.effective])
     }
 }

@@ -132,11 +132,15 @@ public final class SQLiteRunStore: RunStore {
                                  String(decoding: run.inputs.canonicalData(), as: UTF8.self), run.timeZone, run.createdBy,
                                  millis(run.createdAt), millis(run.createdAt), millis(run.createdAt),
                                  run.lease?.worker, run.lease.map { millis($0.until) }, run.lease == nil ? 0 : 1])
-            if db.changesCount == 1 { return (run.id, true) }
-            guard let key = run.startKey, let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM runs WHERE start_key = ?"), arguments: [key]) else {
-                throw StoreError("run \(run.id) already exists")
+            var made = (id: run.id, created: true)
+            if db.changesCount != 1 {
+                guard let key = run.startKey, let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM runs WHERE start_key = ?"), arguments: [key]) else {
+                    throw StoreError("run \(run.id) already exists")
+                }
+                made = (existing, false)
             }
-            return (existing, false)
+            if let leaver = run.leaver { try Self.setHookLeaver(leaver, runID: made.id, in: db) }
+            return made
         }
     }
 

@@ -8,8 +8,8 @@ import Testing
 /// says must be exactly what the store gives back, or the run would start from facts the journal and `verify` later
 /// disagree with (its start facts are compared with the row).
 @Suite struct StoredRunTests {
-    @Test(arguments: [false, true])
-    func aRunJustMadeIsWhatTheStoreGivesBack(leased: Bool) async throws {
+    @Test(arguments: [(false, true), (true, true), (true, false)])
+    func aRunJustMadeIsWhatTheStoreGivesBack(leased: Bool, numbers: Bool) async throws {
         let setup = try ExecutorTests.Setup("""
             playbook: stored
             version: 1
@@ -18,9 +18,10 @@ import Testing
             """)
         // Sub-millisecond times, and inputs whose JSON does not come back as written (2.0 reads back as an integer).
         let created = Date(timeIntervalSince1970: 1_796_500_000.123_456)
-        var run = NewRun(id: RunStarter.newRunID(at: created), startKey: "key-\(leased)", playbook: setup.playbook,
-                         inputs: .object(["whole": .number(2.0), "fraction": .number(0.1), "count": .int(3), "big": .number(1e300),
-                                          "name": .string("Zoë \u{202E}ʇxǝʇ \"quoted\"\n"), "nested": .array([.null, .bool(true), .object(["a": .int(-1)])])]),
+        var inputs: [String: JSONValue] = ["count": .int(3), "min": .int(Int.min), "name": .string("Zoë \u{202E}ʇxǝʇ \"quoted\"\n\u{0}/"),
+                                           "decomposed": .string("Zoe\u{0308}"), "nested": .array([.null, .bool(true), .object(["a": .int(-1), "": .string("")])])]
+        if numbers { inputs.merge(["whole": .number(2.0), "fraction": .number(0.1), "big": .number(1e300)]) { _, new in new } }
+        var run = NewRun(id: RunStarter.newRunID(at: created), startKey: "key-\(leased)-\(numbers)", playbook: setup.playbook, inputs: .object(inputs),
                          timeZone: "Europe/London", createdBy: "hook:test", createdAt: created)
         if leased { run.lease = (worker: "host:1:2", until: created.addingTimeInterval(30.000_4)) }
         #expect(try await setup.store.createRun(run) == (run.id, true))
@@ -30,7 +31,7 @@ import Testing
         #expect(made.summary == loaded.summary)
         #expect(made.document == loaded.document)
         #expect(made.inputs == loaded.inputs)
-        #expect(made.inputs != run.inputs, "the round trip changes the inputs, and both sides made it")
+        if numbers { #expect(made.inputs != run.inputs, "the round trip changes the inputs, and both sides made it") }
         #expect(made.timeZone == loaded.timeZone)
         #expect(made.journal.isEmpty && loaded.journal.isEmpty)
         #expect(RunStartFacts(made) == RunStartFacts(loaded), "the facts the first journal entry records")

@@ -20,6 +20,9 @@ public struct NewRun: Sendable {
     /// Made leased to this worker until this time (a run handed to the worker's loop in the same process); nil:
     /// unleased, for any worker to claim.
     public var lease: (worker: String, until: Date)?
+    /// The HR system's leaver the run is started for (an HR hook's run): recorded as theirs in the same write as the
+    /// run, or (the run existing already) the one that exists, so the next event about them finds it.
+    public var leaver: HookLeaver?
 
     public init(id: String, startKey: String?, playbook: Playbook, inputs: JSONValue, timeZone: String, createdBy: String, createdAt: Date) {
         self.id = id
@@ -32,6 +35,18 @@ public struct NewRun: Sendable {
         self.timeZone = timeZone
         self.createdBy = createdBy
         self.createdAt = createdAt
+    }
+}
+
+extension JSONValue {
+    /// Whether a `.number` (a non-integer JSON number) is anywhere in this value.
+    var containsNumber: Bool {
+        switch self {
+        case .number: true
+        case .null, .bool, .int, .string: false
+        case .array(let items): items.contains { $0.containsNumber }
+        case .object(let fields): fields.values.contains { $0.containsNumber }
+        }
     }
 }
 
@@ -49,6 +64,19 @@ final class PlaybookDocuments: Sendable {
             documents[playbook.sha256] = document
         }
         return document
+    }
+}
+
+/// An employee of an HR system, and the effective date of their leaving that an event gave.
+public struct HookLeaver: Sendable, Hashable {
+    public var source: String
+    public var employee: String
+    public var effective: String
+
+    public init(source: String, employee: String, effective: String) {
+        self.source = source
+        self.employee = employee
+        self.effective = effective
     }
 }
 
@@ -119,7 +147,9 @@ extension StoredRun {
     /// once. `StoredRunTests` holds every store to it.
     public init(justCreated run: NewRun) {
         func stored(_ date: Date) -> Date { RunCore.milliseconds(date) }
-        let inputs = (try? JSONDecoder().decode(JSONValue.self, from: run.inputs.canonicalData())) ?? run.inputs
+        // Only a fractional number can come back as something else (2.0 as the integer 2): without one, the round
+        // trip is the identity, and it is skipped (it was a share of each trigger's time).
+        let inputs = run.inputs.containsNumber ? (try? JSONDecoder().decode(JSONValue.self, from: run.inputs.canonicalData())) ?? run.inputs : run.inputs
         self.init(summary: RunSummary(id: run.id, playbookName: run.playbookName, playbookVersion: run.playbookVersion, playbookSHA256: run.playbookSHA256,
                                       state: .pending, startKey: run.startKey, createdBy: run.createdBy, createdAt: stored(run.createdAt),
                                       updatedAt: stored(run.createdAt), wakeAt: stored(run.createdAt), leaseOwner: run.lease?.worker,

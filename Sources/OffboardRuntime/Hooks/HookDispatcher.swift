@@ -20,8 +20,9 @@ final class HookDispatcher: Sendable {
 
     private struct State {
         var inFlight: Set<Int64> = []
-        /// Each employee's latest element in hand (forgotten once it is done and nothing came after it).
-        var lastByEmployee: [String: (token: UInt64, task: Task<Void, Never>)] = [:]
+        /// Each employee's latest element in hand, as a wait for it to be done (forgotten once it is done and nothing
+        /// came after it).
+        var lastByEmployee: [String: (token: UInt64, done: @Sendable () async -> Void)] = [:]
         var tokens: UInt64 = 0
         /// The events in hand, until each is acted on.
         var events: [Int64: Task<Void, Never>] = [:]
@@ -89,32 +90,53 @@ final class HookDispatcher: Sendable {
         return state.withLock { state in
             guard state.inFlight.insert(id).inserted else { return false }
             let read = processor.units(of: event)
+            // Elements about one employee wait for that employee's previous one.
+            func enterLane(of unit: HookProcessor.Unit) -> (lane: String, token: UInt64, previous: (@Sendable () async -> Void)?) {
+                let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
+                state.tokens += 1
+                return (lane, state.tokens, state.lastByEmployee[lane]?.done)
+            }
+            if read.units.count == 1, let unit = read.units.first {
+                // The usual event, about one employee: one task acts on it and records what became of it.
+                let (lane, token, previous) = enterLane(of: unit)
+                let task = Task { [processor] in
+                    await previous?()
+                    let result = await processor.act(unit)
+                    self.laneDone(lane, token)
+                    await self.finish(id, event, results: read.results + [result])
+                }
+                state.lastByEmployee[lane] = (token, { await task.value })
+                state.events[id] = task
+                return true
+            }
             var units: [Task<HookProcessor.Result, Never>] = []
             for unit in read.units {
-                let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
-                let previous = state.lastByEmployee[lane]?.task
-                state.tokens += 1
-                let token = state.tokens
+                let (lane, token, previous) = enterLane(of: unit)
                 let task = Task { [processor] in
-                    await previous?.value
+                    await previous?()
                     let result = await processor.act(unit)
                     self.laneDone(lane, token)
                     return result
                 }
-                state.lastByEmployee[lane] = (token, Task { _ = await task.value })
+                state.lastByEmployee[lane] = (token, { _ = await task.value })
                 units.append(task)
             }
             let unitTasks = units, first = read.results
-            state.events[id] = Task { [processor] in
+            state.events[id] = Task {
                 var results = first
                 for unit in unitTasks { results.append(await unit.value) }
-                do { try await processor.finish(id, event, results: results) } catch {
-                    processor.logger.error("hook event \(id) was acted on but its outcome could not be recorded: \(String(describing: type(of: error)))")
-                }
-                self.done(id)
+                await self.finish(id, event, results: results)
             }
             return true
         }
+    }
+
+    /// Records what became of an event and lets it go.
+    private func finish(_ id: Int64, _ event: HookEvent, results: [HookProcessor.Result]) async {
+        do { try await processor.finish(id, event, results: results) } catch {
+            processor.logger.error("hook event \(id) was acted on but its outcome could not be recorded: \(String(describing: type(of: error)))")
+        }
+        done(id)
     }
 
     private func done(_ id: Int64) {

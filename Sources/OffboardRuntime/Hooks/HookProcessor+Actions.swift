@@ -60,8 +60,10 @@ extension HookProcessor {
                 key += ":after:\(run.id)"
             }
         }
-        let started = try await RunStarter(store: store, clock: clock).start(playbook, inputs: inputs, key: key, by: actor(mapping), handingTo: worker)
-        try await store.setHookLeaver(source: mapping.source, employee: employee, runID: started.id, effective: effective)
+        // Recorded as this employee's run in the same write that makes it (or finds it, for a repeat).
+        let started = try await RunStarter(store: store, clock: clock).start(playbook, inputs: inputs, key: key, by: actor(mapping),
+                                                                             for: HookLeaver(source: mapping.source, employee: employee, effective: effective),
+                                                                             handingTo: worker)
         return Result(sentence: started.created ? "employee \(employee): started run \(started.id) (\(playbook.name), effective \(effective))"
                       : "employee \(employee): a repeat of the event that started run \(started.id)", run: started.id)
     }

@@ -68,7 +68,7 @@ public struct HookVerifier: Sendable {
         case .bearer:
             let authorization = try header("authorization", headers)
             guard authorization.lowercased().hasPrefix("bearer ") else { throw Refused(reason: "Authorization is not a bearer token") }
-            guard SecretText.same(authorization.dropFirst(7).trimmingCharacters(in: .whitespaces), secret) else {
+            guard SecretText.same(Self.withoutOWS(authorization.dropFirst(7)), secret) else {
                 throw Refused(reason: "the bearer token does not match")
             }
             return Verified(deliveryID: nil)
@@ -77,7 +77,15 @@ public struct HookVerifier: Sendable {
 
     private func header(_ name: String, _ headers: [String: String]) throws(Refused) -> String {
         guard let value = headers[name], !value.isEmpty, value.count < 4096 else { throw Refused(reason: "the \(name) header is missing") }
-        return value.trimmingCharacters(in: .whitespaces)
+        return Self.withoutOWS(value[...])
+    }
+
+    /// `value` without the spaces and tabs HTTP allows around a field value and its parts (RFC 9110's OWS). (Not
+    /// Foundation's `trimmingCharacters`: it costs more than the rest of a bearer check, on every delivery.)
+    static func withoutOWS(_ value: Substring) -> String {
+        let ows: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = value.firstIndex(where: { !ows($0) }), let last = value.lastIndex(where: { !ows($0) }) else { return "" }
+        return String(value[first...last])
     }
 
     /// A signed time within `maxAge` of now (either side: clocks drift both ways).
