@@ -11,7 +11,8 @@ Needs the test PostgreSQL (`scripts/test-servers.sh start DIR && source DIR/env`
 Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--concurrency N] [--target-connections N] [--baseline]
        [--warmup N] [--binary .build/release/offboard]
 The measured burst meets a server that has handled nothing yet (no connection kept to PostgreSQL, nothing run before);
---warmup N first triggers N other leavers and waits for their runs to finish, for the figures of a server in use.
+--warmup N first triggers N other leavers for the baseline playbook (a log step) and waits for their runs to finish: a
+server in use, whose connections to the target are still cold (it keeps none before the burst, as after 30 s idle).
 OFFBOARD_LOAD_PERF=/tmp/perf.data profiles the server (perf record -g) from the first trigger until every run has finished.
 OFFBOARD_LOAD_DUMP=/tmp/triggers.csv writes each trigger's times (ms), in the order sent, and when it was sent (s since 1970).
 OFFBOARD_LOAD_PERF_HZ sets perf's sampling rate (default 4000); OFFBOARD_LOAD_PERF_ALL=1 samples every process (PostgreSQL's too),
@@ -130,7 +131,7 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/offboard"))
     parser.add_argument("--concurrency", type=int, default=None, help="serve --concurrency (default: serve's own, 128)")
     parser.add_argument("--baseline", action="store_true", help="a log step instead of postgres.revoke: the engine alone")
-    parser.add_argument("--warmup", type=int, default=0, help="leavers triggered (and finished) before the measured burst (default 0: a server that has handled nothing yet)")
+    parser.add_argument("--warmup", type=int, default=0, help="leavers (a log step each) triggered and finished before the measured burst (default 0: a server that has handled nothing yet)")
     parser.add_argument("--target-connections", type=int, default=None,
                         help="max_connections in the target's URL: connections kept to PostgreSQL (default: the handler's own, 4)")
     args = parser.parse_args()
@@ -140,7 +141,7 @@ def main():
     env = dict(os.environ, OFFBOARD_DB=os.path.join(work, "runs.sqlite"), OFFBOARD_WORKFLOWS=HERE,
                OFFBOARD_SECRET_CRM_DB_URL=target, OFFBOARD_SECRET_LOAD_HOOK_TOKEN="load-token")
     suffix = os.path.basename(work).split("-")[-1].lower().replace("_", "")
-    roles = [f"load_{suffix}_{i}" for i in range(args.leavers + args.warmup)]
+    roles = [f"load_{suffix}_{i}" for i in range(args.leavers)]
     subprocess.run(["psql", pg, "-q", "-v", "ON_ERROR_STOP=1", "-c", "; ".join(f"CREATE ROLE {role} LOGIN PASSWORD 'x'" for role in roles)], check=True)
     token = subprocess.run([args.binary, "token", "create", "--role", "operator", "--name", "load"], env=env, check=True,
                            capture_output=True, text=True).stdout.strip()
@@ -155,8 +156,8 @@ def main():
                                      "-o", profile] + target_args, stderr=subprocess.DEVNULL)
             time.sleep(1)
         if args.warmup:
-            fire(server.port, path, [
-                json.dumps({"employee_id": f"W{index}", "status": "terminated", "day": "2026-12-01", "db_role": roles[args.leavers + index]}).encode()
+            fire(server.port, "/v1/hooks/load-log", [
+                json.dumps({"employee_id": f"W{index}", "status": "terminated", "day": "2026-12-01", "db_role": f"warmup_{index}"}).encode()
                 for index in range(args.warmup)])()
             while True:
                 time.sleep(0.5)
