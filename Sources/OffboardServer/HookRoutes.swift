@@ -40,8 +40,8 @@ extension ServerRuntime {
             logger.notice("hook \(source): refused a replayed delivery")
             throw Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
         }
-        return try APIJSON.response(HookReceipt(event: id, source: source, status: "recorded"), status: .accepted,
-                                    headers: [.location: "/v1/hooks/\(source)/events/\(id)"])
+        return APIJSON.response(canonical: HookReceipt(event: id, source: source, status: "recorded").json, status: .accepted,
+                                headers: [.location: "/v1/hooks/\(source)/events/\(id)"])
     }
 
     /// The mapping's delivery_id from the body, else the body's SHA-256 (a byte-identical replay is refused).
@@ -67,6 +67,9 @@ struct HookReceipt: Encodable {
     var event: Int64
     var source: String
     var status: String
+
+    /// As JSON, written without an encoder (see `APIJSON.response(canonical:)`).
+    var json: JSONValue { .object(["event": .int(Int(event)), "source": .string(source), "status": .string(status)]) }
 }
 
 /// Where a recorded event stands.

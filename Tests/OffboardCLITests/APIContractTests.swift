@@ -3,7 +3,7 @@ import Foundation
 import Handlers
 import Logging
 import OffboardRuntime
-import OffboardServer
+@testable import OffboardServer
 import Playbook
 import SQLiteStore
 import Testing
@@ -74,5 +74,15 @@ import Testing
             Issue.record("documented but not served as such: \(missing)")
         }
         #expect(Set(document.map(\.operationID)).count == document.count, "operation ids are unique")
+    }
+}
+
+/// The answer to an HR delivery is written without the API's JSON encoder (every delivery of a burst gets one): it
+/// must be the same bytes the encoder writes, whatever the source's name and the event's number.
+@Suite struct HookReceiptTests {
+    @Test(arguments: [(Int64(1), "bamboohr"), (Int64.max, "a-b_c.9"), (Int64(42), "Zoë \"quoted\" \\ /\n\u{1}")])
+    func theReceiptIsWhatTheEncoderWrites(event: Int64, source: String) throws {
+        let receipt = HookReceipt(event: event, source: source, status: "recorded")
+        #expect(receipt.json.canonicalData() == (try APIJSON.encode(receipt)))
     }
 }
