@@ -57,7 +57,10 @@ struct RunDriver {
         // Cancelled while awaiting the store (the worker is stopping): stop as at any other point,
         // with the attempts ended and the lease given back.
         do {
-            var (decision, handled) = try await takeRequests(into: &core, first: core.state == .pending ? try core.start(at: clock.now()) : core.state.isFinished ? RunDecision(state: core.state) : try core.recover(at: clock.now()))
+            // A run just made (handed off with it) has no requests yet to read: one made from here on is read at the
+            // next look, as one made a moment after a read would be.
+            var (decision, handled) = try await takeRequests(into: &core, first: core.state == .pending ? try core.start(at: clock.now()) : core.state.isFinished ? RunDecision(state: core.state) : try core.recover(at: clock.now()),
+                                                             reading: self.stored == nil)
             while true {
                 if !decision.events.isEmpty || !handled.isEmpty {
                     let now = clock.now()
@@ -183,10 +186,10 @@ struct RunDriver {
 
     /// Applies requests made from outside (cancel, redrive, people's actions on tasks, a new leave
     /// time); a request that no longer applies is refused with its reason, recorded on the request.
-    private func takeRequests(into core: inout RunCore, first: RunDecision) async throws -> (RunDecision, [HandledRequest]) {
+    private func takeRequests(into core: inout RunCore, first: RunDecision, reading: Bool = true) async throws -> (RunDecision, [HandledRequest]) {
         var decision = first
         var handled: [HandledRequest] = []
-        for request in try await store.pendingRequests(runID: runID) {
+        for request in reading ? try await store.pendingRequests(runID: runID) : [] {
             do {
                 let next = try core.apply(request, at: clock.now())
                 decision.events += next.events
