@@ -119,6 +119,11 @@ public final class SQLiteRunStore: RunStore {
         // A leased run is driven by its worker at once: no other worker needs waking for it.
         defer { if run.lease == nil { signalWake() } }
         return try await commits.write { db in
+            if let leaver = run.leaver, leaver.onlyIfUnknown,
+               try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM hook_leavers WHERE source = ? AND employee = ?)"),
+                                 arguments: [leaver.source, leaver.employee]) == true {
+                throw HookLeaverKnown()
+            }
             try db.cachedStatement(sql: """
                 INSERT INTO playbook_documents (sha256, name, version, document, stored_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(sha256) DO NOTHING

@@ -37,3 +37,36 @@ import Testing
         #expect(RunStartFacts(made) == RunStartFacts(loaded), "the facts the first journal entry records")
     }
 }
+
+/// An HR event about someone leaving for the first time makes its run and records it as theirs in one write, which
+/// also checks that no run is recorded for them yet; when one is, it makes nothing (the hook then reads what it knows).
+@Suite struct HookLeaverRunTests {
+    @Test func aRunIsMadeForAnUnknownLeaverOnlyAndRecordedAsTheirs() async throws {
+        let setup = try ExecutorTests.Setup("""
+            playbook: leaver
+            version: 1
+            steps:
+              - { id: note, uses: log, with: { message: "hello" } }
+            """)
+        func run(_ key: String, onlyIfUnknown: Bool) -> NewRun {
+            var run = NewRun(id: RunStarter.newRunID(at: Date()), startKey: key, playbook: setup.playbook, inputs: .object([:]), timeZone: "UTC",
+                             createdBy: "hook:bamboohr", createdAt: Date())
+            run.leaver = HookLeaver(source: "bamboohr", employee: "E1", effective: key, onlyIfUnknown: onlyIfUnknown)
+            return run
+        }
+        let first = run("2026-12-01", onlyIfUnknown: true)
+        #expect(try await setup.store.createRun(first) == (first.id, true))
+        let recorded = try await setup.store.hookLeaver(source: "bamboohr", employee: "E1")
+        #expect(recorded?.runID == first.id && recorded?.effective == "2026-12-01")
+
+        let moved = run("2026-12-09", onlyIfUnknown: true)
+        await #expect(throws: HookLeaverKnown.self) { try await setup.store.createRun(moved) }
+        #expect(try await setup.store.summary(of: moved.id) == nil, "nothing was made")
+        let still = try await setup.store.hookLeaver(source: "bamboohr", employee: "E1")
+        #expect(still?.runID == first.id && still?.effective == "2026-12-01", "nor recorded")
+
+        // Without the condition (the hook has read what it knows and decided): made, and recorded as theirs.
+        #expect(try await setup.store.createRun(run("2026-12-09", onlyIfUnknown: false)).created)
+        #expect(try await setup.store.hookLeaver(source: "bamboohr", employee: "E1")?.effective == "2026-12-09")
+    }
+}

@@ -72,12 +72,21 @@ public struct HookLeaver: Sendable, Hashable {
     public var source: String
     public var employee: String
     public var effective: String
+    /// Make the run only when no run is recorded for this employee yet; else `createRun` throws `HookLeaverKnown`
+    /// and makes nothing (the usual event, about someone leaving for the first time, then needs no read first).
+    public var onlyIfUnknown: Bool
 
-    public init(source: String, employee: String, effective: String) {
+    public init(source: String, employee: String, effective: String, onlyIfUnknown: Bool = false) {
         self.source = source
         self.employee = employee
         self.effective = effective
+        self.onlyIfUnknown = onlyIfUnknown
     }
+}
+
+/// A run is recorded for the employee already (`HookLeaver.onlyIfUnknown`): nothing was made.
+public struct HookLeaverKnown: Error, Sendable {
+    public init() {}
 }
 
 /// A run's row: what lists and status show without replaying the journal.

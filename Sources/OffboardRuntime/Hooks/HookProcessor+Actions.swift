@@ -30,6 +30,14 @@ extension HookProcessor {
         // A leaver whose earlier run was cancelled or reversed (a withdrawal) and who leaves again gets a new run,
         // even for the same date: the start key names the run it follows.
         var key = "hook:\(mapping.source):\(employee):\(effective)"
+        let starter = RunStarter(store: store, clock: clock)
+        // The usual event, about someone no run is recorded for yet: made in one write, which checks that too.
+        do {
+            let made = try await starter.start(playbook, inputs: inputs, key: key, by: actor(mapping),
+                                               for: HookLeaver(source: mapping.source, employee: employee, effective: effective, onlyIfUnknown: true),
+                                               handingTo: worker)
+            return started(made, playbook: playbook, employee: employee, effective: effective)
+        } catch is HookLeaverKnown {}
         let known = try await store.hookLeaver(source: mapping.source, employee: employee)
         var earlier: RunSummary?
         if let known { earlier = try await store.summary(of: known.runID) }
@@ -61,11 +69,15 @@ extension HookProcessor {
             }
         }
         // Recorded as this employee's run in the same write that makes it (or finds it, for a repeat).
-        let started = try await RunStarter(store: store, clock: clock).start(playbook, inputs: inputs, key: key, by: actor(mapping),
-                                                                             for: HookLeaver(source: mapping.source, employee: employee, effective: effective),
-                                                                             handingTo: worker)
-        return Result(sentence: started.created ? "employee \(employee): started run \(started.id) (\(playbook.name), effective \(effective))"
-                      : "employee \(employee): a repeat of the event that started run \(started.id)", run: started.id)
+        let made = try await starter.start(playbook, inputs: inputs, key: key, by: actor(mapping),
+                                           for: HookLeaver(source: mapping.source, employee: employee, effective: effective), handingTo: worker)
+        return started(made, playbook: playbook, employee: employee, effective: effective)
+    }
+
+    /// What starting a leaver's run did.
+    func started(_ started: (id: String, created: Bool), playbook: Playbook, employee: String, effective: String) -> Result {
+        Result(sentence: started.created ? "employee \(employee): started run \(started.id) (\(playbook.name), effective \(effective))"
+               : "employee \(employee): a repeat of the event that started run \(started.id)", run: started.id)
     }
 
     func withdraw(_ mapping: HookMapping, _ withdrawn: HookMapping.Withdrawn, employee: String) async throws -> Result {
