@@ -116,9 +116,7 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) {
-        // A leased run is driven by its worker at once: no other worker needs waking for it.
-        defer { if run.lease == nil { signalWake() } }
-        return try await commits.write { db in
+        let made = try await commits.write { db in
             if let leaver = run.leaver, leaver.onlyIfUnknown,
                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM hook_leavers WHERE source = ? AND employee = ?)"),
                                  arguments: [leaver.source, leaver.employee]) == true {
@@ -147,6 +145,9 @@ public final class SQLiteRunStore: RunStore {
             if let leaver = run.leaver { try Self.setHookLeaver(leaver, runID: made.id, in: db) }
             return made
         }
+        // A leased run is driven by its worker at once: no other worker needs waking for it (nor for nothing made).
+        if run.lease == nil { signalWake() }
+        return made
     }
 
     public func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome] {

@@ -3,6 +3,7 @@ import Foundation
 import Handlers
 import Playbook
 import SQLiteStore
+import Synchronization
 import Testing
 
 /// A run started in the process whose worker loop runs (a server's hook or start request) is made leased to that
@@ -106,4 +107,95 @@ import Testing
         #expect(!handoffs.start("c") { nil }, "a run made as the last loop stopped is not driven here (its lease is given back)")
         #expect(handoffs.freeSlots() == 2)
     }
+}
+
+extension HandoffTests {
+    /// Hand-offs holding every slot while a due run waits (a burst beyond the concurrency): the loop neither spins on
+    /// the run it cannot claim nor waits for its next poll once a slot frees, because the end of a hand-off drive
+    /// wakes it, as the end of a claimed run does.
+    @Test(.timeLimit(.minutes(1)))
+    func aLoopWhoseSlotsHandOffsHoldWaitsQuietlyAndClaimsAsOneEnds() async throws {
+        let setup = try ExecutorTests.Setup("""
+            playbook: handoff
+            version: 1
+            steps:
+              - id: hold
+                uses: command
+                with:
+                  argv: [/bin/sh, -c, 'echo "$OFFBOARD_RUN_ID" >> DIR/started; while [ ! -e DIR/go ]; do sleep 0.05; done']
+            """)
+        let store = CountingStore(setup.store)
+        // A poll every 30 s: only the wake-up at a hand-off's end can start the waiting run within the test's time.
+        let configuration = WorkerConfiguration(concurrency: 1, leaseDuration: 5, holdWindow: 5, requestPollInterval: 0.1, pollInterval: 30)
+        let worker = Worker(store: store, registry: BuiltInHandlers.registry(), configuration: configuration)
+        let loop = Task { try await worker.run(untilIdle: false) }
+        while worker.reserveHandoff() == nil { try await Task.sleep(nanoseconds: 10_000_000) }
+        worker.cancelHandoff()
+
+        let inputs = try InputBinder.bind(setup.playbook, record: nil, overrides: [])
+        let starter = RunStarter(store: setup.store)
+        let handed = try await starter.start(setup.playbook, inputs: inputs, key: "a", by: "test", handingTo: worker)
+        let waiting = try await starter.start(setup.playbook, inputs: inputs, key: "b", by: "test", handingTo: worker)
+        #expect(try await setup.store.summary(of: waiting.id)?.leaseOwner == nil, "no slot: made unleased, and due")
+        while setup.lines("started") != [handed.id] { try await Task.sleep(nanoseconds: 20_000_000) }
+
+        let asked = store.nextWakeCalls
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(store.nextWakeCalls - asked <= 1, "every slot is taken: the loop does not ask again and again for a run it cannot claim")
+        #expect(setup.lines("started") == [handed.id])
+
+        _ = FileManager.default.createFile(atPath: "\(setup.directory)/go", contents: nil)
+        let giveUp = Date().addingTimeInterval(10)
+        while try await setup.store.summary(of: waiting.id)?.state != .succeeded {
+            try #require(Date() < giveUp, "the waiting run was not claimed when the hand-off's slot freed")
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        loop.cancel()
+        let report = try await loop.value
+        #expect(report.runsDriven == 2)
+        #expect(report.finished == [handed.id: .succeeded, waiting.id: .succeeded])
+    }
+}
+
+/// The SQLite store, counting the asks for the next wake.
+final class CountingStore: RunStore {
+    let base: SQLiteRunStore
+    private let asks = Mutex(0)
+    var nextWakeCalls: Int { asks.withLock { $0 } }
+
+    init(_ base: SQLiteRunStore) { self.base = base }
+
+    func nextWake() async throws -> Date? {
+        asks.withLock { $0 += 1 }
+        return try await base.nextWake()
+    }
+
+    func createRun(_ run: NewRun) async throws -> (id: String, created: Bool) { try await base.createRun(run) }
+    func claimDueRuns(worker: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [String] {
+        try await base.claimDueRuns(worker: worker, now: now, leaseUntil: leaseUntil, limit: limit)
+    }
+    func claimRun(_ id: String, worker: String, now: Date, leaseUntil: Date) async throws -> Bool {
+        try await base.claimRun(id, worker: worker, now: now, leaseUntil: leaseUntil)
+    }
+    func renewLeases(_ ids: [String], worker: String, until: Date) async throws -> Set<String> { try await base.renewLeases(ids, worker: worker, until: until) }
+    func release(_ id: String, worker: String, deferUntil: Date?) async throws { try await base.release(id, worker: worker, deferUntil: deferUntil) }
+    func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome] { try await base.append(batch) }
+    func loadRun(_ id: String) async throws -> StoredRun? { try await base.loadRun(id) }
+    func summary(of id: String) async throws -> RunSummary? { try await base.summary(of: id) }
+    func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary] { try await base.listRuns(state: state, limit: limit) }
+    func runCounts() async throws -> [RunState: Int] { try await base.runCounts() }
+    func addRequest(_ request: RunRequest) async throws -> Int64 { try await base.addRequest(request) }
+    func outcome(ofRequest id: Int64) async throws -> RequestStatus { try await base.outcome(ofRequest: id) }
+    func pendingRequests(runID: String) async throws -> [RunRequest] { try await base.pendingRequests(runID: runID) }
+    func storedChain(_ runID: String) async throws -> StoredChain? { try await base.storedChain(runID) }
+    func runsToPurge(finishedBefore cutoff: Date, limit: Int) async throws -> [RunSummary] { try await base.runsToPurge(finishedBefore: cutoff, limit: limit) }
+    func purgePersonalData(_ runID: String, keeping inputs: JSONValue, at: Date) async throws {
+        try await base.purgePersonalData(runID, keeping: inputs, at: at)
+    }
+    func heldDueRuns(now: Date) async throws -> [HeldRun] { try await base.heldDueRuns(now: now) }
+    func breakLease(_ id: String, owner: String) async throws -> Bool { try await base.breakLease(id, owner: owner) }
+    func recordAttemptProcess(_ process: AttemptProcess) async throws { try await base.recordAttemptProcess(process) }
+    func removeAttemptProcess(runID: String, pid: Int32) async throws { try await base.removeAttemptProcess(runID: runID, pid: pid) }
+    func attemptProcesses(runID: String) async throws -> [AttemptProcess] { try await base.attemptProcesses(runID: runID) }
+    func wakeUps() -> AsyncStream<Void>? { base.wakeUps() }
 }

@@ -19,6 +19,9 @@ final class Handoffs: Sendable {
         var lastDrive = 0
         /// What the handed-off drives did, for the report of the loop that stops last.
         var report = Worker.Report()
+        /// A loop waiting for a hand-off drive to end (its slot may be claimed then), and whether one ended unseen.
+        var endWaiter: CheckedContinuation<Void, Never>?
+        var endedUnseen = false
     }
 
     private let state = Mutex(State())
@@ -47,6 +50,9 @@ final class Handoffs: Sendable {
 
     /// Slots neither claimed runs nor hand-offs hold: what a claim may fill.
     func freeSlots() -> Int { state.withLock { capacity - $0.claimed - $0.active } }
+
+    /// Slots hand-offs hold (reserved, or driven).
+    func handedOffSlots() -> Int { state.withLock { $0.active } }
 
     func claimedChanged(by delta: Int) { state.withLock { $0.claimed += delta } }
 
@@ -84,10 +90,37 @@ final class Handoffs: Sendable {
     }
 
     private func ended(_ number: Int, _ runID: String, finished: RunState?) {
-        state.withLock { state in
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.active -= 1
             state.drives[number] = nil
             if let finished { state.report.finished[runID] = finished }
+            defer { state.endWaiter = nil }
+            if state.endWaiter == nil { state.endedUnseen = true }
+            return state.endWaiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once a hand-off drive has ended since the last call (at once if one has), or when the waiting task
+    /// is cancelled: the loop then looks whether a freed slot is wanted, as when a run it claimed ends.
+    func nextEnd() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.endedUnseen || Task.isCancelled {
+                        state.endedUnseen = false
+                        return true
+                    }
+                    state.endWaiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.endWaiter = nil }
+                return state.endWaiter
+            }?.resume()
         }
     }
 }

@@ -13,8 +13,8 @@ public struct RunStarter: Sendable {
 
     /// Starts a run, or returns the run first started with `key`. The run is due at once; a
     /// worker (or `offboard run`) drives it. Given the `worker` whose loop runs in this process (a server's), a new
-    /// run is handed to that loop when it has a free slot: leased to it as it is made, it is driven at once. A run
-    /// started `for` an HR system's leaver is recorded as theirs in the same write.
+    /// run is handed to that worker when it has a free slot: leased to it as it is made, it is driven at once. A run
+    /// started `for` an HR system's leaver is recorded as theirs in the same write (see `RunStore.createRun`).
     public func start(_ playbook: Playbook, inputs: BoundInputs, key: String?, by: String, for leaver: HookLeaver? = nil,
                       handingTo worker: Worker? = nil) async throws -> (id: String, created: Bool) {
         let now = clock.now()

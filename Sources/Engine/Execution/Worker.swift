@@ -85,7 +85,7 @@ public struct Worker: Sendable {
     }
 
     /// This worker's id and lease for a run about to be made in this process, when its loop runs here and has a
-    /// free slot: made with it, the run is driven by that loop at once (`handOff`); else nil, and the run is made
+    /// free slot: made with it, the run is driven by this worker at once (`handOff`); else nil, and the run is made
     /// unleased and claimed as usual. A reservation not handed off must be given back (`cancelHandoff`).
     public func reserveHandoff() -> (worker: String, until: Date)? {
         guard context.handoffs.reserve() else { return nil }
@@ -118,13 +118,14 @@ public struct Worker: Sendable {
     private enum Event: Sendable {
         case driven(String, RunDriver.Ending?)
         case poll
+        /// A hand-off drive ended: its slot is free (or the wait for that was cancelled).
+        case handOffEnded
     }
 
     /// Drives runs until cancelled or, with `untilIdle`, until no run is due and none is being driven. A run
     /// held by a worker process on this machine that no longer exists is taken over at once; with `untilIdle`,
     /// runs still leased by other workers are waited for (it says which, and until when) instead of left behind.
     public func run(untilIdle: Bool) async throws -> Report {
-        let configuration = context.configuration
         context.loops.enter()
         defer { context.loops.leave() }
         let renewal = Task { [context] in await context.leases.loop() }
@@ -133,23 +134,44 @@ public struct Worker: Sendable {
         defer { wakeUps.stop() }
         // A loop that runs until stopped takes the runs made for it in this process (a server's); one that stops
         // when idle (a command) does not.
-        let handoffs = context.handoffs
-        if !untilIdle { handoffs.loopStarted() }
+        if !untilIdle { context.handoffs.loopStarted() }
         var report = Report()
-        var announcedWait: Set<String> = []
-        var stopped = false
-        defer {
-            // Thrown out of the loop: the drives of handed-off runs end all the same (each gives its lease back).
-            if !untilIdle, !stopped { handoffs.loopStopped().forEach { $0.cancel() } }
+        do {
+            try await claimAndDrive(untilIdle: untilIdle, wakeUps: wakeUps, report: &report)
+        } catch {
+            // Thrown out of the loop: the drives of handed-off runs end all the same, and are waited for.
+            if !untilIdle { await endHandOffDrives(report: &report) }
+            throw error
         }
+        if !untilIdle { await endHandOffDrives(report: &report) }
+        return report
+    }
+
+    /// The last loop stopping: the drives of handed-off runs end as the loop's own did (cancelled, each giving its lease
+    /// back), and are waited for; what they did goes into the report.
+    private func endHandOffDrives(report: inout Report) async {
+        let drives = context.handoffs.loopStopped()
+        drives.forEach { $0.cancel() }
+        for drive in drives { await drive.value }
+        let handedOff = context.handoffs.takeReport()
+        report.runsDriven += handedOff.runsDriven
+        report.finished.merge(handedOff.finished) { _, last in last }
+    }
+
+    /// The claim loop: claims due runs into free slots and drives them until cancelled (or, `untilIdle`, idle).
+    private func claimAndDrive(untilIdle: Bool, wakeUps: WakeUps, report: inout Report) async throws {
+        let configuration = context.configuration, handoffs = context.handoffs
+        var announcedWait: Set<String> = []
         try await withThrowingTaskGroup(of: Event.self) { group in
-            // Every run this loop drives, claimed or handed off.
+            // The runs this loop claimed and drives (hand-offs drive themselves; they count where a slot or an idle
+            // loop is concerned).
             var driving = 0
+            var waitingForHandOffEnd = false
             var polling = false
             var pollTick = true
             // Whether due runs may be waiting that no claim has taken: after a wake-up or a poll, or a claim that
             // filled every free slot. Otherwise a finished run or a hand-off is no reason to ask the store again
-            // (each ask is a commit the loop waits for, while hand-offs queue behind it).
+            // (each ask is a commit the loop waits for).
             var mayHaveMore = true
             var waitForLeases: Date?
             while !Task.isCancelled {
@@ -157,7 +179,8 @@ public struct Worker: Sendable {
                 // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
                 // tick), so claims share commits instead of costing one each.
                 let free = handoffs.freeSlots()
-                if free > 0, driving == 0 || (mayHaveMore && (pollTick || free >= max(1, configuration.concurrency / 4))) {
+                let idle = driving == 0 && handoffs.handedOffSlots() == 0
+                if free > 0, idle || (mayHaveMore && (pollTick || free >= max(1, configuration.concurrency / 4))) {
                     let now = context.clock.now()
                     let held: [HeldRun]
                     // The slots this claim may fill are booked first, so no hand-off takes one meanwhile.
@@ -191,9 +214,15 @@ public struct Worker: Sendable {
                 for id in claimed { drive(id, in: &group, report: &report) }
                 driving += claimed.count
                 if driving == 0, claimed.isEmpty, untilIdle, waitForLeases == nil { break }
+                if !untilIdle, !waitingForHandOffEnd {
+                    waitingForHandOffEnd = true
+                    group.addTask { await handoffs.nextEnd(); return .handOffEnded }
+                }
                 if !polling {
                     polling = true
-                    let wake = driving == 0 ? try? await context.store.nextWake() : nil
+                    // The next wake only matters to an idle loop with a free slot: with every slot taken (by
+                    // hand-offs, say) a due run could not be claimed, and waiting for it would spin.
+                    let wake = driving == 0 && handoffs.freeSlots() > 0 ? try? await context.store.nextWake() : nil
                     let leases = waitForLeases
                     group.addTask { [context] in
                         var target = min(wake ?? .distantFuture, context.clock.now().addingTimeInterval(configuration.pollInterval))
@@ -212,6 +241,8 @@ public struct Worker: Sendable {
                     driving -= 1
                     handoffs.claimedChanged(by: -1)
                     if case .finished(let state)? = ending { report.finished[id] = state }
+                case .handOffEnded:
+                    waitingForHandOffEnd = false
                 }
             }
             group.cancelAll()
@@ -220,17 +251,6 @@ public struct Worker: Sendable {
                 if case .driven = event { handoffs.claimedChanged(by: -1) }
             }
         }
-        if !untilIdle {
-            // The drives of handed-off runs end as the loop's own did: cancelled, and waited for.
-            stopped = true
-            let drives = handoffs.loopStopped()
-            drives.forEach { $0.cancel() }
-            for drive in drives { await drive.value }
-            let handedOff = handoffs.takeReport()
-            report.runsDriven += handedOff.runsDriven
-            report.finished.merge(handedOff.finished) { _, last in last }
-        }
-        return report
     }
 
     /// Drives one claimed run in the loop's group.

@@ -270,7 +270,9 @@ public enum RequestStatus: Sendable, Hashable {
 /// `SELECT … FOR UPDATE SKIP LOCKED` and the same columns; the engine does not change.
 public protocol RunStore: Sendable {
     /// Creates a run, or returns the existing one when `startKey` was used before (even under a race). A run just
-    /// made loads back as `StoredRun(justCreated:)` of it.
+    /// made loads back as `StoredRun(justCreated:)` of it. With `run.leaver`, the run made or found is recorded as
+    /// that employee's in the same transaction (`ServiceStore.hookLeaver`); with `onlyIfUnknown`, when a run is
+    /// recorded for them already, nothing is made or recorded and `HookLeaverKnown` is thrown.
     func createRun(_ run: NewRun) async throws -> (id: String, created: Bool)
 
     /// Leases up to `limit` runs whose wake time has come and whose lease is free or expired.

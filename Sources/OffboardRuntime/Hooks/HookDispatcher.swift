@@ -57,28 +57,27 @@ final class HookDispatcher: Sendable {
         HookClaim(owner: owner, until: now.addingTimeInterval(Self.claim)) { [self] id, event in deliver(id, event) }
     }
 
-    /// A delivery this server recorded: taken now, or held until `open()`.
+    /// A delivery this server recorded: taken now, or held until `open()` (in the same hold of the lock as the
+    /// check, so no delivery gets ahead of one recorded before it).
     private func deliver(_ id: Int64, _ event: HookEvent) {
-        let taking = state.withLock { state -> Bool in
-            if state.closed { return false }
-            guard state.held == nil else {
+        state.withLock { state in
+            if state.closed { return }
+            if state.held != nil {
                 state.held?.append((id, event))
-                return false
+            } else {
+                take(id, event, in: &state)
             }
-            return true
         }
-        if taking { take(id, event) }
     }
 
     /// Starts taking deliveries, the held ones first in the order recorded. Called once the first claim has been
     /// taken: an event recorded before this server started (or by a server now gone) is in hand before a newer one
     /// about the same employee, which waits for it.
     func open() {
-        let held = state.withLock { state in
-            defer { state.held = nil }
-            return state.held ?? []
+        state.withLock { state in
+            for (id, event) in state.held ?? [] { take(id, event, in: &state) }
+            state.held = nil
         }
-        for (id, event) in held { take(id, event) }
     }
 
     /// Stops taking deliveries (the server is stopping).
@@ -87,48 +86,53 @@ final class HookDispatcher: Sendable {
     /// Starts acting on a claimed event, unless it is in hand already; false then.
     @discardableResult
     func take(_ id: Int64, _ event: HookEvent) -> Bool {
-        return state.withLock { state in
-            guard state.inFlight.insert(id).inserted else { return false }
-            let read = processor.units(of: event)
-            // Elements about one employee wait for that employee's previous one.
-            func enterLane(of unit: HookProcessor.Unit) -> (lane: String, token: UInt64, previous: (@Sendable () async -> Void)?) {
-                let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
-                state.tokens += 1
-                return (lane, state.tokens, state.lastByEmployee[lane]?.done)
+        state.withLock { take(id, event, in: &$0) }
+    }
+
+    /// `take`, with the lock held. (Decoding the event and making its tasks happen under the lock: the order events
+    /// are taken in is the order their employees' elements wait in.)
+    @discardableResult
+    private func take(_ id: Int64, _ event: HookEvent, in state: inout State) -> Bool {
+        guard state.inFlight.insert(id).inserted else { return false }
+        let read = processor.units(of: event)
+        // Elements about one employee wait for that employee's previous one.
+        func enterLane(of unit: HookProcessor.Unit) -> (lane: String, token: UInt64, previous: (@Sendable () async -> Void)?) {
+            let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
+            state.tokens += 1
+            return (lane, state.tokens, state.lastByEmployee[lane]?.done)
+        }
+        if read.units.count == 1, let unit = read.units.first {
+            // The usual event, about one employee: one task acts on it and records what became of it.
+            let (lane, token, previous) = enterLane(of: unit)
+            let task = Task { [processor] in
+                await previous?()
+                let result = await processor.act(unit)
+                self.laneDone(lane, token)
+                await self.finish(id, event, results: read.results + [result])
             }
-            if read.units.count == 1, let unit = read.units.first {
-                // The usual event, about one employee: one task acts on it and records what became of it.
-                let (lane, token, previous) = enterLane(of: unit)
-                let task = Task { [processor] in
-                    await previous?()
-                    let result = await processor.act(unit)
-                    self.laneDone(lane, token)
-                    await self.finish(id, event, results: read.results + [result])
-                }
-                state.lastByEmployee[lane] = (token, { await task.value })
-                state.events[id] = task
-                return true
-            }
-            var units: [Task<HookProcessor.Result, Never>] = []
-            for unit in read.units {
-                let (lane, token, previous) = enterLane(of: unit)
-                let task = Task { [processor] in
-                    await previous?()
-                    let result = await processor.act(unit)
-                    self.laneDone(lane, token)
-                    return result
-                }
-                state.lastByEmployee[lane] = (token, { _ = await task.value })
-                units.append(task)
-            }
-            let unitTasks = units, first = read.results
-            state.events[id] = Task {
-                var results = first
-                for unit in unitTasks { results.append(await unit.value) }
-                await self.finish(id, event, results: results)
-            }
+            state.lastByEmployee[lane] = (token, { await task.value })
+            state.events[id] = task
             return true
         }
+        var units: [Task<HookProcessor.Result, Never>] = []
+        for unit in read.units {
+            let (lane, token, previous) = enterLane(of: unit)
+            let task = Task { [processor] in
+                await previous?()
+                let result = await processor.act(unit)
+                self.laneDone(lane, token)
+                return result
+            }
+            state.lastByEmployee[lane] = (token, { _ = await task.value })
+            units.append(task)
+        }
+        let unitTasks = units, first = read.results
+        state.events[id] = Task {
+            var results = first
+            for unit in unitTasks { results.append(await unit.value) }
+            await self.finish(id, event, results: results)
+        }
+        return true
     }
 
     /// Records what became of an event and lets it go.
