@@ -9,9 +9,9 @@ import Testing
 /// A run started in the process whose worker loop runs (a server's hook or start request) is made leased to that
 /// worker and driven at once, up to the worker's concurrency; beyond it, a run is made unleased and waits for a slot.
 @Suite struct HandoffTests {
-    @Test(.timeLimit(.minutes(1)))
-    func runsAreHandedToTheRunningLoopUpToItsConcurrency() async throws {
-        let setup = try ExecutorTests.Setup("""
+    /// A playbook whose one step writes its run's id to DIR/started and holds until DIR/go exists.
+    static func holding() throws -> ExecutorTests.Setup {
+        try ExecutorTests.Setup("""
             playbook: handoff
             version: 1
             steps:
@@ -20,6 +20,11 @@ import Testing
                 with:
                   argv: [/bin/sh, -c, 'echo "$OFFBOARD_RUN_ID" >> DIR/started; while [ ! -e DIR/go ]; do sleep 0.05; done']
             """)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func runsAreHandedToTheRunningLoopUpToItsConcurrency() async throws {
+        let setup = try Self.holding()
         let configuration = WorkerConfiguration(concurrency: 2, leaseDuration: 5, holdWindow: 5, requestPollInterval: 0.1, pollInterval: 0.1)
         let worker = Worker(store: setup.store, registry: BuiltInHandlers.registry(), configuration: configuration)
         #expect(worker.reserveHandoff() == nil, "no loop runs yet: nothing is handed off")
@@ -115,15 +120,7 @@ extension HandoffTests {
     /// wakes it, as the end of a claimed run does.
     @Test(.timeLimit(.minutes(1)))
     func aLoopWhoseSlotsHandOffsHoldWaitsQuietlyAndClaimsAsOneEnds() async throws {
-        let setup = try ExecutorTests.Setup("""
-            playbook: handoff
-            version: 1
-            steps:
-              - id: hold
-                uses: command
-                with:
-                  argv: [/bin/sh, -c, 'echo "$OFFBOARD_RUN_ID" >> DIR/started; while [ ! -e DIR/go ]; do sleep 0.05; done']
-            """)
+        let setup = try Self.holding()
         let store = CountingStore(setup.store)
         // A poll every 30 s: only the wake-up at a hand-off's end can start the waiting run within the test's time.
         let configuration = WorkerConfiguration(concurrency: 1, leaseDuration: 5, holdWindow: 5, requestPollInterval: 0.1, pollInterval: 30)

@@ -38,17 +38,8 @@ public struct RunStarter: Sendable {
     /// thousands a day stay clear of collisions).
     /// (By arithmetic, not a Calendar, a date formatter or `String(format:)`: every HR trigger makes one.)
     static func newRunID(at date: Date) -> String {
-        // The UTC day of the whole second (23:59:59.9996 is still that day), as a civil date: days since 1970 to
-        // year, month and day in the proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) + 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // The UTC day of the whole second (23:59:59.9996 is still that day), as a civil date.
+        let (year, month, day) = DateTimeGrammar.civilFromDays(Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))
         func padded(_ text: String, _ width: Int) -> String { String(repeating: "0", count: max(0, width - text.count)) + text }
         let random = String(UInt64.random(in: 0...0xFFFF_FFFF_FFFF), radix: 16)
         return "r-\(padded(String(year), 4))\(padded(String(month), 2))\(padded(String(day), 2))-\(padded(random, 12))"
