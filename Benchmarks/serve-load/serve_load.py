@@ -9,10 +9,13 @@ reports the server's steady resident memory.
 
 Needs the test PostgreSQL (`scripts/test-servers.sh start DIR && source DIR/env`) and `psql`.
 Usage: Benchmarks/serve-load/serve_load.py [--leavers 100] [--seed 10000] [--concurrency N] [--target-connections N] [--baseline]
-       [--warmup N] [--binary .build/release/offboard]
+       [--warmup N[,N...]] [--runs N] [--binary .build/release/offboard]
 The measured burst meets a server that has handled nothing yet (no connection kept to PostgreSQL, nothing run before);
 --warmup N first triggers N other leavers for the baseline playbook (a log step) and waits for their runs to finish: a
 server in use, whose connections to the target are still cold (it keeps none before the burst, as after 30 s idle).
+--runs N measures N times, each against a fresh server and store, and sums the runs up (median and range of each run's
+p99): on shared cores one run's figure can be twice another's. Several warm-ups (--warmup 0,100) alternate run by run,
+so each is measured under the same load from the host. The store is filled to --seed runs after the last run only.
 OFFBOARD_LOAD_PERF=/tmp/perf.data profiles the server (perf record -g) from the first trigger until every run has finished.
 OFFBOARD_LOAD_DUMP=/tmp/triggers.csv writes each trigger's times (ms), in the order sent, and when it was sent (s since 1970).
 OFFBOARD_LOAD_PERF_HZ sets perf's sampling rate (default 4000); OFFBOARD_LOAD_PERF_ALL=1 samples every process (PostgreSQL's too),
@@ -131,11 +134,35 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/offboard"))
     parser.add_argument("--concurrency", type=int, default=None, help="serve --concurrency (default: serve's own, 128)")
     parser.add_argument("--baseline", action="store_true", help="a log step instead of postgres.revoke: the engine alone")
-    parser.add_argument("--warmup", type=int, default=0, help="leavers (a log step each) triggered and finished before the measured burst (default 0: a server that has handled nothing yet)")
+    parser.add_argument("--warmup", default="0", help="leavers (a log step each) triggered and finished before the measured burst (default 0: a server that has handled nothing yet); "
+                        "several, comma-separated (0,100), alternate run by run")
+    parser.add_argument("--runs", type=int, default=1, help="measurements, each against a fresh server and store, summed up at the end (default 1)")
     parser.add_argument("--target-connections", type=int, default=None,
                         help="max_connections in the target's URL: connections kept to PostgreSQL (default: the handler's own, 4)")
     args = parser.parse_args()
     pg = os.environ.get("OFFBOARD_TEST_PG_URL") or sys.exit("OFFBOARD_TEST_PG_URL is unset: start and source the test servers first")
+    warmups = [int(w) for w in args.warmup.split(",")]
+    results = {w: [] for w in warmups}
+    for index in range(args.runs * len(warmups)):
+        warmup = warmups[index % len(warmups)]
+        # The store is filled and the memory read once, after the last measurement.
+        results[warmup].append(measure(args, pg, warmup, fill=index == args.runs * len(warmups) - 1))
+    if args.runs * len(warmups) > 1:
+        print(f"Over {args.runs} run(s) each, {'alternating' if len(warmups) > 1 else 'one after another'} (a run's figure is its p99; median (range) over the runs):")
+        for warmup, runs in results.items():
+            shares = [run["step_start_p99"] for run in runs]
+            def median(key):
+                return statistics.median(run[key] for run in runs)
+            print(f"  {'a server that has handled nothing yet' if warmup == 0 else f'after {warmup} log-step leavers'}: step start p99 (= engine share) "
+                  f"{statistics.median(shares):.1f} ms ({min(shares):.1f}-{max(shares):.1f}), {sum(share < 50 for share in shares)} of {len(shares)} under 50 ms; "
+                  f"step start p50 {median('step_start_p50'):.1f} ms; verified end p99 {median('verified_end_p99'):.1f} ms; handler p99 {median('handler_p99'):.1f} ms; "
+                  f"server CPU {median('cpu_ms'):.0f} ms")
+            print(f"    p99 by run: {', '.join(f'{share:.1f}' for share in shares)}")
+
+
+def measure(args, pg, warmup, fill):
+    """One measurement: a fresh store and server, `warmup` log-step leavers first, then the burst; with `fill`, the
+    store is then filled to --seed runs and the server's memory read."""
     work = tempfile.mkdtemp(prefix="offboard-load-")
     target = pg + (("&" if "?" in pg else "?") + f"max_connections={args.target_connections}" if args.target_connections else "")
     env = dict(os.environ, OFFBOARD_DB=os.path.join(work, "runs.sqlite"), OFFBOARD_WORKFLOWS=HERE,
@@ -155,15 +182,15 @@ def main():
             perf = subprocess.Popen(["perf", "record", "-F", os.environ.get("OFFBOARD_LOAD_PERF_HZ", "4000"), "-k", "CLOCK_REALTIME", "-g",
                                      "-o", profile] + target_args, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        if args.warmup:
+        if warmup:
             fire(server.port, "/v1/hooks/load-log", [
                 json.dumps({"employee_id": f"W{index}", "status": "terminated", "day": "2026-12-01", "db_role": f"warmup_{index}"}).encode()
-                for index in range(args.warmup)])()
+                for index in range(warmup)])()
             while True:
                 time.sleep(0.5)
                 _, _, data = server.request("GET", "/v1/runs?limit=1000", token=token)
                 listed = json.loads(data)["items"]
-                if len(listed) >= args.warmup and all(run["state"] in ("succeeded", "failed") for run in listed):
+                if len(listed) >= warmup and all(run["state"] in ("succeeded", "failed") for run in listed):
                     break
         cpu_before = server.cpu_seconds()
         answers = fire(server.port, path, [
@@ -176,7 +203,7 @@ def main():
             time.sleep(0.5)
             _, _, data = server.request("GET", "/v1/runs?limit=1000", token=token)
             listed = json.loads(data)["items"]
-            if len(listed) >= args.leavers + args.warmup and all(run["state"] in ("succeeded", "failed") for run in listed):
+            if len(listed) >= args.leavers + warmup and all(run["state"] in ("succeeded", "failed") for run in listed):
                 break
         cpu_used = server.cpu_seconds() - cpu_before
         results = answers()
@@ -221,7 +248,7 @@ def main():
                 rows.writerow(["sent", "answered", "created", "run_started", "step_start", "verified_end", "sent_at"])
                 for (index, sent, took, _, _), created_, run_, start_, end_ in zip(results, to_created, to_run, to_start, to_end):
                     rows.writerow([f"{(sent - first) * 1000:.1f}"] + [f"{v * 1000:.1f}" for v in (took, created_, run_, start_, end_)] + [f"{sent:.6f}"])
-        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, one run, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
+        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, {'a server that has handled nothing yet' if warmup == 0 else f'after {warmup} log-step leavers'}, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
         print(f"  request to 202 answer:                 {ms(answered)}")
         print(f"  request to run created (hook acted on): {ms(to_created)}")
         print(f"  request to run started by the worker:  {ms(to_run)}")
@@ -231,6 +258,10 @@ def main():
         print(f"  server CPU time for the triggers:      {cpu_used * 1000:.0f} ms ({cpu_used * 1000 / args.leavers:.1f} ms each; until every run had finished, with one listing per 0.5 s)")
         over = [e - h for e, h in zip(to_end, handler)]
         print(f"  engine time (verified end minus handler): {ms(over)}  (target p99 < 50 ms)")
+        figures = {"step_start_p99": pct(to_start, 99) * 1000, "step_start_p50": pct(to_start, 50) * 1000,
+                   "verified_end_p99": pct(to_end, 99) * 1000, "handler_p99": pct(handler, 99) * 1000, "cpu_ms": cpu_used * 1000}
+        if not fill:
+            return figures
 
         seed_file = os.path.join(work, "seed.csv")
         with open(seed_file, "w", newline="") as out:
@@ -257,6 +288,7 @@ def main():
             time.sleep(1)
             samples.append(server.rss_mib())
         print(f"  steady RSS with {args.seed} runs in the store: {statistics.median(samples):.0f} MiB (median of 5 samples, max {max(samples):.0f} MiB)")
+        return figures
     finally:
         server.stop()
         subprocess.run(["psql", pg, "-q", "-c", "; ".join(f"DROP ROLE IF EXISTS {role}" for role in roles)], check=False)
