@@ -50,6 +50,10 @@ public struct OffboardServer: Sendable {
 
     /// Runs the server and the worker (and `extra` services, such as retention) until SIGTERM or SIGINT.
     public func run(extra: [any Service] = [], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let reserved = await configuration.memoryReserve.apply()
+        if reserved > 0 {
+            runtime.logger.info("keeping \(configuration.memoryReserve.megabytesPerThread) MiB of heap ready on each of \(reserved) serving threads")
+        }
         let app = try application(onRunning: onRunning)
         // Shut down in reverse: the HTTP server stops taking requests first, then the worker and the rest.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = extra.map { .init(service: $0) }

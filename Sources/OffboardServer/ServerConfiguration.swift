@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     /// The address people's browsers reach the server at (`https://offboard.example.com`), for the identity
     /// provider's redirect back; nil: the request's own address.
     public var publicURL: String?
+    /// Heap kept ready on each thread that serves requests (see `MemoryReserve`).
+    public var memoryReserve = MemoryReserve()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tls: (certificate: String, key: String)? = nil, insecureHTTP: Bool = false) {
         self.host = host

@@ -24,7 +24,8 @@ extension Offboard {
                 idempotency key, nothing is lost. Each option also reads an environment variable (for a \
                 systemd EnvironmentFile): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
                 OFFBOARD_TLS_KEY, OFFBOARD_HOOKS, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION, \
-                OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_OIDC_ROLES, OFFBOARD_PUBLIC_URL.
+                OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_OIDC_ROLES, OFFBOARD_PUBLIC_URL, \
+                OFFBOARD_MEMORY_RESERVE.
 
                 The web console is at /console: people sign in with an API token, or with the identity provider \
                 given by --oidc-issuer (OpenID Connect, code flow with PKCE), whose groups claim maps to roles \
@@ -87,6 +88,9 @@ extension Offboard {
                                    valueName: "duration"))
         var retention: String?
 
+        @Option(name: .customLong("memory-reserve"), help: ArgumentHelp("MiB of heap each thread that serves requests grows and keeps ready at start, so the first burst of requests is as fast as later ones; 0 for none (default: env OFFBOARD_MEMORY_RESERVE, else \(MemoryReserve.defaultMegabytesPerThread)).", valueName: "MiB"))
+        var memoryReserve: Int?
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
         @OptionGroup var options: PlaybookOptions
@@ -102,6 +106,11 @@ extension Offboard {
                 var configuration = ServerConfiguration(host: host ?? Self.environment("OFFBOARD_HOST") ?? "127.0.0.1", port: port,
                                                         tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
                 configuration.publicURL = publicURL ?? Self.environment("OFFBOARD_PUBLIC_URL")
+                let reserveText = memoryReserve.map(String.init) ?? Self.environment("OFFBOARD_MEMORY_RESERVE") ?? String(MemoryReserve.defaultMegabytesPerThread)
+                guard let reserve = Int(reserveText), (0...1024).contains(reserve) else {
+                    throw ValidationError("the memory reserve must be 0–1024 MiB per thread, not '\(reserveText)'")
+                }
+                configuration.memoryReserve = MemoryReserve(megabytesPerThread: reserve)
                 if let issuer = oidcIssuer ?? Self.environment("OFFBOARD_OIDC_ISSUER") {
                     guard let client = oidcClientID ?? Self.environment("OFFBOARD_OIDC_CLIENT_ID") else {
                         throw ValidationError("--oidc-issuer needs --oidc-client-id (or OFFBOARD_OIDC_CLIENT_ID)")
