@@ -15,13 +15,14 @@ The measured burst meets a server that has handled nothing yet (no connection ke
 server in use, whose connections to the target are still cold (it keeps none before the burst, as after 30 s idle).
 --runs N measures N times, each against a fresh server and store, and sums the runs up (median and range of each run's
 p99): on shared cores one run's figure can be twice another's. Several warm-ups (--warmup 0,100) alternate run by run,
-so each is measured under the same load from the host. The store is filled to --seed runs after the last run only.
+so each is measured under the same load from the host. The store is filled to --seed runs after the last run only;
+OFFBOARD_LOAD_PERF and OFFBOARD_LOAD_DUMP then keep the last run's.
 OFFBOARD_LOAD_PERF=/tmp/perf.data profiles the server (perf record -g) from the first trigger until every run has finished.
 OFFBOARD_LOAD_DUMP=/tmp/triggers.csv writes each trigger's times (ms), in the order sent, and when it was sent (s since 1970).
 OFFBOARD_LOAD_PERF_HZ sets perf's sampling rate (default 4000); OFFBOARD_LOAD_PERF_ALL=1 samples every process (PostgreSQL's too),
 with times on the wall clock (CLOCK_REALTIME) so they line up with the dump's.
 """
-import argparse, csv, datetime, http.client, json, os, re, socket, statistics, struct, subprocess, sys, tempfile, time
+import argparse, csv, datetime, http.client, json, os, re, shutil, socket, statistics, struct, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -146,7 +147,9 @@ def main():
                         help="max_connections in the target's URL: connections kept to PostgreSQL (default: the handler's own, 4)")
     args = parser.parse_args()
     pg = os.environ.get("OFFBOARD_TEST_PG_URL") or sys.exit("OFFBOARD_TEST_PG_URL is unset: start and source the test servers first")
-    warmups = [int(w) for w in args.warmup.split(",")]
+    warmups = list(dict.fromkeys(int(w) for w in args.warmup.split(",")))
+    if args.runs < 1 or any(w < 0 for w in warmups):
+        sys.exit("--runs must be at least 1, and each --warmup at least 0")
     results = {w: [] for w in warmups}
     for index in range(args.runs * len(warmups)):
         warmup = warmups[index % len(warmups)]
@@ -274,19 +277,19 @@ def measure(args, pg, warmup, fill):
         with open(seed_file, "w", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["employee_id"])
-            for i in range(max(0, args.seed - args.leavers)):
+            for i in range(max(0, args.seed - args.leavers - warmup)):
                 writer.writerow([f"S{i}"])
         began = time.time()
-        if args.seed > args.leavers:
+        if args.seed > args.leavers + warmup:
             subprocess.run([args.binary, "import", seed_file, "--playbook", "seed"], env=env, check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
         while True:
             _, _, data = server.request("GET", "/metrics", token=token)
             done = re.search(r'offboard_runs\{state="succeeded"\} ([0-9.]+)', data.decode())
-            if done and float(done.group(1)) >= args.seed:
+            if done and float(done.group(1)) >= max(args.seed, args.leavers + warmup):
                 break
             time.sleep(0.5)
-        print(f"  store filled to {args.seed} runs in {time.time() - began:.0f} s")
+        print(f"  store filled to {max(args.seed, args.leavers + warmup)} runs in {time.time() - began:.0f} s")
         time.sleep(2)
         samples = []
         for _ in range(5):
@@ -294,11 +297,12 @@ def measure(args, pg, warmup, fill):
             server.request("GET", "/metrics", token=token)
             time.sleep(1)
             samples.append(server.rss_mib())
-        print(f"  steady RSS with {args.seed} runs in the store: {statistics.median(samples):.0f} MiB (median of 5 samples, max {max(samples):.0f} MiB)")
+        print(f"  steady RSS with {max(args.seed, args.leavers + warmup)} runs in the store: {statistics.median(samples):.0f} MiB (median of 5 samples, max {max(samples):.0f} MiB)")
         return figures
     finally:
         server.stop()
         subprocess.run(["psql", pg, "-q", "-c", "; ".join(f"DROP ROLE IF EXISTS {role}" for role in roles)], check=False)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ extension Offboard {
                                    valueName: "duration"))
         var retention: String?
 
-        @Option(name: .customLong("memory-reserve"), help: ArgumentHelp("MiB of heap each thread that serves requests grows and keeps ready at start, so the first burst of requests is as fast as later ones; 0 for none (default: env OFFBOARD_MEMORY_RESERVE, else \(MemoryReserve.defaultMegabytesPerThread)).", valueName: "MiB"))
+        @Option(name: .customLong("memory-reserve"), help: ArgumentHelp("MiB of heap each thread that serves requests grows and keeps ready at start, so the first burst of requests after a start faults in less fresh memory; 0–\(MemoryReserve.maximumMegabytesPerThread), 0 for none (default: env OFFBOARD_MEMORY_RESERVE, else \(MemoryReserve.defaultMegabytesPerThread)).", valueName: "MiB"))
         var memoryReserve: Int?
 
         @OptionGroup var store: StoreOptions
@@ -107,8 +107,8 @@ extension Offboard {
                                                         tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
                 configuration.publicURL = publicURL ?? Self.environment("OFFBOARD_PUBLIC_URL")
                 let reserveText = memoryReserve.map(String.init) ?? Self.environment("OFFBOARD_MEMORY_RESERVE") ?? String(MemoryReserve.defaultMegabytesPerThread)
-                guard let reserve = Int(reserveText), (0...1024).contains(reserve) else {
-                    throw ValidationError("the memory reserve must be 0–1024 MiB per thread, not '\(reserveText)'")
+                guard let reserve = Int(reserveText), (0...MemoryReserve.maximumMegabytesPerThread).contains(reserve) else {
+                    throw ValidationError("the memory reserve must be 0–\(MemoryReserve.maximumMegabytesPerThread) MiB per thread, not '\(reserveText)'")
                 }
                 configuration.memoryReserve = MemoryReserve(megabytesPerThread: reserve)
                 if let issuer = oidcIssuer ?? Self.environment("OFFBOARD_OIDC_ISSUER") {
