@@ -246,9 +246,13 @@ public struct Worker: Sendable {
                 }
             }
             group.cancelAll()
-            // Stopping: the drives of claimed runs end (each gives its lease back).
+            // Stopping: the drives of claimed runs end (each gives its lease back). One that finished its run as the
+            // loop stopped is reported like any other.
             while let event = try await group.next() {
-                if case .driven = event { handoffs.claimedChanged(by: -1) }
+                if case .driven(let id, let ending) = event {
+                    handoffs.claimedChanged(by: -1)
+                    if case .finished(let state)? = ending { report.finished[id] = state }
+                }
             }
         }
     }
