@@ -46,12 +46,12 @@ public struct MemoryReserve: Sendable {
             _ = mallopt(M_MMAP_THRESHOLD, Int32(4 << 20))
             _ = mallopt(M_TRIM_THRESHOLD, Int32(2 * bytes))
         }
-        let touched = Mutex<Set<pid_t>>([])
+        var threads: Set<pid_t> = []
         for loop in eventLoops.makeIterator() {
-            if let thread = try? await loop.submit({ Self.touch(bytes) }).get() { touched.withLock { _ = $0.insert(thread) } }
+            if let thread = try? await loop.submit({ Self.touch(bytes) }).get() { threads.insert(thread) }
         }
-        for thread in await Self.touchCooperativeThreads(bytes) { touched.withLock { _ = $0.insert(thread) } }
-        return touched.withLock { $0.count }
+        threads.formUnion(await Self.touchCooperativeThreads(bytes))
+        return threads.count
         #else
         return 0
         #endif
