@@ -97,20 +97,28 @@ extension Offboard {
 
         static func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 } }
 
+        /// A whole-number setting: the option given, else the environment variable, else `fallback`; refused
+        /// (naming it, its range and what was given) outside `range`.
+        static func number(_ given: Int?, environment name: String, default fallback: Int, in range: ClosedRange<Int>,
+                           what: String, unit: String = "") throws -> Int {
+            let text = given.map(String.init) ?? environment(name) ?? String(fallback)
+            guard let value = Int(text), range.contains(value) else {
+                throw ValidationError("the \(what) must be \(range.lowerBound)–\(range.upperBound)\(unit), not '\(text)'")
+            }
+            return value
+        }
+
         var serverConfiguration: ServerConfiguration {
             get throws {
                 let certificate = tlsCertificate ?? Self.environment("OFFBOARD_TLS_CERTIFICATE"), key = tlsKey ?? Self.environment("OFFBOARD_TLS_KEY")
                 if (certificate == nil) != (key == nil) { throw ValidationError("--tls-certificate and --tls-key go together") }
-                let portText = port.map(String.init) ?? Self.environment("OFFBOARD_PORT") ?? "8080"
-                guard let port = Int(portText), (0...65535).contains(port) else { throw ValidationError("the port must be 0–65535, not '\(portText)'") }
+                let port = try Self.number(port, environment: "OFFBOARD_PORT", default: 8080, in: 0...65535, what: "port")
                 var configuration = ServerConfiguration(host: host ?? Self.environment("OFFBOARD_HOST") ?? "127.0.0.1", port: port,
                                                         tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
                 configuration.publicURL = publicURL ?? Self.environment("OFFBOARD_PUBLIC_URL")
-                let reserveText = memoryReserve.map(String.init) ?? Self.environment("OFFBOARD_MEMORY_RESERVE") ?? String(MemoryReserve.defaultMegabytesPerThread)
-                guard let reserve = Int(reserveText), (0...MemoryReserve.maximumMegabytesPerThread).contains(reserve) else {
-                    throw ValidationError("the memory reserve must be 0–\(MemoryReserve.maximumMegabytesPerThread) MiB per thread, not '\(reserveText)'")
-                }
-                configuration.memoryReserve = MemoryReserve(megabytesPerThread: reserve)
+                configuration.memoryReserve = MemoryReserve(megabytesPerThread: try Self.number(
+                    memoryReserve, environment: "OFFBOARD_MEMORY_RESERVE", default: MemoryReserve.defaultMegabytesPerThread,
+                    in: 0...MemoryReserve.maximumMegabytesPerThread, what: "memory reserve", unit: " MiB per thread"))
                 if let issuer = oidcIssuer ?? Self.environment("OFFBOARD_OIDC_ISSUER") {
                     guard let client = oidcClientID ?? Self.environment("OFFBOARD_OIDC_CLIENT_ID") else {
                         throw ValidationError("--oidc-issuer needs --oidc-client-id (or OFFBOARD_OIDC_CLIENT_ID)")
