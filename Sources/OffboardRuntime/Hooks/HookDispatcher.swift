@@ -95,34 +95,31 @@ final class HookDispatcher: Sendable {
     private func take(_ id: Int64, _ event: HookEvent, in state: inout State) -> Bool {
         guard state.inFlight.insert(id).inserted else { return false }
         let read = processor.units(of: event)
-        // Elements about one employee wait for that employee's previous one.
-        func enterLane(of unit: HookProcessor.Unit) -> (lane: String, token: UInt64, previous: (@Sendable () async -> Void)?) {
+        // Elements about one employee wait for that employee's previous one: `act` waits for it, acts on the element,
+        // and lets the lane go.
+        func enterLane(of unit: HookProcessor.Unit) -> (lane: String, token: UInt64, act: @Sendable () async -> HookProcessor.Result) {
             let lane = "\(unit.mapping.source)\u{0}\(unit.employee)"
             state.tokens += 1
-            return (lane, state.tokens, state.lastByEmployee[lane]?.done)
-        }
-        if read.units.count == 1, let unit = read.units.first {
-            // The usual event, about one employee: one task acts on it and records what became of it.
-            let (lane, token, previous) = enterLane(of: unit)
-            let task = Task { [processor] in
+            let token = state.tokens, previous = state.lastByEmployee[lane]?.done
+            return (lane, token, { [processor] in
                 await previous?()
                 let result = await processor.act(unit)
                 self.laneDone(lane, token)
-                await self.finish(id, event, results: read.results + [result])
-            }
+                return result
+            })
+        }
+        if read.units.count == 1, let unit = read.units.first {
+            // The usual event, about one employee: one task acts on it and records what became of it.
+            let (lane, token, act) = enterLane(of: unit)
+            let task = Task { await self.finish(id, event, results: read.results + [await act()]) }
             state.lastByEmployee[lane] = (token, { await task.value })
             state.events[id] = task
             return true
         }
         var units: [Task<HookProcessor.Result, Never>] = []
         for unit in read.units {
-            let (lane, token, previous) = enterLane(of: unit)
-            let task = Task { [processor] in
-                await previous?()
-                let result = await processor.act(unit)
-                self.laneDone(lane, token)
-                return result
-            }
+            let (lane, token, act) = enterLane(of: unit)
+            let task = Task { await act() }
             state.lastByEmployee[lane] = (token, { _ = await task.value })
             units.append(task)
         }
