@@ -76,15 +76,18 @@ class Server:
                     return int(line.split()[1]) / 1024
         return 0.0
 
-    def cpu_seconds(self):
+    def stat(self):
+        """The server's /proc/PID/stat fields after its name (the first is its state)."""
         with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            return stat.read().rsplit(")", 1)[1].split()
+
+    def cpu_seconds(self):
+        fields = self.stat()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def page_faults(self):
         """Minor page faults so far: memory the process touched for the first time (or again after giving it back)."""
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            return int(stat.read().rsplit(")", 1)[1].split()[7])
+        return int(self.stat()[7])
 
     def stop(self):
         self.process.terminate()
@@ -161,11 +164,15 @@ def main():
             shares = [run["step_start_p99"] for run in runs]
             def median(key):
                 return statistics.median(run[key] for run in runs)
-            print(f"  {'a server that has handled nothing yet' if warmup == 0 else f'after {warmup} log-step leavers'}: step start p99 (= engine share) "
+            print(f"  {described(warmup)}: step start p99 (= engine share) "
                   f"{statistics.median(shares):.1f} ms ({min(shares):.1f}-{max(shares):.1f}), {sum(share < 50 for share in shares)} of {len(shares)} under 50 ms; "
                   f"step start p50 {median('step_start_p50'):.1f} ms; verified end p99 {median('verified_end_p99'):.1f} ms; handler p99 {median('handler_p99'):.1f} ms; "
                   f"server CPU {median('cpu_ms'):.0f} ms, page faults {median('faults'):.0f}")
             print(f"    p99 by run: {', '.join(f'{share:.1f}' for share in shares)}")
+
+
+def described(warmup):
+    return "a server that has handled nothing yet" if warmup == 0 else f"after {warmup} log-step leavers"
 
 
 def measure(args, pg, warmup, fill):
@@ -256,7 +263,7 @@ def measure(args, pg, warmup, fill):
                 rows.writerow(["sent", "answered", "created", "run_started", "step_start", "verified_end", "sent_at"])
                 for (index, sent, took, _, _), created_, run_, start_, end_ in zip(results, to_created, to_run, to_start, to_end):
                     rows.writerow([f"{(sent - first) * 1000:.1f}"] + [f"{v * 1000:.1f}" for v in (took, created_, run_, start_, end_)] + [f"{sent:.6f}"])
-        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, {'a server that has handled nothing yet' if warmup == 0 else f'after {warmup} log-step leavers'}, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
+        print(f"{args.leavers} concurrent HR triggers, one PostgreSQL role each ({os.path.relpath(args.binary, ROOT)}, {described(warmup)}, concurrency {args.concurrency or 'default'}, target connections {args.target_connections or 'default'}{', baseline: a log step' if args.baseline else ''}):")
         print(f"  request to 202 answer:                 {ms(answered)}")
         print(f"  request to run created (hook acted on): {ms(to_created)}")
         print(f"  request to run started by the worker:  {ms(to_run)}")
@@ -273,23 +280,25 @@ def measure(args, pg, warmup, fill):
         if not fill:
             return figures
 
+        # The store's runs once filled: the seed, or more when the burst and the warm-up made more.
+        total = max(args.seed, args.leavers + warmup)
         seed_file = os.path.join(work, "seed.csv")
         with open(seed_file, "w", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["employee_id"])
-            for i in range(max(0, args.seed - args.leavers - warmup)):
+            for i in range(total - args.leavers - warmup):
                 writer.writerow([f"S{i}"])
         began = time.time()
-        if args.seed > args.leavers + warmup:
+        if total > args.leavers + warmup:
             subprocess.run([args.binary, "import", seed_file, "--playbook", "seed"], env=env, check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
         while True:
             _, _, data = server.request("GET", "/metrics", token=token)
             done = re.search(r'offboard_runs\{state="succeeded"\} ([0-9.]+)', data.decode())
-            if done and float(done.group(1)) >= max(args.seed, args.leavers + warmup):
+            if done and float(done.group(1)) >= total:
                 break
             time.sleep(0.5)
-        print(f"  store filled to {max(args.seed, args.leavers + warmup)} runs in {time.time() - began:.0f} s")
+        print(f"  store filled to {total} runs in {time.time() - began:.0f} s")
         time.sleep(2)
         samples = []
         for _ in range(5):
@@ -297,7 +306,7 @@ def measure(args, pg, warmup, fill):
             server.request("GET", "/metrics", token=token)
             time.sleep(1)
             samples.append(server.rss_mib())
-        print(f"  steady RSS with {max(args.seed, args.leavers + warmup)} runs in the store: {statistics.median(samples):.0f} MiB (median of 5 samples, max {max(samples):.0f} MiB)")
+        print(f"  steady RSS with {total} runs in the store: {statistics.median(samples):.0f} MiB (median of 5 samples, max {max(samples):.0f} MiB)")
         return figures
     finally:
         server.stop()
