@@ -85,8 +85,9 @@ extension ServerRuntime {
     }
 
     func revokeTokenRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
         let name = try context.parameter("name")
-        guard try await store.revokeToken(named: name, at: clock.now()) else { throw Problem.notFound("no active token named \(SafeText.terminal(name))") }
+        guard try await store.revokeToken(named: name, at: clock.now(), by: caller.actor) else { throw Problem.notFound("no active token named \(SafeText.terminal(name))") }
         return Response(status: .noContent)
     }
 

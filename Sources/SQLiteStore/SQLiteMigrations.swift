@@ -232,6 +232,9 @@ enum SQLiteMigrations {
                 CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
                 """)
         }
+        migrator.registerMigration("v9: who revoked a token") { db in
+            try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN revoked_by TEXT")
+        }
         return migrator
     }
 }

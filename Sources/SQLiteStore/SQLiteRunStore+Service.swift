@@ -34,16 +34,17 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
         try await pool.read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM api_tokens ORDER BY created_at, name")).map(Self.token) }
     }
 
-    public func revokeToken(named name: String, at: Date) async throws -> Bool {
+    public func revokeToken(named name: String, at: Date, by actor: String) async throws -> Bool {
         try await commits.write { db in
-            try db.cachedStatement(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").execute(arguments: [millis(at), name])
+            try db.cachedStatement(sql: "UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE name = ? AND revoked_at IS NULL")
+                .execute(arguments: [millis(at), actor, name])
             return db.changesCount == 1
         }
     }
 
     private static func token(_ row: Row) -> APIToken {
         APIToken(name: row["name"], role: row["role"], createdBy: row["created_by"], createdAt: dateFromMillis(row["created_at"]),
-                 revokedAt: (row["revoked_at"] as Int64?).map(dateFromMillis))
+                 revokedAt: (row["revoked_at"] as Int64?).map(dateFromMillis), revokedBy: row["revoked_by"])
     }
 
     public func recordHookEvent(_ event: HookEvent, claim: HookClaim?) async throws -> Int64? {

@@ -21,8 +21,9 @@ extension Offboard {
                   offboard import leavers.csv --playbook standard-leaver --dry-run
                   offboard import leavers.jsonl --playbook standard-leaver --by hr:amy
 
-                Exit codes: 0 every row started (or was started before) or planned; 1 invalid playbook; 65 a \
-                row or the file has a problem (nothing started); 66 file or playbook not found.
+                Exit codes: 0 every row started (or was started before) or planned; 1 invalid playbook; 64 the \
+                file's format is not known (name it with --type); 65 a row or the file has a problem (nothing \
+                started); 66 file or playbook not found; 69 the run database cannot be opened.
                 """
         )
 

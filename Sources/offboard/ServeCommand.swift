@@ -21,11 +21,12 @@ extension Offboard {
                 Plain HTTP is served only on a loopback address unless --insecure-http says a TLS-terminating \
                 proxy is in front; give --tls-certificate and --tls-key to serve TLS itself. SIGTERM or SIGINT \
                 stops taking requests, then stops the worker: attempts in flight end and resume with the same \
-                idempotency key, nothing is lost. Each option also reads an environment variable (for a \
-                systemd EnvironmentFile): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
-                OFFBOARD_TLS_KEY, OFFBOARD_HOOKS, OFFBOARD_DB, OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION, \
-                OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_OIDC_ROLES, OFFBOARD_PUBLIC_URL, \
-                OFFBOARD_MEMORY_RESERVE.
+                idempotency key, nothing is lost. These options also read an environment variable (for a \
+                systemd EnvironmentFile); an option given wins: OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
+                OFFBOARD_TLS_KEY, OFFBOARD_INSECURE_HTTP (true or false), OFFBOARD_HOOKS, OFFBOARD_CONCURRENCY, OFFBOARD_DB, \
+                OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION, OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, \
+                OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_OIDC_ROLES, OFFBOARD_PUBLIC_URL, OFFBOARD_MEMORY_RESERVE. The playbook \
+                limits (--max-*) are options only.
 
                 The web console is at /console: people sign in with an API token, or with the identity provider \
                 given by --oidc-issuer (OpenID Connect, code flow with PKCE), whose groups claim maps to roles \
@@ -63,11 +64,13 @@ extension Offboard {
                                    valueName: "dir"))
         var hooks: String?
 
-        @Flag(name: .customLong("insecure-http"), help: "Serve plain HTTP on a non-loopback address (a TLS-terminating proxy is in front).")
+        @Flag(name: .customLong("insecure-http"),
+              help: "Serve plain HTTP on a non-loopback address (a TLS-terminating proxy is in front; default: env OFFBOARD_INSECURE_HTTP=true).")
         var insecureHTTP = false
 
-        @Option(help: "Runs the worker drives at once.")
-        var concurrency = WorkerConfiguration.defaultConcurrency
+        @Option(help: ArgumentHelp("Runs the worker drives at once (default: env OFFBOARD_CONCURRENCY, else \(WorkerConfiguration.defaultConcurrency)).",
+                                   valueName: "n"))
+        var concurrency: Int?
 
         @Option(name: .customLong("oidc-issuer"), help: ArgumentHelp("The identity provider people sign in to the console with (OpenID Connect; default: env OFFBOARD_OIDC_ISSUER). Its client secret is the secret OIDC_CLIENT_SECRET, when it has one.", valueName: "url"))
         var oidcIssuer: String?
@@ -103,9 +106,28 @@ extension Offboard {
                            what: String, unit: String = "") throws -> Int {
             let text = given.map(String.init) ?? environment(name) ?? String(fallback)
             guard let value = Int(text), range.contains(value) else {
-                throw ValidationError("the \(what) must be \(range.lowerBound)–\(range.upperBound)\(unit), not '\(text)'")
+                throw ValidationError("the \(what) must be \(range.lowerBound)–\(range.upperBound)\(unit), not '\(SafeText.terminal(text))'")
             }
             return value
+        }
+
+        /// A yes-or-no setting: the flag given, else the environment variable (true/false, 1/0, yes/no), else off;
+        /// any other value is refused, naming the variable.
+        static func flag(_ given: Bool, environment name: String) throws -> Bool {
+            if given { return true }
+            guard let text = environment(name) else { return false }
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw ValidationError("\(name) must be true or false, not '\(SafeText.terminal(text))'")
+            }
+        }
+
+        var workerConcurrency: Int {
+            get throws {
+                try Self.number(concurrency, environment: "OFFBOARD_CONCURRENCY", default: WorkerConfiguration.defaultConcurrency,
+                                in: 1...100_000, what: "concurrency")
+            }
         }
 
         var serverConfiguration: ServerConfiguration {
@@ -114,7 +136,8 @@ extension Offboard {
                 if (certificate == nil) != (key == nil) { throw ValidationError("--tls-certificate and --tls-key go together") }
                 let port = try Self.number(port, environment: "OFFBOARD_PORT", default: 8080, in: 0...65535, what: "port")
                 var configuration = ServerConfiguration(host: host ?? Self.environment("OFFBOARD_HOST") ?? "127.0.0.1", port: port,
-                                                        tls: certificate.map { ($0, key!) }, insecureHTTP: insecureHTTP)
+                                                        tls: certificate.map { ($0, key!) },
+                                                        insecureHTTP: try Self.flag(insecureHTTP, environment: "OFFBOARD_INSECURE_HTTP"))
                 configuration.publicURL = publicURL ?? Self.environment("OFFBOARD_PUBLIC_URL")
                 configuration.memoryReserve = MemoryReserve(megabytesPerThread: try Self.number(
                     memoryReserve, environment: "OFFBOARD_MEMORY_RESERVE", default: MemoryReserve.defaultMegabytesPerThread,
@@ -144,7 +167,7 @@ extension Offboard {
 
         func validate() throws {
             _ = try RetentionOption.period(retention)
-            guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+            _ = try workerConcurrency
             if let refusal = try serverConfiguration.refusal { throw ValidationError(refusal) }
         }
 
@@ -156,7 +179,7 @@ extension Offboard {
             let database = try store.openServiceStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
             let logger = Logger(label: "offboard.serve")
             let metrics = ServerMetrics.bootstrap()
-            var workerConfiguration = WorkerConfiguration(concurrency: concurrency)
+            var workerConfiguration = WorkerConfiguration(concurrency: try workerConcurrency)
             workerConfiguration.submitDrivesRuns = false
             let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver, clock: clock,
                                        configuration: workerConfiguration, observer: metrics, logger: Logger(label: "offboard.worker"))

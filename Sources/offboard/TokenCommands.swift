@@ -81,7 +81,7 @@ extension Offboard {
                 case .text:
                     if tokens.isEmpty { Output.error("no tokens; create one with offboard token create --role … --name …") }
                     for token in tokens {
-                        let state = token.revokedAt.map { "revoked \(DateText.iso8601($0))" } ?? "active"
+                        let state = token.revokedAt.map { "revoked \(DateText.iso8601($0))" + (token.revokedBy.map { " by \($0)" } ?? "") } ?? "active"
                         Output.text("\(token.name)  \(token.role)  created \(DateText.iso8601(token.createdAt)) by \(token.createdBy)  \(state)")
                     }
                 }
@@ -96,10 +96,11 @@ extension Offboard {
             @Argument(help: "The token's name.")
             var name: String
 
+            @OptionGroup var actor: ActorOption
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                guard try await store.openServiceStore().revokeToken(named: name, at: CommandClock.current.now()) else {
+                guard try await store.openServiceStore().revokeToken(named: name, at: CommandClock.current.now(), by: actor.name) else {
                     Output.error("error: no active token named \(name)")
                     throw ExitCodes.notFound
                 }

@@ -155,7 +155,7 @@ import Testing
         defer { fixture.server.stop() }
         let shared = try await fixture.runWithOpenTasks()
         let revoked = try await fixture.server.token(role: "operator", name: "gone")
-        #expect(try await CLI.running(["token", "revoke", "gone"], environment: fixture.server.environment).status == 0)
+        #expect(try await CLI.running(["token", "revoke", "gone", "--by", "security-lead"], environment: fixture.server.environment).status == 0)
         // The HR hooks answer to their source's signature scheme, not to tokens (HookTests covers them).
         let operations = try APIContractTests.documentOperations().filter { !$0.signed }.sorted { $0.description < $1.description }
         var checked = 0
@@ -193,5 +193,11 @@ import Testing
         #expect(history.items.first?["text"] as? String == "run started")
         let run = try await fixture.server.request(.GET, "/v1/runs/\(shared)", token: fixture.operatorToken).json
         #expect(run["created_by"] as? String == "ops")
+        // A token revoked over HTTP names the admin token that did it; one revoked on the command line, its --by.
+        let listed = try await fixture.server.request(.GET, "/v1/tokens", token: fixture.tokens["admin"]).items
+        let spares = listed.filter { ($0["name"] as? String)?.hasPrefix("spare-") == true }
+        #expect(!spares.isEmpty && spares.allSatisfy { $0["revoked_by"] as? String == "admin" && $0["revoked_at"] is String }, "\(spares)")
+        #expect(listed.first { $0["name"] as? String == "gone" }?["revoked_by"] as? String == "security-lead")
+        #expect(listed.first { $0["name"] as? String == "ops" }?["revoked_by"] == nil)
     }
 }

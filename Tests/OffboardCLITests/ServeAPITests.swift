@@ -102,4 +102,23 @@ import Testing
         try await client.shutdown()
         #expect(response.status == .ok && String(buffer: body) == #"{"status":"ok"}"#)
     }
+
+    /// What a systemd EnvironmentFile can say instead of options: plain HTTP behind a proxy on another machine, and
+    /// the worker's concurrency; a value it cannot read is refused, naming the variable.
+    @Test(.timeLimit(.minutes(2)))
+    func theEnvironmentFileCanSayPlainHTTPBehindAProxyAndTheConcurrency() async throws {
+        let database = ["OFFBOARD_DB": NSTemporaryDirectory() + "offboard-env-\(UUID().uuidString).sqlite", "OFFBOARD_HOST": "0.0.0.0"]
+        for (name, value, message) in [("OFFBOARD_INSECURE_HTTP", "maybe", "OFFBOARD_INSECURE_HTTP must be true or false, not 'maybe'"),
+                                       ("OFFBOARD_INSECURE_HTTP", "false", "refusing to serve plain HTTP on 0.0.0.0"),
+                                       ("OFFBOARD_CONCURRENCY", "0", "the concurrency must be 1–100000, not '0'")] {
+            let refused = try await CLI.running(["serve", "--port", "0"], environment: database.merging([name: value]) { $1 })
+            #expect(refused.status == 64, "\(name)=\(value): \(refused.stderr)")
+            #expect(refused.stderr.contains(message), "\(name)=\(value): \(refused.stderr)")
+        }
+        let server = try await ServeProcess(environment: ["OFFBOARD_HOST": "0.0.0.0", "OFFBOARD_INSECURE_HTTP": "true", "OFFBOARD_CONCURRENCY": "3"])
+        defer { server.stop() }
+        #expect(server.output.contains("serving http://0.0.0.0:"), "\(server.output)")
+        let health = try await server.request(.GET, "/healthz")
+        #expect(health.status == 200 && health.text == #"{"status":"ok"}"#)
+    }
 }

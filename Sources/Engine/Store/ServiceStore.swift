@@ -1,26 +1,29 @@
 import Foundation
 import Playbook
 
-/// An API token as stored: its name, its role, and who made it when. The token itself is never stored, only
-/// its SHA-256, so the database cannot give it away.
+/// An API token as stored: its name, its role, who made it when, and who revoked it when. The token itself is
+/// never stored, only its SHA-256, so the database cannot give it away.
 public struct APIToken: Sendable, Hashable, Codable {
     public var name: String
     public var role: String
     public var createdBy: String
     public var createdAt: Date
     public var revokedAt: Date?
+    /// The actor who revoked it (a token's name, or the CLI's `--actor`); nil for one revoked before this was kept.
+    public var revokedBy: String?
 
-    public init(name: String, role: String, createdBy: String, createdAt: Date, revokedAt: Date? = nil) {
+    public init(name: String, role: String, createdBy: String, createdAt: Date, revokedAt: Date? = nil, revokedBy: String? = nil) {
         self.name = name
         self.role = role
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.revokedBy = revokedBy
     }
 
     enum CodingKeys: String, CodingKey {
         case name, role
-        case createdBy = "created_by", createdAt = "created_at", revokedAt = "revoked_at"
+        case createdBy = "created_by", createdAt = "created_at", revokedAt = "revoked_at", revokedBy = "revoked_by"
     }
 }
 
@@ -32,8 +35,8 @@ public protocol APITokenStore: Sendable {
     func token(sha256: String) async throws -> APIToken?
     /// Every token, revoked ones included, oldest first.
     func listTokens() async throws -> [APIToken]
-    /// Revokes the named token; false when there is no such unrevoked token.
-    func revokeToken(named name: String, at: Date) async throws -> Bool
+    /// Revokes the named token, recording who did; false when there is no such unrevoked token.
+    func revokeToken(named name: String, at: Date, by actor: String) async throws -> Bool
 }
 
 /// An HR system's event as received, recorded before it is answered.
