@@ -91,7 +91,7 @@ extension ServerRuntime {
     }
 
     func planRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let live = request.uri.queryParameters.get("live").map { $0 == "true" || $0 == "1" } ?? false
+        let live = try Self.flag(request.uri.queryParameters.get("live"), name: "live")
         let body = try await leaverBody(request, context: context)
         let now = clock.now()
         let inputs = try bind(body, now: now)

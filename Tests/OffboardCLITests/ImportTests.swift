@@ -71,6 +71,16 @@ import Testing
         #expect(try await server.request(.GET, "/v1/runs", token: hr).items.isEmpty, "nothing started")
 
         let fixed = jsonl.replacingOccurrences(of: "\"email\": 8", with: "\"email\": \"bo@example.com\"")
+        // A dry run shows each row's plan and starts nothing.
+        let planned = try await server.request(.POST, "/v1/imports?playbook=standard-leaver&dry_run=true", token: hr, body: Data(fixed.utf8),
+                                               headers: ["Content-Type": "application/x-ndjson"])
+        #expect(planned.status == 200, "\(planned.text)")
+        let plannedRows = planned.json["rows"] as? [[String: Any]] ?? []
+        #expect(plannedRows.map { $0["outcome"] as? String } == ["planned", "planned"], "\(planned.text)")
+        #expect(plannedRows.allSatisfy { (($0["plan"] as? [String: Any])?["steps"] as? [Any])?.isEmpty == false }, "each row carries its plan")
+        #expect(try await server.request(.GET, "/v1/runs", token: hr).items.isEmpty, "a dry run starts nothing")
+        #expect(try await server.request(.POST, "/v1/imports?playbook=standard-leaver&dry_run=maybe", token: hr, body: Data(fixed.utf8),
+                                         headers: ["Content-Type": "application/x-ndjson"]).status == 400)
         let accepted = try await server.request(.POST, "/v1/imports?playbook=standard-leaver", token: hr, body: Data(fixed.utf8),
                                                 headers: ["Content-Type": "application/x-ndjson"])
         #expect(accepted.status == 200, "\(accepted.text)")

@@ -45,6 +45,14 @@ import Testing
         for id in ["E10", "E11"] { #expect(try await server.request(.POST, "/v1/runs", token: ops, json: Self.leaver(id)).status == 201) }
         let quick = try await server.request(.POST, "/v1/runs", token: ops, json: ["playbook": "contractor-end", "inputs": [String: Any]()])
         #expect(quick.status == 422, "\(quick.text)")
+        // Field by field, as the CLI's exit 65 lists them: each missing input named, none of the values echoed.
+        let bad = Self.leaver("E12", leaveAt: "next tuesday")
+        let refused = try await server.request(.POST, "/v1/runs", token: ops, json: ["playbook": "standard-leaver",
+                                                                                   "inputs": (bad["inputs"] as! [String: Any]).filter { $0.key != "email" }])
+        #expect(refused.status == 422 && refused.headers["content-type"] == "application/problem+json", "\(refused.text)")
+        let fields = Set((refused.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+        #expect(fields == ["email", "leave_at"], "\(refused.text)")
+        #expect(!refused.text.contains("next tuesday"), "the problem names the field, not its value")
         let byLeaver = try await server.request(.GET, "/v1/runs?leaver=e11", token: ops).items
         #expect(byLeaver.count == 1)
         let byEmail = try await server.request(.GET, "/v1/runs?leaver=E10@EXAMPLE.COM", token: ops).items

@@ -56,6 +56,21 @@ import Testing
         let facilities = try await server.token(role: "task:facilities", name: "facilities-lee")
         let auditor = try await server.token(role: "auditor", name: "audit-office")
 
+        // Before anything runs, HR's live dry run reads the real targets and says what would change; it changes nothing
+        // (the revocation below still finds a login to remove), and a plain dry run does not read them at all.
+        let leaver: [String: Any] = ["playbook": "standard-leaver", "inputs": ["employee_id": "E318", "full_name": "Robin Vale", "email": email,
+                                                                             "leave_at": "2030-01-07T17:30:00Z", "db_role": role]]
+        func preview(_ plan: ServeProcess.Answer, _ step: String) -> [String] {
+            (((plan.json["steps"] as? [[String: Any]])?.first { $0["id"] as? String == step }?["action"] as? [String: Any])?["details"] as? [String]) ?? []
+        }
+        let live = try await server.request(.POST, "/v1/plans?live=true", token: operatorToken, json: leaver)
+        #expect(live.status == 200, "\(live.text)")
+        #expect(preview(live, "revoke-crm-database").contains { $0.hasPrefix("now: role \(role) on ") && $0.hasSuffix(": can log in → cannot") },
+                "\(preview(live, "revoke-crm-database"))")
+        #expect(preview(live, "deactivate-identity").contains("now: SCIM user \(scimID): active → inactive"), "\(preview(live, "deactivate-identity"))")
+        let blind = try await server.request(.POST, "/v1/plans", token: operatorToken, json: leaver)
+        #expect(blind.status == 200 && !preview(blind, "revoke-crm-database").contains { $0.hasPrefix("now:") }, "\(blind.text)")
+
         let body = try JSONSerialization.data(withJSONObject: ["employees": [[
             "id": "318", "action": "Updated", "changedFields": ["Employment Status"],
             "fields": ["Employee #": ["value": "E318"], "First Name": ["value": "Robin"], "Last Name": ["value": "Vale"], "Work Email": ["value": email],
@@ -129,6 +144,9 @@ import Testing
         #expect((pack["run"] as? [String: Any])?["triggered_by"] as? String == "hook:bamboohr")
         let markdown = try await server.request(.GET, "/v1/runs/\(run)/evidence?format=md", token: auditor)
         #expect(markdown.headers["content-type"]?.hasPrefix("text/markdown") == true && markdown.text.contains("SHR-2030-0318"))
+        let html = try await server.request(.GET, "/v1/runs/\(run)/evidence?format=html", token: auditor)
+        #expect(html.headers["content-type"]?.hasPrefix("text/html") == true && html.text.contains("SHR-2030-0318") && html.text.contains("</html>"),
+                "\(html.headers)")
         let verified = try await server.request(.GET, "/v1/runs/\(run)/verify", token: auditor).json
         #expect(verified["intact"] as? Bool == true, "\(verified)")
 
