@@ -33,6 +33,12 @@ extension ServerRuntime {
             if mapping.scheme == .bearer { problem.headers[.wwwAuthenticate] = #"Bearer realm="offboard-hooks""# }
             throw problem
         }
+        // Every vendor posts a JSON object; anything else is refused before it is recorded, so the vendor's delivery
+        // log shows it failed (recorded, it could only be ignored).
+        guard case .object? = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+            logger.warning("hook \(source): refused a verified delivery of \(body.count) bytes that is not a JSON object")
+            throw Problem.badRequest("the delivery's body must be a JSON object")
+        }
         let deliveryID = verified.deliveryID ?? deliveryID(mapping, body: body)
         let received = clock.now()
         guard let id = try await store.recordHookEvent(HookEvent(source: source, deliveryID: deliveryID, receivedAt: received, body: Data(body)),

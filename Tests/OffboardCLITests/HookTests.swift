@@ -179,6 +179,12 @@ import Testing
         #expect(bearer.status == 202)
         #expect(try await Self.acted(server, token, bearer).outcome.contains("started run"))
         #expect(try await Self.deliver(server, "nope", leaver, [:]).status == 404)
+        // A verified delivery that is not a JSON object (empty, an array, not JSON) is refused before it is recorded.
+        for malformed in ["", "[]", "employee_id=N-2", "{\"employee_id\": "] {
+            let refused = try await Self.deliver(server, "nightly-export", Data(malformed.utf8), ["Authorization": "Bearer nightly-token"])
+            #expect(refused.status == 400 && refused.json["detail"] as? String == "the delivery's body must be a JSON object", "\(malformed): \(refused.text)")
+        }
+        #expect(server.output.contains("hook nightly-export: refused a verified delivery of 0 bytes that is not a JSON object"))
 
         // One element without an employee is skipped alone; the leaver beside it still starts.
         let two = Self.bamboo(id: "77", status: "Terminated", previous: "Full-Time", date: "2030-09-01")
