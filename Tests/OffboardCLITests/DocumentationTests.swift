@@ -24,6 +24,21 @@ import Testing
         return blocks
     }
 
+    /// The README shows every shipped HR hook mapping, one per verifier, exactly as the file in Workflows/hooks has it.
+    @Test func theReadmeShowsEachShippedHookMappingAsItIs() throws {
+        let blocks = Set(try Self.yamlBlocks(in: "README.md"))
+        let directory = "\(CLI.repositoryRoot)/Workflows/hooks"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".hook.yaml") }.sorted()
+        #expect(files.count == 5, "\(files)")
+        var schemes: Set<String> = []
+        for file in files {
+            let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
+            #expect(blocks.contains(text), "README.md has no block identical to Workflows/hooks/\(file)")
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("  scheme: ") }) { schemes.insert(String(line.dropFirst(10))) }
+        }
+        #expect(schemes == ["bamboohr", "hibob", "deel", "standard-webhooks", "bearer"], "one shipped mapping per verifier: \(schemes)")
+    }
+
     @Test func examplePlaybooksInTheDocsAreValid() throws {
         let blocks = try Self.yamlBlocks(in: "docs/playbooks.md") + Self.yamlBlocks(in: "README.md")
         let playbooks = blocks.filter { $0.hasPrefix("playbook:") }
