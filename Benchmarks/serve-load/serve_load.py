@@ -112,7 +112,9 @@ class HostReading:
 
     def __init__(self, server):
         self.server = server
-        self.begin = (machine_ticks(), server.cpu_seconds(), time.time())
+
+    def start(self):
+        self.begin = (machine_ticks(), self.server.cpu_seconds(), time.time())
 
     def end(self):
         (busy0, steal0), server0, began = self.begin
@@ -128,11 +130,12 @@ class HostReading:
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
-def fire(port, path, bodies):
+def fire(port, path, bodies, before_send=None):
     """Opens one connection per trigger first (so connecting is not timed), then writes every request in one tight
     loop, timing each from the moment its bytes are handed to the kernel. Returns a function that reads the answers
     later: the kernel stamps each answer as it arrives (SO_TIMESTAMPNS), so the client reads nothing while the server
-    works, and takes no CPU from it on these shared cores (a real HR system's client is on another machine)."""
+    works, and takes no CPU from it on these shared cores (a real HR system's client is on another machine).
+    `before_send` is called once the connections are open, just before the first request is written."""
     connections = []
     for _ in bodies:
         connection = socket.create_connection(("127.0.0.1", port))
@@ -141,6 +144,8 @@ def fire(port, path, bodies):
     requests = [(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer load-token\r\n"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body for body in bodies]
     sent = []
+    if before_send:
+        before_send()
     for connection, request in zip(connections, requests):
         sent.append(time.time())
         connection.sendall(request)
@@ -242,7 +247,7 @@ def measure(args, pg, warmup, fill):
         bodies = [json.dumps({"employee_id": f"L{index}", "status": "terminated", "day": "2026-12-01", "db_role": roles[index]}).encode()
                   for index in range(args.leavers)]
         host = HostReading(server)
-        answers = fire(server.port, path, bodies)
+        answers = fire(server.port, path, bodies, before_send=host.start)
         time.sleep(max(0.0, host.begin[2] + 0.1 - time.time()))
         host.end()
         # Wait without adding load while the runs go (the figures come from the journal's own times): one listing

@@ -33,27 +33,46 @@ extension ServerRuntime {
             if mapping.scheme == .bearer { problem.headers[.wwwAuthenticate] = #"Bearer realm="offboard-hooks""# }
             throw problem
         }
-        // Every vendor posts a JSON object; anything else is refused before it is recorded, so the vendor's delivery
-        // log shows it failed (recorded, it could only be ignored).
-        guard case .object? = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
-            logger.warning("hook \(source): refused a verified delivery of \(body.count) bytes that is not a JSON object")
-            throw Problem.badRequest("the delivery's body must be a JSON object")
+        // A body the mapping cannot read is refused before it is recorded, so the vendor's delivery log shows it failed
+        // (recorded, it could only be ignored): a JSON object, or with `each:` also a list (`each: event`).
+        let event = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+        switch event {
+        case .object?: break
+        case .array? where mapping.each != nil: break
+        default:
+            let wanted = mapping.each == nil ? "a JSON object" : "a JSON object or list"
+            logger.warning("hook \(source): refused a verified delivery of \(body.count) bytes that is not \(wanted)")
+            throw Problem.badRequest("the delivery's body must be \(wanted)")
         }
-        let deliveryID = verified.deliveryID ?? deliveryID(mapping, body: body)
+        let deliveryID = verified.deliveryID ?? deliveryID(mapping, body: body, event: event)
         let received = clock.now()
         guard let id = try await store.recordHookEvent(HookEvent(source: source, deliveryID: deliveryID, receivedAt: received, body: Data(body)),
                                                        claim: hookService.claim(now: received)) else {
             logger.notice("hook \(source): refused a replayed delivery")
-            throw Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
+            throw try await replayed(source: source, deliveryID: deliveryID)
         }
         return APIJSON.response(canonical: HookReceipt(event: id, source: source, status: "recorded").json, status: .accepted,
                                 headers: [.location: "/v1/hooks/\(source)/events/\(id)"])
     }
 
-    /// The mapping's delivery_id from the body, else the body's SHA-256 (a byte-identical replay is refused).
-    func deliveryID(_ mapping: HookMapping, body: [UInt8]) -> String {
-        if let field = mapping.deliveryID, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) {
-            if let value = HookMapping.evaluate(field, event: Value(json), item: nil, now: clock.now()), value != .null { return "id:" + value.jsonText() }
+    /// The answer to a delivery whose id was recorded before: 409, naming the first event (its Location) and the run
+    /// it started or found once it has been acted on, so a vendor's retry of a delivery it thought lost learns the run.
+    func replayed(source: String, deliveryID: String) async throws -> Problem {
+        guard let first = try await store.hookEventStatus(source: source, deliveryID: deliveryID) else {
+            return Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
+        }
+        let after = first.runID.map { "; its run is \($0)" } ?? (first.outcome == nil ? "; it is not acted on yet" : "; it is about no run")
+        var problem = Problem(.conflict, "replayed", "This delivery was received before",
+                              detail: "a delivery with this id from \(source) is recorded as event \(first.id)\(after)", run: first.runID)
+        problem.headers[.location] = "/v1/hooks/\(source)/events/\(first.id)"
+        return problem
+    }
+
+    /// The mapping's delivery_id from the body (`event`, as decoded), else the body's SHA-256 (a byte-identical replay
+    /// is refused).
+    func deliveryID(_ mapping: HookMapping, body: [UInt8], event: JSONValue?) -> String {
+        if let field = mapping.deliveryID, let event {
+            if let value = HookMapping.evaluate(field, event: Value(event), item: nil, now: clock.now()), value != .null { return "id:" + value.jsonText() }
         }
         return "sha256:" + SHA256.hash(data: body).lowercaseHex
     }

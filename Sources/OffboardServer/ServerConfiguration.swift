@@ -1,4 +1,5 @@
 import Foundation
+import Engine
 
 /// Where `offboard serve` listens and how.
 public struct ServerConfiguration: Sendable {
@@ -31,8 +32,8 @@ public struct ServerConfiguration: Sendable {
     /// Why the server must not start as configured, or nil.
     public var refusal: String? {
         if !isLoopback && tls == nil && !insecureHTTP {
-            return "refusing to serve plain HTTP on \(host), which other machines reach: give --tls-certificate and --tls-key, "
-                + "or --insecure-http when a TLS-terminating proxy is in front"
+            return "refusing to serve plain HTTP on \(SafeText.terminal(host)), which other machines reach: give --tls-certificate and --tls-key, "
+                + "or --insecure-http (OFFBOARD_INSECURE_HTTP=true) when a TLS-terminating proxy is in front"
         }
         return nil
     }

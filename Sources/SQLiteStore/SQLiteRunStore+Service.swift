@@ -104,10 +104,19 @@ extension SQLiteRunStore: APITokenStore, HookEventStore {
 
     public func hookEventStatus(_ id: Int64) async throws -> HookEventStatus? {
         try pointRead { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, received_at, outcome, run_id FROM hook_events WHERE id = ?"), arguments: [id]).map { row in
-                HookEventStatus(id: row["id"], source: row["source"], receivedAt: dateFromMillis(row["received_at"]), outcome: row["outcome"], runID: row["run_id"])
-            }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, received_at, outcome, run_id FROM hook_events WHERE id = ?"), arguments: [id]).map(Self.hookEventStatus)
         }
+    }
+
+    public func hookEventStatus(source: String, deliveryID: String) async throws -> HookEventStatus? {
+        try pointRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, received_at, outcome, run_id FROM hook_events WHERE source = ? AND delivery_id = ?"),
+                             arguments: [source, deliveryID]).map(Self.hookEventStatus)
+        }
+    }
+
+    private static func hookEventStatus(_ row: Row) -> HookEventStatus {
+        HookEventStatus(id: row["id"], source: row["source"], receivedAt: dateFromMillis(row["received_at"]), outcome: row["outcome"], runID: row["run_id"])
     }
 
     public func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)? {

@@ -22,8 +22,8 @@ extension Offboard {
                 proxy is in front; give --tls-certificate and --tls-key to serve TLS itself. SIGTERM or SIGINT \
                 stops taking requests, then stops the worker: attempts in flight end and resume with the same \
                 idempotency key, nothing is lost. These options also read an environment variable (for a \
-                systemd EnvironmentFile); an option given wins: OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
-                OFFBOARD_TLS_KEY, OFFBOARD_INSECURE_HTTP (true or false), OFFBOARD_HOOKS, OFFBOARD_CONCURRENCY, OFFBOARD_DB, \
+                systemd EnvironmentFile); an option given wins (--insecure-http, a flag, can only turn it on): OFFBOARD_HOST, OFFBOARD_PORT, OFFBOARD_TLS_CERTIFICATE, \
+                OFFBOARD_TLS_KEY, OFFBOARD_INSECURE_HTTP (true or false, yes or no, 1 or 0), OFFBOARD_HOOKS, OFFBOARD_CONCURRENCY, OFFBOARD_DB, \
                 OFFBOARD_WORKFLOWS, OFFBOARD_SECRETS_DIR, OFFBOARD_RETENTION, OFFBOARD_OIDC_ISSUER, OFFBOARD_OIDC_CLIENT_ID, \
                 OFFBOARD_OIDC_ROLES_CLAIM, OFFBOARD_OIDC_ROLES, OFFBOARD_PUBLIC_URL, OFFBOARD_MEMORY_RESERVE. The playbook \
                 limits (--max-*) are options only.
@@ -34,7 +34,8 @@ extension Offboard {
 
                 HR systems post to /v1/hooks/<hook>, one *.hook.yaml mapping per source in --hooks: it names the \
                 verification scheme (bamboohr, hibob, deel, standard-webhooks, bearer), the shared secret and how \
-                an event becomes a leaver run. A delivery is verified, recorded, answered 202, then acted on.
+                an event becomes a leaver run. A delivery is verified, checked to be JSON the mapping can read (else 400), \
+                recorded, answered 202, then acted on.
 
                 Examples:
                   offboard serve
@@ -43,7 +44,8 @@ extension Offboard {
                   offboard serve --oidc-issuer https://login.example.com --oidc-client-id offboard \
                       --oidc-role offboard-hr=hr --oidc-role offboard-facilities=task:facilities --public-url https://offboard.example.com
 
-                Exit codes: 0 stopped; 1 a hook mapping has errors (printed as file:line:col); 64 refused configuration (plain HTTP on a reachable address); \
+                Exit codes: 0 stopped; 1 a hook mapping has errors (printed as file:line:col); 64 refused configuration (plain HTTP on a reachable \
+                address, or an option or OFFBOARD_* value out of range); \
                 69 the run database cannot be opened.
                 """
         )
@@ -104,22 +106,24 @@ extension Offboard {
         /// (naming it, its range and what was given) outside `range`.
         static func number(_ given: Int?, environment name: String, default fallback: Int, in range: ClosedRange<Int>,
                            what: String, unit: String = "") throws -> Int {
-            let text = given.map(String.init) ?? environment(name) ?? String(fallback)
+            let fromEnvironment = given == nil ? environment(name) : nil
+            let text = given.map(String.init) ?? fromEnvironment ?? String(fallback)
             guard let value = Int(text), range.contains(value) else {
-                throw ValidationError("the \(what) must be \(range.lowerBound)–\(range.upperBound)\(unit), not '\(SafeText.terminal(text))'")
+                throw ValidationError("the \(what) must be \(range.lowerBound)–\(range.upperBound)\(unit), not '\(SafeText.terminal(text))'"
+                                      + (fromEnvironment == nil ? "" : " (from \(name))"))
             }
             return value
         }
 
-        /// A yes-or-no setting: the flag given, else the environment variable (true/false, 1/0, yes/no), else off;
-        /// any other value is refused, naming the variable.
+        /// A yes-or-no setting: on when the flag is given, else as the environment variable says (true/false, yes/no
+        /// or 1/0, in any case), else off; any other value is refused, naming the variable.
         static func flag(_ given: Bool, environment name: String) throws -> Bool {
             if given { return true }
             guard let text = environment(name) else { return false }
             switch text.lowercased() {
             case "true", "1", "yes": return true
             case "false", "0", "no": return false
-            default: throw ValidationError("\(name) must be true or false, not '\(SafeText.terminal(text))'")
+            default: throw ValidationError("\(name) must be true or false (or yes/no, 1/0), not '\(SafeText.terminal(text))'")
             }
         }
 
@@ -197,9 +201,9 @@ extension Offboard {
             if let period = try RetentionOption.period(retention) {
                 extra.append(RetentionService(store: database, registry: registry, period: period, clock: clock))
             }
-            let scheme = configuration.tls == nil ? "http" : "https"
+            let scheme = configuration.tls == nil ? "http" : "https", concurrency = workerConfiguration.concurrency
             try await OffboardServer(runtime: runtime, configuration: configuration).run(extra: extra) { port in
-                logger.notice("serving \(scheme)://\(configuration.host):\(port) (API under /v1, console at /console), with a worker; database \(store.databasePath)")
+                logger.notice("serving \(scheme)://\(configuration.host):\(port) (API under /v1, console at /console), with a worker (up to \(concurrency) runs at once); database \(store.databasePath)")
             }
         }
     }

@@ -78,6 +78,9 @@ import Testing
         // The same delivery again (a replay): refused, and nothing new; also with its signature spelled otherwise.
         let replay = try await Self.deliver(server, "bamboohr", body, headers)
         #expect(replay.status == 409, "\(replay.text)")
+        // The refusal names the first event and its run, so a vendor retrying a delivery it thought lost learns the run.
+        #expect(replay.json["run"] as? String == run && replay.headers["location"] == first.headers["location"], "\(replay.text) \(replay.headers)")
+        #expect(replay.json["detail"] as? String == "a delivery with this id from bamboohr is recorded as event 1; its run is \(run)", "\(replay.text)")
         var respelled = headers
         respelled["X-BambooHR-Signature"] = "sha256=" + headers["X-BambooHR-Signature"]!.uppercased()
         #expect(try await Self.deliver(server, "bamboohr", body, respelled).status == 409, "a replay reworded is still a replay")
@@ -179,8 +182,9 @@ import Testing
         #expect(bearer.status == 202)
         #expect(try await Self.acted(server, token, bearer).outcome.contains("started run"))
         #expect(try await Self.deliver(server, "nope", leaver, [:]).status == 404)
-        // A verified delivery that is not a JSON object (empty, an array, not JSON) is refused before it is recorded.
-        for malformed in ["", "[]", "employee_id=N-2", "{\"employee_id\": "] {
+        // A verified delivery that is not a JSON object (empty, a list without `each:`, not JSON) is refused before it
+        // is recorded: sent again, it is refused the same way, not as a replay of something recorded.
+        for malformed in ["", "[]", "employee_id=N-2", "{\"employee_id\": ", "[]"] {
             let refused = try await Self.deliver(server, "nightly-export", Data(malformed.utf8), ["Authorization": "Bearer nightly-token"])
             #expect(refused.status == 400 && refused.json["detail"] as? String == "the delivery's body must be a JSON object", "\(malformed): \(refused.text)")
         }
@@ -195,5 +199,38 @@ import Testing
         let mixed = try JSONSerialization.data(withJSONObject: object)
         let outcome = try await Self.acted(server, token, try await Self.deliver(server, "bamboohr", mixed, Self.bambooHeaders(mixed)))
         #expect(outcome.outcome.contains("element 1 has no employee; it is skipped") && outcome.outcome.contains("started run"), "\(outcome.outcome)")
+    }
+
+    /// An integration that posts a list of leavers (`each: event`): the list is read element by element, and a body
+    /// that is neither an object nor a list is refused before it is recorded.
+    @Test(.timeLimit(.minutes(2)))
+    func aListOfLeaversIsReadWithEachEvent() async throws {
+        let files = try ServeProcess.workflows([
+            "listed.yaml": """
+                playbook: listed
+                version: 1
+                inputs: { employee_id: { type: string } }
+                steps: [{ id: note, uses: log, with: { message: "leaver {{ inputs.employee_id }}" } }]
+                """,
+            "batch.hook.yaml": """
+                hook: batch
+                verify: { scheme: bearer, secret: "${secret:BATCH_HOOK}" }
+                each: event
+                employee: item.employee_id
+                leaver: { when: item.status == 'terminated', playbook: listed, effective: item.day, inputs: { employee_id: "{{ item.employee_id }}" } }
+                """,
+        ], prefix: "offboard-hook-list")
+        let server = try await ServeProcess(environment: files.environment.merging(["OFFBOARD_SECRET_BATCH_HOOK": "batch-token"]) { $1 },
+                                            arguments: files.arguments, directory: files.directory)
+        defer { server.stop() }
+        let token = try await server.token(role: "operator", name: "ops")
+        let bearer = ["Authorization": "Bearer batch-token", "Content-Type": "application/json"]
+        let list = Data(#"[{"employee_id": "B1", "status": "terminated", "day": "2030-01-01"}, {"employee_id": "B2", "status": "terminated", "day": "2030-01-01"}]"#.utf8)
+        let delivered = try await Self.deliver(server, "batch", list, bearer)
+        #expect(delivered.status == 202, "\(delivered.text)")
+        let outcome = try await Self.acted(server, token, delivered).outcome
+        #expect(outcome.components(separatedBy: "started run").count == 3, "both leavers start: \(outcome)")
+        let refused = try await Self.deliver(server, "batch", Data("B3,terminated".utf8), bearer)
+        #expect(refused.status == 400 && refused.json["detail"] as? String == "the delivery's body must be a JSON object or list", "\(refused.text)")
     }
 }

@@ -198,6 +198,5 @@ import Testing
         let spares = listed.filter { ($0["name"] as? String)?.hasPrefix("spare-") == true }
         #expect(!spares.isEmpty && spares.allSatisfy { $0["revoked_by"] as? String == "admin" && $0["revoked_at"] is String }, "\(spares)")
         #expect(listed.first { $0["name"] as? String == "gone" }?["revoked_by"] as? String == "security-lead")
-        #expect(listed.first { $0["name"] as? String == "ops" }?["revoked_by"] == nil)
     }
 }

@@ -61,6 +61,7 @@ import Testing
         #expect(try await server.request(.GET, "/v1/runs?playbook=immediate-leaver", token: ops).items.isEmpty)
         #expect(try await server.request(.GET, "/v1/runs?overdue=true", token: ops).items.isEmpty, "nothing is past a deadline in 2030")
         #expect(try await server.request(.GET, "/v1/runs?state=nonsense", token: ops).status == 400)
+        #expect(try await server.request(.POST, "/v1/plans?live=maybe", token: ops, json: Self.leaver("E13")).status == 400, "live is true or false")
         // A playbook is a name in the workflows directory, never a path: nothing else on the server can be read.
         for name in ["../Workflows/standard-leaver", "runs.sqlite", "/etc/passwd", "standard-leaver.yaml", ".hidden"] {
             let answer = try await server.request(.POST, "/v1/plans", token: ops, json: ["playbook": name, "inputs": [String: Any]()])
@@ -116,16 +117,16 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func theEnvironmentFileCanSayPlainHTTPBehindAProxyAndTheConcurrency() async throws {
         let database = ["OFFBOARD_DB": NSTemporaryDirectory() + "offboard-env-\(UUID().uuidString).sqlite", "OFFBOARD_HOST": "0.0.0.0"]
-        for (name, value, message) in [("OFFBOARD_INSECURE_HTTP", "maybe", "OFFBOARD_INSECURE_HTTP must be true or false, not 'maybe'"),
+        for (name, value, message) in [("OFFBOARD_INSECURE_HTTP", "maybe", "OFFBOARD_INSECURE_HTTP must be true or false (or yes/no, 1/0), not 'maybe'"),
                                        ("OFFBOARD_INSECURE_HTTP", "false", "refusing to serve plain HTTP on 0.0.0.0"),
-                                       ("OFFBOARD_CONCURRENCY", "0", "the concurrency must be 1–100000, not '0'")] {
+                                       ("OFFBOARD_CONCURRENCY", "0", "the concurrency must be 1–100000, not '0' (from OFFBOARD_CONCURRENCY)")] {
             let refused = try await CLI.running(["serve", "--port", "0"], environment: database.merging([name: value]) { $1 })
             #expect(refused.status == 64, "\(name)=\(value): \(refused.stderr)")
             #expect(refused.stderr.contains(message), "\(name)=\(value): \(refused.stderr)")
         }
         let server = try await ServeProcess(environment: ["OFFBOARD_HOST": "0.0.0.0", "OFFBOARD_INSECURE_HTTP": "true", "OFFBOARD_CONCURRENCY": "3"])
         defer { server.stop() }
-        #expect(server.output.contains("serving http://0.0.0.0:"), "\(server.output)")
+        #expect(server.output.contains("serving http://0.0.0.0:") && server.output.contains("with a worker (up to 3 runs at once)"), "\(server.output)")
         let health = try await server.request(.GET, "/healthz")
         #expect(health.status == 200 && health.text == #"{"status":"ok"}"#)
     }

@@ -36,16 +36,6 @@ import Testing
             with: { message: "collected" }
         """
 
-    /// Asks `condition` every 50 ms until it holds or `seconds` pass; whether it held.
-    static func eventually(within seconds: TimeInterval = 30, _ condition: () async throws -> Bool) async throws -> Bool {
-        let giveUp = Date().addingTimeInterval(seconds)
-        while Date() < giveUp {
-            if try await condition() { return true }
-            try await Task.sleep(nanoseconds: 50_000_000)
-        }
-        return try await condition()
-    }
-
     static func history(_ server: ServeProcess, _ run: String, _ token: String) async throws -> [[String: Any]] {
         try await server.request(.GET, "/v1/runs/\(run)/history", token: token).items
     }
@@ -63,7 +53,7 @@ import Testing
         try #require(started.status == 0, "\(started.stderr)")
         let run = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // (The step sleeps a minute: the cancel below ends it, so the test never waits that long.)
-        let running = try await Self.eventually(within: 45) {
+        let running = try await ServeProcess.eventually(within: 45) {
             let status = try await CLI.running(["status", run, "--format", "json"], environment: environment)
             let steps = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["steps"] as? [[String: Any]] ?? []
             return steps.first { $0["id"] as? String == "first" }?["state"] as? String == "running"
@@ -77,7 +67,7 @@ import Testing
         // pending), ends its step, and the run (the answer's state may still be running while that step winds down).
         let cancelled = try await server.request(.POST, "/v1/runs/\(run)/cancel", token: ops, json: ["reason": "resignation withdrawn"])
         #expect(cancelled.status == 200 && cancelled.json["pending"] as? Bool == false, "\(cancelled.text)")
-        #expect(try await Self.eventually { try await server.request(.GET, "/v1/runs/\(run)", token: ops).json["state"] as? String == "cancelled" })
+        #expect(try await ServeProcess.eventually { try await server.request(.GET, "/v1/runs/\(run)", token: ops).json["state"] as? String == "cancelled" })
         let entries = try await Self.history(server, run, ops)
         #expect(!entries.contains { $0["type"] as? String == "step.start" && $0["instance"] as? String == "second" }, "the cancel came first: \(entries)")
         #expect(entries.filter { $0["type"] as? String == "step.start" && $0["instance"] as? String == "first" }.count == 1, "\(entries)")
@@ -91,13 +81,13 @@ import Testing
             runs.append(try #require(made.json["id"] as? String))
         }
         for id in runs {
-            let open = try await Self.eventually { try await server.request(.GET, "/v1/tasks", token: ops).items.contains { $0["run"] as? String == id } }
+            let open = try await ServeProcess.eventually { try await server.request(.GET, "/v1/tasks", token: ops).items.contains { $0["run"] as? String == id } }
             #expect(open, "run \(id)'s task opened")
             let completed = try await server.request(.POST, "/v1/runs/\(id)/tasks/collect/complete", token: ops, json: ["evidence": [String: Any]()])
             #expect([200, 202].contains(completed.status), "\(completed.text)")
         }
         for id in runs {
-            let finished = try await Self.eventually { try await server.request(.GET, "/v1/runs/\(id)", token: ops).json["state"] as? String == "succeeded" }
+            let finished = try await ServeProcess.eventually { try await server.request(.GET, "/v1/runs/\(id)", token: ops).json["state"] as? String == "succeeded" }
             #expect(finished, "run \(id)")
             let starts = try await Self.history(server, id, ops).filter { $0["type"] as? String == "step.start" }.compactMap { $0["instance"] as? String }
             #expect(starts.sorted() == ["collect", "done"], "run \(id): \(starts)")

@@ -18,6 +18,7 @@ import Testing
             uses: log
             with: { message: "leaver {{ inputs.employee_id }}" }
           - id: collect
+            needs: [note]
             uses: task
             deadline: "{{ inputs.leave_at + 1d }}"
             with:
@@ -55,15 +56,16 @@ import Testing
                                                json: ["playbook": "metered", "inputs": ["employee_id": "E1", "leave_at": "2020-01-01T17:00:00Z"]])
         try #require(started.status == 201, "\(started.text)")
         let run = try #require(started.json["id"] as? String)
-        var steps: [[String: Any]] = []
-        for _ in 0..<200 {
-            steps = try await server.request(.GET, "/v1/runs/\(run)", token: ops).json["steps"] as? [[String: Any]] ?? []
-            if steps.first(where: { $0["id"] as? String == "collect" })?["state"] as? String == "awaiting-person" { break }
-            try await Task.sleep(nanoseconds: 50_000_000)
-        }
-        #expect(steps.first { $0["id"] as? String == "collect" }?["state"] as? String == "awaiting-person", "\(steps)")
+        let waiting = try await ServeProcess.eventually { try await server.request(.GET, "/v1/runs/\(run)", token: ops).json["state"] as? String == "waiting" }
+        try #require(waiting, "the run waits for IT")
 
-        let during = try await server.request(.GET, "/metrics", token: auditor)
+        // (A step's metrics are counted as the worker records it, just after the journal's commit: read until settled.)
+        var during = try await server.request(.GET, "/metrics", token: auditor)
+        _ = try await ServeProcess.eventually {
+            during = try await server.request(.GET, "/metrics", token: auditor)
+            return Self.value(#"offboard_step_duration_seconds_count{handler="log",outcome="succeeded"}"#, in: during.text) == 1
+                && Self.value(#"offboard_step_attempts_total{handler="task"}"#, in: during.text) == 1
+        }
         #expect(during.status == 200 && during.headers["content-type"]?.hasPrefix("text/plain") == true)
         #expect(Self.value(#"offboard_step_attempts_total{handler="log"}"#, in: during.text) == 1, "\(during.text)")
         #expect(Self.value(#"offboard_step_attempts_total{handler="task"}"#, in: during.text) == 1, "\(during.text)")
@@ -83,7 +85,12 @@ import Testing
         // Done late is still done: the overdue step and the open task read 0, not their last count.
         let done = try await server.request(.POST, "/v1/runs/\(run)/tasks/collect/complete", token: ops, json: ["evidence": [String: Any]()])
         #expect(done.status == 200, "\(done.text)")
-        let after = try await server.request(.GET, "/metrics", token: auditor).text
+        var after = ""
+        _ = try await ServeProcess.eventually {
+            after = try await server.request(.GET, "/metrics", token: auditor).text
+            return Self.value(#"offboard_runs{state="succeeded"}"#, in: after) == 1
+                && Self.value(#"offboard_step_duration_seconds_count{handler="task",outcome="succeeded"}"#, in: after) == 1
+        }
         #expect(Self.value(#"offboard_hook_refusals_total{source="metered-hr"}"#, in: after) == 2, "\(after)")
         #expect(Self.value(#"offboard_steps_overdue{playbook="metered"}"#, in: after) == 0, "\(after)")
         #expect(Self.value(#"offboard_tasks_open{assignee="it"}"#, in: after) == 0, "\(after)")

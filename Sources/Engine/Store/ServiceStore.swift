@@ -9,7 +9,8 @@ public struct APIToken: Sendable, Hashable, Codable {
     public var createdBy: String
     public var createdAt: Date
     public var revokedAt: Date?
-    /// The actor who revoked it (a token's name, or the CLI's `--actor`); nil for one revoked before this was kept.
+    /// The actor who revoked it (an admin token's name, or `token revoke --by`, default $USER); nil for one revoked
+    /// before this was kept.
     public var revokedBy: String?
 
     public init(name: String, role: String, createdBy: String, createdAt: Date, revokedAt: Date? = nil, revokedBy: String? = nil) {
@@ -110,6 +111,8 @@ public protocol HookEventStore: Sendable {
     func retryHookEvent(_ id: Int64, at retryAt: Date) async throws
     /// An event's source, when it came, and what became of it (nil outcome while it waits); nil for no such event.
     func hookEventStatus(_ id: Int64) async throws -> HookEventStatus?
+    /// Where the event recorded with this delivery id from this source stands (what a replay of it is refused for).
+    func hookEventStatus(source: String, deliveryID: String) async throws -> HookEventStatus?
     /// The run started for a leaver from a source (the newest), and the effective date it was started for.
     func hookLeaver(source: String, employee: String) async throws -> (runID: String, effective: String)?
     /// Remembers (or moves) the run and effective date for a leaver from a source.
