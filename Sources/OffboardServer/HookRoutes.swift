@@ -58,12 +58,11 @@ extension ServerRuntime {
     /// The answer to a delivery whose id was recorded before: 409, naming the first event (its Location) and the run
     /// it started or found once it has been acted on, so a vendor's retry of a delivery it thought lost learns the run.
     func replayed(source: String, deliveryID: String) async throws -> Problem {
-        guard let first = try await store.hookEventStatus(source: source, deliveryID: deliveryID) else {
-            return Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
-        }
+        var problem = Problem(.conflict, "replayed", "This delivery was received before", detail: "a delivery with this id from \(source) is already recorded")
+        guard let first = try await store.hookEventStatus(source: source, deliveryID: deliveryID) else { return problem }
         let after = first.runID.map { "; its run is \($0)" } ?? (first.outcome == nil ? "; it is not acted on yet" : "; it is about no run")
-        var problem = Problem(.conflict, "replayed", "This delivery was received before",
-                              detail: "a delivery with this id from \(source) is recorded as event \(first.id)\(after)", run: first.runID)
+        problem.detail = "a delivery with this id from \(source) is recorded as event \(first.id)\(after)"
+        problem.run = first.runID
         problem.headers[.location] = "/v1/hooks/\(source)/events/\(first.id)"
         return problem
     }
