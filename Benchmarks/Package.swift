@@ -38,5 +38,18 @@ let package = Package(
             ],
             path: "Sources/ExecutorThroughput"
         ),
+        // One run's cost per step, small against large (issue 20): a plain executable for the same reason.
+        .executableTarget(
+            name: "step-scaling",
+            dependencies: [
+                .product(name: "Engine", package: "offboard"),
+                .product(name: "Handlers", package: "offboard"),
+                .product(name: "Playbook", package: "offboard"),
+                .product(name: "SQLiteStore", package: "offboard"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/StepScaling"
+        ),
     ]
 )

@@ -22,11 +22,9 @@ extension RunCore {
         var changed = true
         while changed {
             changed = false
-            for key in order {
-                if case .waiting(let until)? = instances[key]?.state, until <= now {
-                    try record(.step(instance: key, event: .fire), into: &decision)
-                    changed = true
-                }
+            for key in index.timers.due(at: now) {
+                try record(.step(instance: key, event: .fire), into: &decision)
+                changed = true
             }
             changed = try recordMissedDeadlines(at: now, into: &decision) || changed
             if let aborted = abortedBy {
@@ -37,19 +35,15 @@ extension RunCore {
             }
             changed = try startDueAttempts(at: now, into: &decision) || changed
         }
-        let unsettled = instances.values.contains { !$0.state.isTerminal }
-        let unexpanded = playbook.steps.contains { expansions[$0.id] == nil && (!fallbacks.contains($0.id) || triggeredFallbacks.contains($0.id)) }
-        if !unsettled, !unexpanded {
+        let unsettled = index.open > 0
+        if !unsettled, !playbook.steps.contains(where: { expansions[$0.id] == nil && (!fallbacks.contains($0.id) || triggeredFallbacks.contains($0.id)) }) {
             // A reversal is judged by its compensations alone.
             let judged = instances.values.filter { reversal == nil || $0.key.step.hasPrefix(Self.undoPrefix) }
             let failed = judged.contains { $0.state == .failed || $0.state == .cancelled }
             try record(.runFinished(state: failed ? .failed : (reversal == nil ? .succeeded : .reversed)), into: &decision)
             return
         }
-        let busy = instances.values.contains { record in
-            if case .running = record.state { return true }
-            return record.state.wakeTime.map { $0 <= now } ?? false
-        }
+        let busy = index.running > 0 || [index.timers.first, index.startTimes.first].contains { $0.map { $0 <= now } ?? false }
         state = busy ? .running : .waiting
     }
 
@@ -72,9 +66,14 @@ extension RunCore {
 
     /// Creates the instances of steps whose needs have all finished.
     private mutating func expandReadySteps(at now: Date, into decision: inout RunDecision) throws -> Bool {
+        // Only a step whose needs changed can have become ready (or one cleared, or a fallback triggered).
+        for step in index.takeTouchedSteps() { for dependent in dependents[step] ?? [] { noteCandidate(dependent) } }
         var changed = false
-        for stepID in topologicalOrder where expansions[stepID] == nil {
-            guard let step = stepsByID[stepID] else { continue }
+        var position = -1
+        while let next = takeCandidate(after: position) {
+            position = next
+            let stepID = topologicalOrder[next]
+            guard expansions[stepID] == nil, let step = stepsByID[stepID] else { continue }
             if fallbacks.contains(stepID), !triggeredFallbacks.contains(stepID) { continue }
             guard needsFinished(step) else { continue }
             changed = true
@@ -102,8 +101,8 @@ extension RunCore {
     /// scheduled at its start time.
     private mutating func schedulePendingInstances(at now: Date, into decision: inout RunDecision) throws -> Bool {
         var changed = false
-        for key in order where instances[key]?.state == .pending {
-            guard let step = stepsByID[key.step], needsFinished(step) else { continue }
+        for key in index.pending.keys {
+            guard instances[key]?.state == .pending, let step = stepsByID[key.step], needsFinished(step) else { continue }
             changed = true
             if let (need, state) = blockingNeed(step) {
                 try record(.step(instance: key, event: .cancel(reason: "needs \(need), which \(state == .failed ? "failed" : "was cancelled")")), into: &decision)
@@ -165,7 +164,7 @@ extension RunCore {
     @discardableResult
     mutating func recordMissedDeadlines(at now: Date, into decision: inout RunDecision) throws -> Bool {
         var changed = false
-        for key in order {
+        for key in index.deadlines.due(at: now) {
             guard let record = instances[key], let due = record.deadline, due <= now, !record.missedDeadline, !record.state.isTerminal else { continue }
             try self.record(.deadlineMissed(instance: key, due: due), into: &decision)
             for escalation in stepsByID[key.step]?.onDeadline ?? [] {
@@ -181,16 +180,23 @@ extension RunCore {
 
     /// Starts due attempts, up to `maxParallel` running at once.
     private mutating func startDueAttempts(at now: Date, into decision: inout RunDecision) throws -> Bool {
-        var running = instances.values.filter { if case .running = $0.state { return true } else { return false } }.count
         var changed = false
-        for key in order where running < maxParallel {
-            guard let record = instances[key] else { continue }
-            switch record.state {
-            case .scheduled(let date) where date <= now: break
-            case .retrying(_, let date) where date <= now: break
-            default: continue
+        // Every instance this looks at either starts or fails (and leaves the queue) or is not due yet (and is passed).
+        var passed = 0
+        while index.running < maxParallel, passed < index.startable.count {
+            let key = index.startable.entries[passed].key
+            guard let record = instances[key], let step = stepsByID[key.step] else {
+                preconditionFailure("run \(runID): startable instance \(key) has no record or step")
             }
-            guard let step = stepsByID[key.step] else { continue }
+            switch record.state {
+            case .scheduled(let date), .retrying(_, let date):
+                guard date <= now else {
+                    passed += 1
+                    continue
+                }
+            case .pending, .running, .waiting, .awaitingPerson, .awaitingApproval, .succeeded, .failed, .skipped, .cancelled:
+                preconditionFailure("run \(runID): instance \(key) is \(record.state) but queued to start")
+            }
             changed = true
             var parameters: [String: Value] = [:]
             if let with = step.with {
@@ -206,7 +212,6 @@ extension RunCore {
             decision.attempts.append(AttemptRequest(instance: key, attempt: attempt, uses: step.uses, parameters: parameters,
                                                     idempotencyKey: key.idempotencyKey(run: runID), timeout: step.timeout,
                                                     removesAccess: key.step.hasPrefix(Self.undoPrefix) ? false : step.removesAccess))
-            running += 1
         }
         return changed
     }
@@ -216,26 +221,46 @@ extension RunCore {
     private func needsFinished(_ step: Step) -> Bool {
         if step.id.hasPrefix(Self.undoPrefix) {
             guard let previous = previousCompensation(step.id) else { return true }
-            return (expansions[previous] ?? []).allSatisfy { instances[$0]?.state.isTerminal ?? false }
+            return (index.openByStep[previous] ?? 0) == 0
         }
         if fallbacks.contains(step.id) { return true }
-        return step.needs.allSatisfy { need in
-            guard let keys = expansions[need.id] else { return false }
-            return keys.allSatisfy { instances[$0]?.state.isTerminal ?? false }
+        return step.needs.allSatisfy { need in expansions[need.id] != nil && (index.openByStep[need.id] ?? 0) == 0 }
+    }
+
+    /// Marks a step as one the next decision should look at to expand.
+    mutating func noteCandidate(_ step: String) {
+        guard let position = topologicalPosition[step] else { return }
+        let at = candidateSlot(position)
+        if at == expansionCandidates.count || expansionCandidates[at] != position { expansionCandidates.insert(position, at: at) }
+    }
+
+    /// Takes the first candidate after `position` in topological order, if any.
+    private mutating func takeCandidate(after position: Int) -> Int? {
+        let at = candidateSlot(position + 1)
+        guard at < expansionCandidates.count else { return nil }
+        return expansionCandidates.remove(at: at)
+    }
+
+    private func candidateSlot(_ position: Int) -> Int {
+        var low = 0, high = expansionCandidates.count
+        while low < high {
+            let middle = (low + high) / 2
+            if expansionCandidates[middle] < position { low = middle + 1 } else { high = middle }
         }
+        return low
     }
 
     /// The first need that failed or was cancelled, which stops `step` from running.
     private func blockingNeed(_ step: Step) -> (String, StepState)? {
         if step.id.hasPrefix(Self.undoPrefix) {
-            guard let previous = previousCompensation(step.id) else { return nil }
+            guard let previous = previousCompensation(step.id), (index.stoppedByStep[previous] ?? 0) > 0 else { return nil }
             for key in expansions[previous] ?? [] {
                 if let state = instances[key]?.state, state == .failed || state == .cancelled { return (previous, state) }
             }
             return nil
         }
         if fallbacks.contains(step.id) { return nil }
-        for need in step.needs {
+        for need in step.needs where (index.stoppedByStep[need.id] ?? 0) > 0 {
             for key in expansions[need.id] ?? [] {
                 if let state = instances[key]?.state, state == .failed || state == .cancelled { return (need.id, state) }
             }

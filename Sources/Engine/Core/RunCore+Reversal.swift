@@ -58,7 +58,7 @@ extension RunCore {
             for (key, original) in zip(keys, originals) {
                 var record = InstanceRecord(key: key)
                 record.itemValue = instances[original]?.itemValue
-                instances[key] = record
+                setRecord(record, for: key)
             }
             expansions[undo] = keys
             order += keys

@@ -60,7 +60,10 @@ public struct RunCore: Sendable {
     public let maxParallel: Int
 
     public internal(set) var state: RunState = .pending
+    /// Change only through `setRecord`, which keeps `index` in step.
     public internal(set) var instances: [InstanceKey: InstanceRecord] = [:]
+    /// What decisions ask of the instances, kept as they change (see `InstanceIndex`).
+    var index = InstanceIndex()
     /// Instances in the order they were created.
     public internal(set) var order: [InstanceKey] = []
     /// Step id → its instances, for steps that were expanded.
@@ -81,6 +84,12 @@ public struct RunCore: Sendable {
     var successes = 0
 
     let topologicalOrder: [String]
+    /// Each step's place in `topologicalOrder`.
+    let topologicalPosition: [String: Int]
+    /// Step id → the steps that need it.
+    let dependents: [String: [String]]
+    /// Steps that may have become ready to expand since the last decision looked, by topological position.
+    var expansionCandidates: [Int]
     let fallbacks: Set<String>
     let stepsByID: [String: Step]
 
@@ -91,6 +100,11 @@ public struct RunCore: Sendable {
         self.timeZone = timeZone
         self.maxParallel = max(1, maxParallel)
         topologicalOrder = NeedsGraph(steps: playbook.steps).topologicalOrder() ?? playbook.steps.map(\.id)
+        topologicalPosition = Dictionary(topologicalOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var dependents: [String: [String]] = [:]
+        for step in playbook.steps { for need in step.needs { dependents[need.id, default: []].append(step.id) } }
+        self.dependents = dependents
+        expansionCandidates = Array(topologicalOrder.indices)
         fallbacks = playbook.fallbackStepIDs
         var steps: [String: Step] = [:]
         for step in playbook.steps {
@@ -116,35 +130,25 @@ public struct RunCore: Sendable {
     /// Instances in creation order.
     public var orderedInstances: [InstanceRecord] { order.compactMap { instances[$0] } }
 
-    /// The earliest time something is due (a scheduled start, a back-off, a wait, a deadline).
+    /// The earliest time something is due (a scheduled start, a back-off, a wait, a deadline). Instances due but
+    /// waiting for one of the run's parallel slots are not: a slot frees when an attempt ends, which is an input of
+    /// its own, so waking for them would only find every slot still taken.
     public var nextWake: Date? {
-        let deadlines = instances.values.lazy.filter { !$0.missedDeadline && !$0.state.isTerminal }.compactMap(\.deadline)
-        return (instances.values.compactMap(\.state.wakeTime) + deadlines).min()
+        var times = [index.timers.first, index.deadlines.first]
+        if index.running < maxParallel { times.append(index.startTimes.first) }
+        return times.compactMap { $0 }.min()
     }
 
     /// Outputs of finished steps, as expressions see them (`steps.ID.output`).
-    var stepOutputs: [String: Value] {
-        var outputs: [String: Value] = [:]
-        for (step, keys) in expansions {
-            let records = keys.compactMap { instances[$0] }
-            if records.count == 1, records[0].key.item == nil {
-                if let output = records[0].output { outputs[step] = Value(output) }
-            } else {
-                var byItem: [String: Value] = [:]
-                for record in records { if let item = record.key.item, let output = record.output { byItem[item] = Value(output) } }
-                outputs[step] = .object(byItem)
-            }
-        }
-        return outputs
-    }
+    var stepOutputs: [String: Value] { index.outputs }
 
     /// Where each single-instance step stands as an access removal (`steps.ID.removal`).
-    var stepRemovals: [String: String] {
-        var removals: [String: String] = [:]
-        for (step, keys) in expansions where keys.count == 1 && keys[0].item == nil {
-            if let record = instances[keys[0]] { removals[step] = record.removalOutcome.rawValue }
-        }
-        return removals
+    var stepRemovals: [String: String] { index.removals }
+
+    /// Stores (or, with nil, drops) an instance's record, keeping the index in step.
+    mutating func setRecord(_ record: InstanceRecord?, for key: InstanceKey) {
+        index.replace(instances[key], with: record)
+        instances[key] = record
     }
 
     /// Applies one journaled event (a replay, or an event just decided). Illegal events throw.
@@ -159,10 +163,11 @@ public struct RunCore: Sendable {
             let keys: [InstanceKey]
             if let items {
                 keys = items.map { InstanceKey(step: step, item: $0.id) }
-                for (key, item) in zip(keys, items) { instances[key] = freshRecord(key, itemValue: item.value.value) }
+                for (key, item) in zip(keys, items) { setRecord(freshRecord(key, itemValue: item.value.value), for: key) }
+                index.noteFanOut(step)
             } else {
                 keys = [InstanceKey(step: step)]
-                instances[keys[0]] = freshRecord(keys[0], itemValue: nil)
+                setRecord(freshRecord(keys[0], itemValue: nil), for: keys[0])
             }
             expansions[step] = keys
             order += keys
@@ -172,10 +177,12 @@ public struct RunCore: Sendable {
             }
             for key in keys {
                 if let record = instances[key] { clearedCounts[key] = (record.attempts, record.interruptions) }
-                instances[key] = nil
+                setRecord(nil, for: key)
             }
             order.removeAll { $0.step == step }
             expansions[step] = nil
+            index.forgetStep(step)
+            noteCandidate(step)
         case .step(let key, let stepEvent):
             try applyStepEvent(stepEvent, to: key)
         case .cancelRequested(let reason, let by):
@@ -195,16 +202,20 @@ public struct RunCore: Sendable {
             state = finalState
         case .deadlineSet(let key, let due):
             guard instances[key] != nil else { throw RunTransitionError(description: "run \(runID) has no step instance \(key)") }
-            instances[key]?.deadline = due
+            var record = instances[key]!
+            record.deadline = due
+            setRecord(record, for: key)
         case .deadlineMissed(let key, _):
             guard let record = instances[key], !record.missedDeadline else {
                 throw RunTransitionError(description: "step \(key) of run \(runID) has no deadline left to miss")
             }
-            instances[key]?.missedDeadline = true
+            var missed = record
+            missed.missedDeadline = true
+            setRecord(missed, for: key)
         case .escalationAdded(let step, let item):
             let key = InstanceKey(step: step, item: item.id)
             guard stepsByID[step] != nil, instances[key] == nil else { throw RunTransitionError(description: "escalation \(key) cannot be added to run \(runID)") }
-            instances[key] = freshRecord(key, itemValue: item.value.value)
+            setRecord(freshRecord(key, itemValue: item.value.value), for: key)
             expansions[step, default: []].append(key)
             order.append(key)
         case .reversalStarted(let steps, let by, let reason):
@@ -272,14 +283,16 @@ public struct RunCore: Sendable {
             record.failures = 0
         case .suspend, .fire: break
         }
-        instances[key] = record
+        setRecord(record, for: key)
     }
 
     private mutating func noteFinalFailure(of key: InstanceKey, policy: FailurePolicy) {
         switch policy {
         case .abort: if abortedBy == nil { abortedBy = key }
         case .continue: break
-        case .run(let fallback, _): triggeredFallbacks.insert(fallback)
+        case .run(let fallback, _):
+            triggeredFallbacks.insert(fallback)
+            noteCandidate(fallback)
         }
     }
 }
