@@ -47,7 +47,8 @@ public struct TokenIssuer: Sendable {
 
     public init(store: any APITokenStore) { self.store = store }
 
-    /// Why a token could not be made.
+    /// Why a token could not be made. The words never repeat the name asked for: the caller knows it, and an answer
+    /// over HTTP never echoes a value.
     public enum Refusal: Error, Sendable, CustomStringConvertible {
         case badName(String)
         case reservedName(String)
@@ -55,9 +56,9 @@ public struct TokenIssuer: Sendable {
 
         public var description: String {
             switch self {
-            case .badName(let name): "'\(SafeText.terminal(name))' is not a token name: use 1–64 letters, digits, '.', '-', '_' or ':'"
-            case .nameTaken(let name): "a token named \(name) exists (names are never reused, even once revoked)"
-            case .reservedName(let name): "'\(name)' starts with hook:, which the journal keeps for HR systems"
+            case .badName: "a token name is 1–64 letters, digits, '.', '-', '_' or ':'"
+            case .nameTaken: "a token with that name exists (names are never reused, even once revoked)"
+            case .reservedName: "a token name may not start with hook:, which the journal keeps for HR systems"
             }
         }
     }

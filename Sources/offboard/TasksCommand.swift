@@ -51,7 +51,8 @@ extension Offboard {
         static func describe(_ task: TaskReport) -> String {
             let key = InstanceKey(step: task.step, item: task.item).description
             let due = task.due.map { "due \(DateText.iso8601($0))\(task.overdue ? " — OVERDUE" : "")" } ?? "no deadline"
-            var lines = ["\(task.run) \(key) [\(task.state)] for \(task.assignee), \(due)", "  \(task.title)"]
+            // One line each: a line break in a value is shown escaped, never as a line of its own.
+            var lines = ["\(task.run) \(SafeText.terminal(key)) [\(task.state)] for \(SafeText.terminal(task.assignee)), \(due)", "  \(SafeText.terminal(task.title))"]
             if let instructions = task.instructions { lines.append("  \(instructions)") }
             // A command that pastes into a shell: every value from the run quoted, placeholders in capitals.
             let item = task.item.map { " --item \(ShellWord.quoted($0))" } ?? ""

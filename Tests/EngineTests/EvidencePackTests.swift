@@ -41,10 +41,10 @@ import Testing
             with:
               assignee: it
               title: "Collect the laptop of {{ inputs.employee_id }}"
-              evidence: [{ name: condition, type: enum, values: [good, missing], findings: [missing] }]
+              evidence: [{ name: condition, type: enum, values: [good, missing], findings: [missing] }, { name: note, type: string, required: false }]
         """
 
-    func pack(employee: String = "E1") async throws -> EvidencePack {
+    func pack(employee: String = "E1", note: String? = nil) async throws -> EvidencePack {
         let setup = try ExecutorTests.Setup(Self.yaml)
         // Reports as a command prints them (outside the playbook: its templates would read the braces).
         try #"{"removal": {"change": "removed", "removed": ["login of %s disabled"]}}"#.write(toFile: "\(setup.directory)/removed.json", atomically: true, encoding: .utf8)
@@ -53,7 +53,7 @@ import Testing
         let id = try await setup.start([("employee_id", employee), ("leave_at", "2026-11-30T09:00:00Z")])
         let worker = setup.worker()
         _ = try await worker.drive(runID: id)
-        try await setup.store.addRequest(RunRequest(runID: id, kind: .complete, step: "collect", fields: ["condition": "missing"],
+        try await setup.store.addRequest(RunRequest(runID: id, kind: .complete, step: "collect", fields: ["condition": "missing"].merging(note.map { ["note": $0] } ?? [:]) { first, _ in first },
                                                     requestedBy: "it:sam", requestedAt: Date()))
         _ = try await worker.drive(runID: id)
         let stored = try #require(try await setup.store.loadRun(id))
@@ -86,7 +86,8 @@ import Testing
     /// A value that tries to start a heading, a table row or a link in the Markdown form stays one inline value.
     @Test func markdownValuesCannotStartLinesHeadingsOrRows() async throws {
         let hostile = "E1\n# Fake heading\n| forged | row |\u{1B}[31m[link](http://evil)"
-        let markdown = try await pack(employee: hostile).markdown()
+        // A string input is one line (the binder refuses a line break); a task's free-text evidence may hold any.
+        let markdown = try await pack(note: hostile).markdown()
         #expect(!markdown.contains("\n# Fake heading"))
         #expect(!markdown.contains("\n| forged"))
         #expect(!markdown.contains("\u{1B}"))

@@ -44,8 +44,8 @@ import Testing
         #expect(outcome.status == 65)
         #expect(outcome.stdout.isEmpty)
         #expect(outcome.stderr == """
-            error: input 'email' (from --set): 'nobody' is not an email address
-            error: input 'leave_at' (from --set): expected a date-time such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00, or 2026-12-04T17:30 read in the leaver's time zone (Europe/London), got 'next friday'
+            error: input 'email' (from --set): expected an email address
+            error: input 'leave_at' (from --set): expected a date-time such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00, or 2026-12-04T17:30 read in the leaver's time zone (Europe/London)
 
             """)
     }
@@ -63,7 +63,7 @@ import Testing
         #expect(badNow.status == 65)
         let impossible = try CLI.run(["plan", "standard-leaver", "--input", "Workflows/samples/jryan.json", "--set", "leave_at=2027-02-29T09:00:00Z"] + now)
         #expect(impossible.status == 65)
-        #expect(impossible.stderr == "error: input 'leave_at' (from --set): '2027-02-29T09:00:00Z' is not a valid date-time: February 2027 has 28 days, not 29\n")
+        #expect(impossible.stderr == "error: input 'leave_at' (from --set): not a valid date-time: February 2027 has 28 days, not 29\n")
     }
 
     @Test func missingRequiredInputs() throws {

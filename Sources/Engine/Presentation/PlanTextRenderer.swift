@@ -1,7 +1,9 @@
 import Foundation
 import Playbook
 
-/// Renders a `Plan` for a person at a terminal.
+/// Renders a `Plan` for a person at a terminal. Every value from outside (inputs, rendered parameters, what a handler
+/// says it would do, reasons) is escaped as it is placed (`SafeText.terminal`): a line break in an employee id is
+/// shown as `\n`, so no value can forge a line of the plan.
 public enum PlanTextRenderer {
     public static func render(_ plan: Plan) -> String {
         var lines: [String] = []
@@ -24,19 +26,19 @@ public enum PlanTextRenderer {
         if !skipped.isEmpty {
             lines.append("")
             lines.append("Skipped:")
-            for step in skipped { lines.append("  - \(name(step)): \(step.reason ?? "")") }
+            for step in skipped { lines.append("  - \(name(step)): \(safe(step.reason ?? ""))") }
         }
         let fallbacks = plan.steps.filter { $0.status == .onFailure }
         if !fallbacks.isEmpty {
             lines.append("")
             lines.append("Only when triggered (a failure or a missed deadline):")
-            for step in fallbacks { lines.append("  - \(name(step)) (\(step.uses)): \(step.reason ?? "")") }
+            for step in fallbacks { lines.append("  - \(name(step)) (\(step.uses)): \(safe(step.reason ?? ""))") }
         }
         let failing = plan.steps.filter { $0.status == .error }
         if !failing.isEmpty {
             lines.append("")
             lines.append("Would fail:")
-            for step in failing { lines.append("  - \(name(step)): \(step.reason ?? "")") }
+            for step in failing { lines.append("  - \(name(step)): \(safe(step.reason ?? ""))") }
         }
         if !plan.secrets.isEmpty {
             lines.append("")
@@ -46,23 +48,23 @@ public enum PlanTextRenderer {
     }
 
     private static func name(_ step: PlannedStep) -> String {
-        step.item.map { "\(step.id) [\($0)]" } ?? step.id
+        step.item.map { "\(step.id) [\(safe($0))]" } ?? step.id
     }
 
     private static func block(_ step: PlannedStep) -> [String] {
         var lines = [""]
         let order = step.order.map { "\($0)." } ?? "-"
-        lines.append("\(order) \(name(step))  (\(step.uses))\(step.description.map { " — \($0)" } ?? "")")
+        lines.append("\(order) \(name(step))  (\(step.uses))\(step.description.map { " — \(safe($0))" } ?? "")")
         let indent = "      "
         func field(_ label: String, _ text: String) {
             let padded = (label + ":").padding(toLength: 10, withPad: " ", startingAt: 0)
             lines.append("   \(padded)\(text)")
         }
         if let time = step.notBefore { field("starts", describe(time, immediateWord: "now")) }
-        if step.status == .conditional, let reason = step.reason { field("only if", reason) }
+        if step.status == .conditional, let reason = step.reason { field("only if", safe(reason)) }
         if let action = step.action {
-            field("would", action.summary)
-            for detail in action.details { lines.append("   \(indent)    \(detail)") }
+            field("would", safe(action.summary))
+            for detail in action.details { lines.append("   \(indent)    \(safe(detail))") }
         }
         if case .object(let parameters)? = step.parameters, !parameters.isEmpty {
             let keys = parameters.keys.sorted()
@@ -89,7 +91,9 @@ public enum PlanTextRenderer {
     }
 
     private static func inline(_ value: JSONValue) -> String {
-        if case .string(let text) = value { return text }
-        return value.compactText
+        if case .string(let text) = value { return safe(text) }
+        return safe(value.compactText)
     }
+
+    private static func safe(_ text: String) -> String { SafeText.terminal(text) }
 }

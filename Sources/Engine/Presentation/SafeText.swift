@@ -33,6 +33,18 @@ public enum SafeText {
         return out
     }
 
+    /// True when `text` could reorder the text around it in a left-to-right page: it holds right-to-left letters
+    /// (Hebrew, Arabic, Syriac, Thaana, N'Ko and the like) or bidi controls. Such a value is shown isolated.
+    public static func needsIsolation(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x0590...0x08FF, 0xFB1D...0xFDFF, 0xFE70...0xFEFF, 0x10800...0x10FFF, 0x1E800...0x1EFFF: return true
+            case 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069: return true
+            default: return false
+            }
+        }
+    }
+
     static func isUnsafe(_ scalar: Unicode.Scalar, keepNewlines: Bool) -> Bool {
         switch scalar.value {
         case 0x0A: return !keepNewlines

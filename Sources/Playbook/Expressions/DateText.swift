@@ -16,7 +16,8 @@ public enum DateText {
         public var note: String?
     }
 
-    /// Why text is not a date-time offboard accepts, in words for the person who wrote it.
+    /// Why text is not a date-time offboard accepts, in words for the person who wrote it. It never repeats the text:
+    /// the caller names the field, and what a field holds may be personal or hostile.
     public struct Refusal: Error, Sendable, Hashable {
         public var message: String
     }
@@ -25,15 +26,14 @@ public enum DateText {
     /// there (the spring-forward gap) is refused, one that occurs twice resolves to the earlier instant (so
     /// access ends sooner) and says so in `note`.
     public static func resolveDateTime(_ text: String, timeZone: TimeZone?) -> Result<Resolved, Refusal> {
-        let shown = "'\(text)'"
         let civil: DateTimeGrammar.Civil
         switch DateTimeGrammar.dateTime(text) {
         case .success(let parsed): civil = parsed
-        case .failure(.outOfRange(let why)): return .failure(Refusal(message: "\(shown) is not a valid date-time: \(why)"))
+        case .failure(.outOfRange(let why)): return .failure(Refusal(message: "not a valid date-time: \(why)"))
         case .failure(.malformed):
             let accepted = timeZone.map { "a date-time such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00, or 2026-12-04T17:30 read in the leaver's time zone (\($0.identifier))" }
                 ?? "a date-time with a UTC offset such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00"
-            return .failure(Refusal(message: "expected \(accepted), got \(shown)"))
+            return .failure(Refusal(message: "expected \(accepted)"))
         }
         let local = DateTimeGrammar.secondsAsIfUTC(civil)
         let fraction = Double(civil.nanosecond) / 1_000_000_000
@@ -41,7 +41,7 @@ public enum DateText {
             return .success(Resolved(date: Date(timeIntervalSince1970: Double(local - offset) + fraction)))
         }
         guard let zone = timeZone else {
-            return .failure(Refusal(message: "\(shown) has no UTC offset; write it with one, such as \(civil.localText)Z or \(civil.localText)+01:00"))
+            return .failure(Refusal(message: "a date-time without a UTC offset; write it with one, such as 2026-12-04T17:30:00Z or 2026-12-04T17:30:00+01:00"))
         }
         let before = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - 86_400)))
         let after = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local + 86_400)))
@@ -49,7 +49,7 @@ public enum DateText {
             .filter { zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - $0))) == $0 }
             .map { local - $0 }.sorted()
         guard let first = candidates.first else {
-            return .failure(Refusal(message: "\(shown) does not exist in \(zone.identifier): the clocks go forward there from \(offsetText(before)) to \(offsetText(after)) (write the offset, or a time outside the gap)"))
+            return .failure(Refusal(message: "a local time that does not exist in \(zone.identifier): the clocks go forward there from \(offsetText(before)) to \(offsetText(after)) (write the offset, or a time outside the gap)"))
         }
         let date = Date(timeIntervalSince1970: Double(first) + fraction)
         guard candidates.count > 1 else { return .success(Resolved(date: date)) }

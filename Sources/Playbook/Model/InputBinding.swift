@@ -1,7 +1,8 @@
 import Foundation
 
 /// Converts values written for inputs (a record's fields, `--set` text, declared defaults) into
-/// typed values, with a message naming what is wrong.
+/// typed values, with a message naming what is wrong. A message never repeats the value: the caller names the
+/// field, and what a field holds may be personal or hostile.
 public enum InputBinding {
     /// Why a value does not fit its input's type.
     public struct Problem: Error, Sendable, Hashable {
@@ -45,14 +46,14 @@ public enum InputBinding {
         case .list, .object:
             let result = YAMLComposer.compose(Array(text.utf8), file: "--set \(input.name)")
             guard let node = result.root, !result.diagnostics.containsErrors else {
-                return .failure(Problem("expected \(input.type == .list ? "a JSON list" : "a JSON object"), got '\(text)'"))
+                return .failure(Problem("expected \(input.type == .list ? "a JSON list" : "a JSON object")"))
             }
             return convert(node, to: input, timeZone: timeZone, now: now, notes: &notes)
         case .int:
-            guard let number = Int(text) else { return .failure(Problem("expected an integer, got '\(text)'")) }
+            guard let number = Int(text) else { return .failure(Problem("expected an integer")) }
             return .success(.int(number))
         case .bool:
-            guard text == "true" || text == "false" else { return .failure(Problem("expected true or false, got '\(text)'")) }
+            guard text == "true" || text == "false" else { return .failure(Problem("expected true or false")) }
             return .success(.bool(text == "true"))
         default:
             let node = YAMLNode(.scalar(YAMLScalar(text: text, style: .doubleQuoted, value: .string(text), columnsMapOneToOne: false)),
@@ -66,19 +67,20 @@ public enum InputBinding {
         switch type {
         case .string:
             guard let text = node.string else { return mismatch("a string", node) }
+            if let problem = lineProblem(text) { return .failure(problem) }
             if let allowed, !allowed.contains(text) {
                 let hint = Suggestion.closest(to: text, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
-                return .failure(Problem("'\(text)' is not one of \(allowed.joined(separator: ", "))\(hint)"))
+                return .failure(Problem("expected one of \(allowed.joined(separator: ", "))\(hint)"))
             }
             return .success(.string(text))
         case .email:
             guard let text = node.string else { return mismatch("an email address", node) }
-            guard isEmailAddress(text) else { return .failure(Problem("'\(text)' is not an email address")) }
+            guard isEmailAddress(text) else { return .failure(Problem("expected an email address")) }
             return .success(.string(text))
         case .timezone:
             guard let text = node.string else { return mismatch("a time zone name", node) }
             guard TimeZoneName.zone(named: text) != nil else {
-                return .failure(Problem("'\(text)' is not a time zone name (IANA names such as Europe/London or UTC)"))
+                return .failure(Problem("expected a time zone name (IANA names such as Europe/London or UTC)"))
             }
             return .success(.string(text))
         case .int:
@@ -92,8 +94,8 @@ public enum InputBinding {
             if text == "now", let now = context.now { return .success(.date(LocalDate(now, in: context.timeZone ?? .gmt))) }
             switch DateTimeGrammar.date(text) {
             case .success(let date): return .success(.date(date))
-            case .failure(.outOfRange(let why)): return .failure(Problem("'\(text)' is not a valid date: \(why)"))
-            case .failure(.malformed): return .failure(Problem("expected a date such as 2026-12-04, got '\(text)'"))
+            case .failure(.outOfRange(let why)): return .failure(Problem("not a valid date: \(why)"))
+            case .failure(.malformed): return .failure(Problem("expected a date such as 2026-12-04"))
             }
         case .datetime:
             guard let text = node.string else { return mismatch("a date-time such as 2026-12-04T17:30:00Z", node) }
@@ -139,8 +141,21 @@ public enum InputBinding {
         }
     }
 
+    /// A string input is one line: an id, a name, a role. A line break or another control character in one would
+    /// forge lines wherever it is shown, so it is refused (lists and objects may hold any text).
+    static func lineProblem(_ text: String) -> Problem? {
+        let breaks = text.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x09: return false
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
+            default: return false
+            }
+        }
+        return breaks ? Problem("expected one line of text, without line breaks or other control characters") : nil
+    }
+
     private static func mismatch(_ expected: String, _ node: YAMLNode) -> Result<Value, Problem> {
-        .failure(Problem("expected \(expected), got \(node.kindDescription)"))
+        .failure(Problem("expected \(expected), got \(node.kindName)"))
     }
 
     /// A practical check: one `@`, a non-empty local part, a dotted domain, no spaces.

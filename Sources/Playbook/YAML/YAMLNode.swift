@@ -43,6 +43,23 @@ public struct YAMLNode: Sendable, Hashable {
     }
 
     /// A short name of the node's kind for error messages ("a mapping", "the string \"x\"").
+    /// What kind of node this is, without its value ("a string", "an integer"): for messages about a leaver's
+    /// record, which never repeat what a field holds.
+    public var kindName: String {
+        switch content {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(let scalar):
+            switch scalar.value {
+            case .null: return "null"
+            case .bool: return "a boolean"
+            case .int: return "an integer"
+            case .float: return "a number"
+            case .string: return "a string"
+            }
+        }
+    }
+
     public var kindDescription: String {
         switch content {
         case .mapping: return "a mapping"
