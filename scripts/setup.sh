@@ -54,6 +54,11 @@ if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
     echo "setup: installing playwright (PyPI), for the console's browser test" >&2
     python3 -m pip install --quiet 'playwright==1.65.2'
   fi
+  # Prometheus's own checker of the /metrics exposition (promtool check metrics), run on a real scrape.
+  if ! command -v promtool >/dev/null 2>&1; then
+    echo "setup: installing prometheus (for promtool)" >&2
+    apt_install --no-install-recommends prometheus
+  fi
   # Real servers for the handler tests (scripts/test-servers.sh): PostgreSQL, and a venv for scim2-server.
   if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
     echo "setup: installing postgresql" >&2

@@ -63,7 +63,7 @@ enum APIJSON {
 
     /// Decodes a JSON body into `T`; a malformed body is a 400 problem naming the field, never echoing a value.
     static func decode<T: RequestBody>(_ type: T.Type, from request: Request, context: APIRequestContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize, within: ClientLimits.bodyTime)
         let data = Data(buffer.readableBytesView)
         // No request body documents a null field: an explicit null for one of the body's fields is refused, not read
         // as "absent" (which would make `{"step": null}` a retry of every failed step). Other keys are ignored, as

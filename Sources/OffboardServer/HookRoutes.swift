@@ -15,7 +15,7 @@ extension ServerRuntime {
     func hookRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let source = try context.parameter("source")
         guard let mapping = hooks[source] else { throw Problem.notFound("no hook named \(SafeText.terminal(source))") }
-        let body = Array(try await request.body.collect(upTo: Self.hookBodyLimit).readableBytesView)
+        let body = Array(try await request.collectBody(upTo: Self.hookBodyLimit, within: ClientLimits.bodyTime).readableBytesView)
         guard let secret = secrets.value(of: mapping.secretName), !secret.isEmpty else {
             logger.error("hook \(source): the secret \(mapping.secretName) is not set; deliveries are refused until it is")
             throw Problem(.serviceUnavailable, "hook-unconfigured", "This hook cannot verify deliveries yet", detail: "its secret is not set on the server")

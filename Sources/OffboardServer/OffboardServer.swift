@@ -23,7 +23,7 @@ public struct OffboardServer: Sendable {
     /// The router: every route of the table behind the gatekeeper, errors as problems, and the web console.
     public func router() throws -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
-        if runtime.metrics != nil { router.add(middleware: MetricsMiddleware()) }
+        if let metrics = runtime.metrics { router.add(middleware: HTTPMetricsMiddleware(metrics: metrics)) }
         router.add(middleware: ProblemMiddleware(routes: runtime.routes))
         router.register(runtime.routes, gatekeeper: Gatekeeper(tokens: runtime.tokens))
         // Cookies are Secure when browsers reach the server over TLS: its own, or a proxy's in front (an https public URL).
@@ -34,14 +34,17 @@ public struct OffboardServer: Sendable {
 
     /// The application; `onRunning` hears the port it listens on (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let address = ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "offboard")
+        // Slow or broken clients are bounded (`ClientLimits`): connections in all, and time without a request part.
+        let address = ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "offboard",
+                                               availableConnectionsDelegate: MaximumAvailableConnections(ClientLimits.maxConnections))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(ClientLimits.idleTime.components.seconds)))
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
             let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
             let tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+            server = try .tls(http1, tlsConfiguration: tlsConfiguration)
         } else {
-            server = .http1()
+            server = http1
         }
         return Application(router: try router(), server: server, configuration: address,
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
@@ -58,8 +61,11 @@ public struct OffboardServer: Sendable {
         // Shut down in reverse: the HTTP server stops taking requests first, then the worker and the rest.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = extra.map { .init(service: $0) }
             + [.init(service: WorkerService(worker: runtime.worker)), .init(service: runtime.hookService), .init(service: app)]
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                                          logger: runtime.logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: runtime.logger)
+        // Whatever clients do, a stop ends: past this, what is still running is cancelled (attempts resume elsewhere
+        // with the same idempotency key, as after any stop).
+        groupConfiguration.maximumGracefulShutdownDuration = ClientLimits.stopTime
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }

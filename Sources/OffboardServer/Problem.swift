@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import Logging
 import OffboardRuntime
 
@@ -96,6 +97,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Problem(.contentTooLarge, "too-large", "The request body is too large",
                                detail: "the limit is \(APIRequestContext.bodyLimit) bytes (\(ServerRuntime.hookBodyLimit) for a hook delivery)")
                 .response(from: request, context: context)
+        } catch is HTTPParserError {
+            return try Problem.malformedRequest().response(from: request, context: context)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

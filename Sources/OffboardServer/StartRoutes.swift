@@ -14,7 +14,7 @@ extension ServerRuntime {
     }
 
     func leaverBody(_ request: Request, context: APIRequestContext) async throws -> LeaverBody {
-        let bytes = Array(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        let bytes = Array(try await request.collectBody(upTo: context.maxUploadSize, within: ClientLimits.bodyTime).readableBytesView)
         // JSON by JSON's rules first (YAML reads JSON, but not every escape: a surrogate pair such as \ud83d\ude00);
         // then composed, from the bytes sent when YAML reads them, so problems carry their line and column.
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), case .object = json else {
@@ -111,7 +111,7 @@ extension ServerRuntime {
                           detail: "send Content-Type: text/csv (a header row of input names) or application/x-ndjson (one leaver object per line)")
         }
         let playbook = try playbook(named: name)
-        let bytes = Array(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        let bytes = Array(try await request.collectBody(upTo: context.maxUploadSize, within: ClientLimits.bodyTime).readableBytesView)
         let report = try await LeaverImport(store: dryRun ? nil : store, registry: registry, clock: clock)
             .run(bytes, format: format, file: "upload", playbook: playbook, by: caller.actor, dryRun: dryRun)
         guard report.valid else {

@@ -96,5 +96,29 @@ import Testing
         #expect(Self.value(#"offboard_tasks_open{assignee="it"}"#, in: after) == 0, "\(after)")
         #expect(Self.value(#"offboard_step_duration_seconds_count{handler="task",outcome="succeeded"}"#, in: after) == 1, "\(after)")
         #expect(Self.value(#"offboard_runs{state="succeeded"}"#, in: after) == 1, "\(after)")
+        // Requests by the route's pattern, never by a path that names a run.
+        #expect(Self.value(#"offboard_http_requests_total{route="/v1/runs/{id}",method="GET",code="200"}"#, in: after).map { $0 >= 1 } == true, "\(after)")
+        #expect(!after.contains(run), "a series named a run")
+        try Self.promtoolAccepts(after)
+    }
+
+    /// Prometheus's own checker reads the exposition as a Prometheus server would: every series has its help text
+    /// and follows the naming conventions (units in the name, `_total` on counters).
+    static func promtoolAccepts(_ scrape: String) throws {
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = try #require(promtool, "promtool is not installed (scripts/setup.sh installs Debian's prometheus)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(scrape.utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "promtool check metrics: \(said)\n\(scrape)")
     }
 }

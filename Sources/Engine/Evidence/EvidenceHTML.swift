@@ -20,7 +20,7 @@ extension EvidencePack {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Offboarding evidence — run \(e(run.id))</title>
+            <title>Offboarding evidence — run \(SafeText.needsIsolation(run.id) ? "\u{2068}\(escape(run.id))\u{2069}" : escape(run.id))</title>
             <style>\(Self.style)</style>
             </head>
             <body>
@@ -32,7 +32,14 @@ extension EvidencePack {
             """
     }
 
+    /// `text` escaped for HTML, and isolated (`<bdi>`) when it could reorder the text around it (right-to-left
+    /// letters or bidi controls): a name ending in a right-to-left override never reverses the pack's own words.
     private func e(_ text: String) -> String {
+        let escaped = escape(text)
+        return SafeText.needsIsolation(text) ? "<bdi>\(escaped)</bdi>" : escaped
+    }
+
+    private func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

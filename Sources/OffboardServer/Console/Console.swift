@@ -28,7 +28,7 @@ public struct Console: Sendable {
         self.oidc = oidc.map(OIDCSignIn.init)
         self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         var library = MustacheLibrary()
-        for (name, text) in ConsoleTemplates.all { try library.register(text, named: name) }
+        for (name, text) in ConsoleTemplates.all { try library.register(ConsoleTemplates.isolatingValues(text), named: name) }
         templates = library
     }
 
@@ -48,11 +48,12 @@ public struct Console: Sendable {
         return Response(status: status, headers: Self.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// Pages are never cached, never framed by another site, and load nothing from elsewhere.
+    /// Pages are never cached, never framed by another site, and load nothing from elsewhere; the live regions'
+    /// script may fetch the page it is on again (`connect-src 'self'`), and nothing else.
     static let htmlHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .cacheControl: "no-store",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; frame-src 'self'; base-uri 'none'",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; frame-src 'self'; base-uri 'none'",
         .init("X-Content-Type-Options")!: "nosniff",
         .init("Referrer-Policy")!: "same-origin",
     ]

@@ -12,7 +12,8 @@ enum ConsoleStyle {
         nav a { margin-right: 14px; }
         .signout { margin-left: auto; display: flex; gap: 8px; align-items: center; }
         .signout button { background: transparent; color: #fff; border: 1px solid #fff; }
-        main { max-width: 1100px; margin: 0 auto; padding: 16px; }
+        main { max-width: 1100px; margin: 0 auto; padding: 16px; overflow-wrap: anywhere; }
+        bdi { unicode-bidi: isolate; }
         h1 { font-size: 1.5rem; margin: 8px 0 16px; } h2 { font-size: 1.15rem; margin-top: 28px; }
         table { width: 100%; border-collapse: collapse; background: var(--paper); }
         th, td { text-align: left; vertical-align: top; padding: 8px; border-bottom: 1px solid var(--line); }
@@ -37,7 +38,7 @@ enum ConsoleStyle {
         .state-succeeded, .state-run { background: #dafbe1; } .state-failed, .state-error { background: #ffebe9; }
         .state-running, .state-waiting, .state-conditional { background: #fff8c5; } .state-skip, .state-skipped, .state-cancelled { color: var(--muted); }
         .badge { background: var(--warn); color: #fff; border-radius: 10px; padding: 0 8px; font-size: .8rem; }
-        .facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; background: var(--paper); padding: 12px 16px; border: 1px solid var(--line); border-radius: 6px; }
+        .facts { display: grid; grid-template-columns: minmax(0, max-content) minmax(0, 1fr); gap: 4px 16px; background: var(--paper); padding: 12px 16px; border: 1px solid var(--line); border-radius: 6px; }
         .facts dt { font-weight: 600; } .facts dd { margin: 0; }
         .timeline { list-style: none; padding: 0; border-left: 3px solid var(--accent); margin-left: 8px; }
         .timeline > li { position: relative; margin: 0 0 12px 0; padding: 8px 12px 8px 18px; background: var(--paper); border: 1px solid var(--line); border-radius: 6px; margin-left: 12px; }
@@ -47,12 +48,17 @@ enum ConsoleStyle {
         .filters button { margin: 0; }
         iframe.pack { width: 100%; height: 70vh; border: 1px solid var(--line); background: #fff; }
         .instructions { white-space: pre-wrap; background: var(--paper); border-left: 4px solid var(--accent); padding: 8px 12px; }
-        @media (max-width: 700px) { table.steps thead { display: none; } table.steps td { display: block; border: 0; padding: 2px 8px; } table.steps tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; } }
+        @media (max-width: 700px) {
+          table.steps thead { display: none; } table.steps td { display: block; border: 0; padding: 2px 8px; } table.steps tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; }
+          table.steps td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
+          table.steps td:empty { display: none; }
+          .facts { grid-template-columns: minmax(0, 1fr); } .facts dd { margin-bottom: 6px; }
+        }
         @media print { header.top, form, .filters, .skip, .downloads { display: none; } body { background: #fff; } main { max-width: none; } }
         """
 
-    /// Keeps the regions marked `data-live-region` current without reloading (every 5 s while the tab is visible);
-    /// the pages work the same without it.
+    /// Keeps the regions marked `data-live-region` current without reloading (every 5 s while the tab is visible),
+    /// and shows times marked `data-local` in the browser's own zone; the pages work the same without it.
     static let liveScript = """
         (function () {
           var regions = document.querySelectorAll('[data-live-region][id]');
@@ -72,6 +78,16 @@ enum ConsoleStyle {
               .catch(function () {});
           }
           setInterval(refresh, 5000);
+        })();
+        (function () {
+          // Times a person reads (a task's due time) in the browser's own zone; the page's text is UTC without it.
+          if (!window.Intl) return;
+          document.querySelectorAll('time[data-local][datetime]').forEach(function (time) {
+            var date = new Date(time.getAttribute('datetime'));
+            if (isNaN(date.getTime())) return;
+            time.title = time.textContent;
+            time.textContent = date.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+          });
         })();
         """
 }

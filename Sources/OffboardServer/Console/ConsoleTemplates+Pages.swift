@@ -18,8 +18,8 @@ extension ConsoleTemplates {
         <tbody>
         {{#steps}}<tr{{#missed}} class="overdue"{{/missed}}>
         <td><strong>{{id}}</strong> <small>{{handler}}{{#removesAccess}}, removes access{{/removesAccess}}</small>{{#description}}<br><small>{{description}}</small>{{/description}}</td>
-        <td><span class="state state-{{state}}">{{state}}</span>{{#reason}}<br><small>{{reason}}</small>{{/reason}}{{#error}}<br><small class="error">{{error}}</small>{{/error}}</td>
-        <td>{{attempts}}</td><td>{{finished}}{{#timing}}<br><small>{{timing}}</small>{{/timing}}</td><td>{{deadline}}</td><td>{{verification}}</td></tr>
+        <td data-label="State"><span class="state state-{{state}}">{{state}}</span>{{#reason}}<br><small>{{reason}}</small>{{/reason}}{{#error}}<br><small class="error">{{error}}</small>{{/error}}</td>
+        <td data-label="Attempts">{{attempts}}</td><td data-label="Done">{{finished}}{{#timing}}<br><small>{{timing}}</small>{{/timing}}</td><td data-label="Deadline">{{deadline}}</td><td data-label="Verification">{{verification}}</td></tr>
         {{/steps}}
         </tbody>
         </table>
@@ -117,7 +117,7 @@ extension ConsoleTemplates {
         <ul class="cards">
         {{#tasks}}<li{{#overdue}} class="overdue"{{/overdue}}>
         <a href="{{href}}"><strong>{{title}}</strong></a>{{#overdue}} <span class="badge">overdue</span>{{/overdue}}{{#approval}} <span class="badge">needs your approval</span>{{/approval}}
-        <p><small>run {{run}} · {{step}}{{#item}} [{{item}}]{{/item}} · for {{assignee}}{{#due}} · due {{due}}{{/due}}</small></p>
+        <p><small>run {{run}} · {{step}}{{#item}} [{{item}}]{{/item}} · for {{assignee}}{{#due}} · due <time data-local datetime="{{due}}">{{due}}</time>{{/due}}</small></p>
         </li>{{/tasks}}
         </ul>
         {{/any}}
@@ -126,7 +126,7 @@ extension ConsoleTemplates {
 
     static let task = """
         {{#refusal}}<p class="error" role="alert">{{refusal}}</p>{{/refusal}}
-        <p><small>Run <a href="/console/runs/{{run}}">{{run}}</a> · step {{step}} · for {{assignee}}{{#due}} · due {{due}}{{/due}}{{#overdue}} <span class="badge">overdue</span>{{/overdue}}</small></p>
+        <p><small>Run <a href="/console/runs/{{run}}">{{run}}</a> · step {{step}} · for {{assignee}}{{#due}} · due <time data-local datetime="{{due}}">{{due}}</time>{{/due}}{{#overdue}} <span class="badge">overdue</span>{{/overdue}}</small></p>
         {{#instructions}}<div class="instructions">{{instructions}}</div>{{/instructions}}
         {{^approval}}
         <form method="post" action="{{action}}" class="card">

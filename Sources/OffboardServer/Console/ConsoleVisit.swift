@@ -49,7 +49,7 @@ enum ConsoleForm {
     static let limit = 1 << 20
 
     static func fields(of request: Request) async throws -> [String: String] {
-        let body = String(buffer: try await request.body.collect(upTo: limit))
+        let body = String(buffer: try await request.collectBody(upTo: limit, within: ClientLimits.bodyTime))
         if body.isEmpty { return [:] }
         do {
             return try URLEncodedFormDecoder().decode([String: String].self, from: body)
