@@ -41,6 +41,22 @@ public enum APIRole: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The kinds of role a route admits (`task` stands for every `task:<assignee>` role; such a caller then sees
+/// and acts on only its assignee's tasks).
+public enum RoleKind: String, Sendable, CaseIterable, Hashable {
+    case hr, `operator`, task, auditor, admin
+
+    public init(_ role: APIRole) {
+        switch role {
+        case .hr: self = .hr
+        case .operator: self = .operator
+        case .task: self = .task
+        case .auditor: self = .auditor
+        case .admin: self = .admin
+        }
+    }
+}
+
 /// Makes API tokens and checks them: a token is shown once, and only its SHA-256 is stored.
 public struct TokenIssuer: Sendable {
     public let store: any APITokenStore

@@ -3,22 +3,6 @@ import Foundation
 import Hummingbird
 import OffboardRuntime
 
-/// The kinds of role a route admits (`task` stands for every `task:<assignee>` role; such a caller then sees
-/// and acts on only its assignee's tasks).
-public enum RoleKind: String, Sendable, CaseIterable, Hashable {
-    case hr, `operator`, task, auditor, admin
-
-    init(_ role: APIRole) {
-        switch role {
-        case .hr: self = .hr
-        case .operator: self = .operator
-        case .task: self = .task
-        case .auditor: self = .auditor
-        case .admin: self = .admin
-        }
-    }
-}
-
 /// Who may call a route.
 public enum Access: Sendable, Hashable {
     /// Anyone (liveness and readiness).

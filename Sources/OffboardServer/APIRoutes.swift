@@ -9,7 +9,6 @@ extension ServerRuntime {
     public var routes: [APIRoute] {
         let readers: Access = .roles([.hr, .operator, .auditor])
         let starters: Access = .roles([.hr, .operator])
-        let operators: Access = .roles([.operator])
         let taskActors: Access = .roles([.operator, .task])
         let auditors: Access = .roles([.operator, .auditor])
         return [
@@ -22,10 +21,11 @@ extension ServerRuntime {
             APIRoute(.post, "/v1/imports", "importLeavers", starters, importRoute),
             APIRoute(.get, "/v1/runs/{id}", "getRun", readers, getRunRoute),
             APIRoute(.get, "/v1/runs/{id}/history", "getRunHistory", readers, historyRoute),
-            APIRoute(.post, "/v1/runs/{id}/cancel", "cancelRun", starters, cancelRoute),
-            APIRoute(.post, "/v1/runs/{id}/reschedule", "rescheduleRun", starters, rescheduleRoute),
-            APIRoute(.post, "/v1/runs/{id}/reverse", "reverseRun", operators, reverseRoute),
-            APIRoute(.post, "/v1/runs/{id}/retry", "retryRun", operators, retryRoute),
+            // Who may act on a run is the runtime's rule (`RunActions`), which the console reads too.
+            APIRoute(.post, "/v1/runs/{id}/cancel", "cancelRun", .roles(RunActions.roles(.cancel)), cancelRoute),
+            APIRoute(.post, "/v1/runs/{id}/reschedule", "rescheduleRun", .roles(RunActions.roles(.reschedule)), rescheduleRoute),
+            APIRoute(.post, "/v1/runs/{id}/reverse", "reverseRun", .roles(RunActions.roles(.reverse)), reverseRoute),
+            APIRoute(.post, "/v1/runs/{id}/retry", "retryRun", .roles(RunActions.roles(.retry)), retryRoute),
             APIRoute(.get, "/v1/runs/{id}/evidence", "getEvidence", auditors, evidenceRoute),
             APIRoute(.get, "/v1/runs/{id}/verify", "verifyRun", auditors, verifyRoute),
             APIRoute(.get, "/v1/tasks", "listTasks", taskActors, tasksRoute),

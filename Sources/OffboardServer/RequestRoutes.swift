@@ -46,16 +46,18 @@ extension ServerRuntime {
         }
     }
 
-    static func required(_ text: String, _ name: String) throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 2000 else { throw Problem.badRequest("'\(name)' must be 1–2000 characters") }
-        return trimmed
+    /// A request's reason, by the runtime's one rule (`RequestReason`); a refusal is a 400 naming the field.
+    static func reason(_ text: String?) throws -> String {
+        switch RequestReason.checked(text) {
+        case .success(let reason): return reason
+        case .failure(let refusal): throw Problem.badRequest(refusal.sentence())
+        }
     }
 
     func cancelRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try context.requireCaller(), id = try context.parameter("id")
         let body = try await APIJSON.decode(CancelBody.self, from: request, context: context)
-        return try await answer(RunRequest(runID: id, kind: .cancel, reason: try Self.required(body.reason, "reason"), requestedBy: caller.actor,
+        return try await answer(RunRequest(runID: id, kind: .cancel, reason: try Self.reason(body.reason), requestedBy: caller.actor,
                                            requestedAt: clock.now()))
     }
 
@@ -64,8 +66,8 @@ extension ServerRuntime {
         let body = try await APIJSON.decode(RescheduleBody.self, from: request, context: context)
         guard !body.set.isEmpty else { throw Problem.badRequest("'set' names at least one date or datetime input") }
         let now = clock.now()
-        let fields = body.set.mapValues { $0 == "now" ? DateText.iso8601(now) : $0 }
-        return try await answer(RunRequest(runID: id, kind: .reschedule, reason: try Self.required(body.reason, "reason"), fields: fields,
+        return try await answer(RunRequest(runID: id, kind: .reschedule, reason: try Self.reason(body.reason),
+                                           fields: ChangedFields.resolved(body.set, now: now),
                                            requestedBy: caller.actor, requestedAt: now, allowPast: body.allowPast ?? false))
     }
 
@@ -76,7 +78,7 @@ extension ServerRuntime {
             return try APIJSON.response(try await ReversalPreview.make(try await stored(id), registry: registry, now: clock.now()))
         }
         guard let reason = body.reason else { throw Problem.badRequest("'reason' is required (the record says why), unless dry_run is true") }
-        return try await answer(RunRequest(runID: id, kind: .reverse, reason: try Self.required(reason, "reason"), requestedBy: caller.actor,
+        return try await answer(RunRequest(runID: id, kind: .reverse, reason: try Self.reason(reason), requestedBy: caller.actor,
                                            requestedAt: clock.now()))
     }
 
@@ -100,7 +102,7 @@ extension ServerRuntime {
                 }
             }
             var reason: String?
-            if kind == .reject { reason = try Self.required(body.reason ?? "", "reason") }
+            if kind == .reject { reason = try Self.reason(body.reason) }
             return try await answer(RunRequest(runID: id, kind: kind, step: step, item: body.item, reason: reason,
                                                fields: kind == .complete ? body.evidence ?? [:] : [:], requestedBy: caller.actor, requestedAt: clock.now()))
         }

@@ -31,8 +31,10 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
 
+        func validate() throws { try CommandInput.checkReason(reason) }
+
         func run() async throws {
-            try await request(.cancel, run: run, step: nil, reason: reason, actor: actor, store: store, secrets: secrets)
+            try await request(.cancel, run: run, step: nil, reason: RequestReason.checked(reason).get(), actor: actor, store: store, secrets: secrets)
         }
     }
 

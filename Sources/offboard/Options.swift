@@ -140,3 +140,22 @@ struct TerminalLogHandler: Logging.LogHandler {
         FileHandle.standardError.write(Data((SafeText.terminal(line) + "\n").utf8))
     }
 }
+
+/// The runtime's rules for what a person types, worded for the command line: a reason by `RequestReason`, `name=value`
+/// words by `NameValuePairs`. Either refusal is a usage error (exit 64, with the usage), like any other argument
+/// refused before anything runs; call them from `validate()`.
+enum CommandInput {
+    /// Checks `--reason` (call from `validate()`).
+    static func checkReason(_ text: String?) throws {
+        if case .failure(let refusal) = RequestReason.checked(text) { throw ValidationError(refusal.sentence(naming: "--reason")) }
+    }
+
+    /// The `name=value` words of `option` (`--set`, `--evidence`), or a usage error naming what is wrong (never the word).
+    static func pairs(_ words: [String], option: String) throws -> [(name: String, value: String)] {
+        switch NameValuePairs.parse(words, field: option) {
+        case .success(let pairs): return pairs
+        case .failure(let refusal):
+            throw ValidationError(refusal.code == .givenTwice ? "\(option) \(refusal.field) is given twice" : refusal.sentence(naming: option))
+        }
+    }
+}

@@ -41,7 +41,8 @@ extension Offboard {
         @OptionGroup var secrets: SecretOptions
 
         func validate() throws {
-            if !dryRun, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true { throw ValidationError("reverse needs --reason (the record says why), unless --dry-run") }
+            if !dryRun, reason == nil { throw ValidationError("reverse needs --reason (the record says why), unless --dry-run") }
+            if !dryRun { try CommandInput.checkReason(reason) }
         }
 
         func run() async throws {
@@ -67,7 +68,7 @@ extension Offboard {
             if !preview.staysDone.isEmpty { Output.text("Stays done (no compensate:): \(preview.staysDone.joined(separator: ", "))") }
             if dryRun { return }
             let submission = RequestSubmission(database: database, secrets: secrets, clock: clock)
-            let state = try await submission.submit(RunRequest(runID: run, kind: .reverse, reason: reason, requestedBy: actor.name,
+            let state = try await submission.submit(RunRequest(runID: run, kind: .reverse, reason: try RequestReason.checked(reason).get(), requestedBy: actor.name,
                                                                requestedAt: clock.now()))
             Output.error("run \(run) is \(state.rawValue)")
             if state != .reversed { throw state == .failed ? ExitCodes.invalid : ExitCodes.waiting }

@@ -76,11 +76,7 @@ struct LeaverInputOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Set one input (repeatable; overrides the record). Lists and objects as JSON.", valueName: "name=value"))
     var assignments: [String] = []
 
-    func validate() throws {
-        for assignment in assignments where !assignment.contains("=") || assignment.hasPrefix("=") {
-            throw ValidationError("--set takes name=value, not '\(assignment)'")
-        }
-    }
+    func validate() throws { _ = try CommandInput.pairs(assignments, option: "--set") }
 
     /// Binds the record and assignments, printing diagnostics and exiting 65/66 on bad input. A date or
     /// datetime input may be written `now` (this moment); a leave time already past is warned about.
@@ -96,10 +92,7 @@ struct LeaverInputOptions: ParsableArguments {
             guard let root = result.root, !result.diagnostics.containsErrors else { throw ExitCodes.badInput }
             record = root
         }
-        let overrides = assignments.map { assignment -> (name: String, value: String) in
-            let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-        }
+        let overrides = try CommandInput.pairs(assignments, option: "--set")
         do {
             let inputs = try InputBinder.bind(playbook, record: record, overrides: overrides, now: now)
             Output.printDiagnostics(inputs.warnings)

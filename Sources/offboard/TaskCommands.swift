@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import OffboardRuntime
 import Foundation
 import Handlers
 import Playbook
@@ -51,20 +52,10 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
 
+        func validate() throws { _ = try CommandInput.pairs(evidence, option: "--evidence") }
+
         func run() async throws {
-            var fields: [String: String] = [:]
-            for pair in evidence {
-                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                    Output.error("error: --evidence '\(pair)' must be name=value")
-                    throw ExitCodes.badInput
-                }
-                let name = String(pair[..<equals])
-                if fields[name] != nil {
-                    Output.error("error: evidence '\(name)' is given twice")
-                    throw ExitCodes.badInput
-                }
-                fields[name] = String(pair[pair.index(after: equals)...])
-            }
+            let fields = Dictionary(try CommandInput.pairs(evidence, option: "--evidence"), uniquingKeysWith: { first, _ in first })
             try await act(.complete, target: target, by: person.by, reason: nil, fields: fields, store: store, secrets: secrets, done: "completed")
         }
     }
@@ -121,8 +112,10 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
 
+        func validate() throws { try CommandInput.checkReason(reason) }
+
         func run() async throws {
-            try await act(.reject, target: target, by: person.by, reason: reason, fields: [:], store: store, secrets: secrets, done: "rejected")
+            try await act(.reject, target: target, by: person.by, reason: try RequestReason.checked(reason).get(), fields: [:], store: store, secrets: secrets, done: "rejected")
         }
     }
 }

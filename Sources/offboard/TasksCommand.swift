@@ -115,19 +115,17 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
         @OptionGroup var secrets: SecretOptions
 
+        func validate() throws {
+            try CommandInput.checkReason(reason)
+            _ = try CommandInput.pairs(assignments, option: "--set")
+        }
+
         func run() async throws {
             let clock = CommandClock.current
-            var changes: [String: String] = [:]
-            for pair in assignments {
-                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                    Output.error("error: --set '\(pair)' must be name=value")
-                    throw ExitCodes.badInput
-                }
-                let value = String(pair[pair.index(after: equals)...])
-                changes[String(pair[..<equals])] = value == "now" ? DateText.iso8601(clock.now()) : value
-            }
+            let given = Dictionary(try CommandInput.pairs(assignments, option: "--set"), uniquingKeysWith: { first, _ in first })
+            let changes = ChangedFields.resolved(given, now: clock.now())
             let submission = RequestSubmission(database: try store.openStore(), secrets: secrets, clock: clock)
-            let state = try await submission.submit(RunRequest(runID: run, kind: .reschedule, reason: reason, fields: changes,
+            let state = try await submission.submit(RunRequest(runID: run, kind: .reschedule, reason: try RequestReason.checked(reason).get(), fields: changes,
                                                                requestedBy: actor.name, requestedAt: clock.now(), allowPast: allowPast))
             Output.error("run \(run) rescheduled by \(actor.name); it is \(state.rawValue)")
         }

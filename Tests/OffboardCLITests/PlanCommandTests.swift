@@ -89,7 +89,7 @@ import Testing
         #expect(badNow.status == 65)
         let usage = try CLI.run(["plan", "base", "--set", "novalue"])
         #expect(usage.status == 64)
-        #expect(usage.stderr.contains("--set takes name=value"))
+        #expect(usage.stderr.contains("each --set must be name=value"))
         let missingRecord = try CLI.run(["plan", "base", "--input", "nothing.json"])
         #expect(missingRecord.status == 66)
         let brokenRecord = try CLI.run(["plan", "base", "--input", "Workflows/base.yaml"] + now)

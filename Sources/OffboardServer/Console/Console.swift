@@ -89,7 +89,6 @@ enum ConsoleNavigation {
 enum ConsoleAccess {
     static let readers: Set<RoleKind> = [.hr, .operator, .auditor]
     static let starters: Set<RoleKind> = [.hr, .operator]
-    static let operators: Set<RoleKind> = [.operator]
     static let taskActors: Set<RoleKind> = [.operator, .task]
     static let auditors: Set<RoleKind> = [.operator, .auditor]
 }

@@ -78,17 +78,13 @@ extension Console {
             let utc = DateText.iso8601(leave.at)
             values["leaveTime"] = leave.local == utc ? utc : "\(utc) (\(leave.local) in the leaver's time zone)"
         }
-        if visit.may(ConsoleAccess.starters), !state.isFinished {
-            values["mayCancel"] = true
-            if !dateInputs.isEmpty {
-                values["reschedule"] = dateInputs.map { ["name": $0] }
-                values["mayReschedule"] = true
-            }
-        }
-        if visit.isOperator {
-            values["mayRetry"] = state == .failed
-            values["mayReverse"] = state == .succeeded || state == .failed
-        }
+        // Exactly what the API would accept from this person now: the runtime's one rule.
+        let allowed = visit.roles.reduce(into: Set<RunAction>()) { $0.formUnion(RunActions.allowed(for: RoleKind($1), core: core)) }
+        values["mayCancel"] = allowed.contains(.cancel)
+        values["mayReschedule"] = allowed.contains(.reschedule)
+        values["reschedule"] = dateInputs.map { ["name": $0] }
+        values["mayRetry"] = allowed.contains(.retry)
+        values["mayReverse"] = allowed.contains(.reverse)
         values["mayEvidence"] = visit.may(ConsoleAccess.auditors)
         values.merge(ConsoleNotice.values(request.uri.queryParameters.get("done"))) { $1 }
         return page("run", title: "Run \(id)", values: values, visit: visit)
@@ -107,11 +103,14 @@ extension Console {
         return Self.redirect("/console/runs/\(request.runID)?\(notice.query)")
     }
 
+    /// The form's reason, by the runtime's one rule (`RequestReason`).
     func reason(_ visit: ConsoleVisit) throws -> String {
-        guard let reason = visit.field("reason"), reason.count <= 2000 else {
-            throw ConsoleRefusal(status: .unprocessableContent, message: "Say why (1–2000 characters): the reason is journaled with your name. Nothing was done.")
+        switch RequestReason.checked(visit.field("reason")) {
+        case .success(let reason): return reason
+        case .failure(let refusal):
+            throw ConsoleRefusal(status: .unprocessableContent,
+                                 message: "Say why (1–\(refusal.limit ?? RequestReason.maximumLength) characters): the reason is journaled with your name. Nothing was done.")
         }
-        return reason
     }
 
     func cancelAction(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
@@ -125,7 +124,7 @@ extension Console {
         }
         let now = runtime.clock.now()
         return try await submit(RunRequest(runID: try context.parameter("id"), kind: .reschedule, reason: try reason(visit),
-                                           fields: [input: value == "now" ? DateText.iso8601(now) : value], requestedBy: visit.session.person,
+                                           fields: ChangedFields.resolved([input: value], now: now), requestedBy: visit.session.person,
                                            requestedAt: now, allowPast: visit.field("allow_past") == "on"))
     }
 

@@ -117,9 +117,13 @@ extension Console {
             // Someone signed in with a team's role signs for that team, as the playbook names it; the journal keeps both.
             fields["approver"] = approver
         }
-        let reason = kind == .reject ? visit.field("reason") : nil
-        if kind == .reject, reason == nil {
-            return taskForm(task, posted: visit.form, refusal: "Say why you reject it: the reason is journaled. Nothing was recorded.", visit: visit, status: .unprocessableContent)
+        var reason: String?
+        if kind == .reject {
+            guard case .success(let checked) = RequestReason.checked(visit.field("reason")) else {
+                return taskForm(task, posted: visit.form, refusal: "Say why you reject it (1–\(RequestReason.maximumLength) characters): the reason is journaled. Nothing was recorded.",
+                                visit: visit, status: .unprocessableContent)
+            }
+            reason = checked
         }
         let submitted = RunRequest(runID: task.run, kind: kind, step: task.step, item: task.item, reason: reason, fields: fields,
                                    requestedBy: visit.session.person, requestedAt: runtime.clock.now())
