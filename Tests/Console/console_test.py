@@ -97,8 +97,8 @@ class ConsoleStory(unittest.TestCase):
                                   "--oidc-role", "offboard-facilities=task:facilities", "--oidc-role", "offboard-dpo=task:dpo"])
         # People at the identity provider (its predefined users) and people with tokens, by the name journaled.
         cls.provider_users = {"hr": ("amy", "Amy Hart"), "facilities": ("lee", "Lee Fac"), "dpo": ("dee", "Dee Po")}
-        cls.names = {"it": "sam.it", "auditor": "audit.office", "manager": "max.manager"}
-        roles = {"it": "task:it-service-desk", "auditor": "auditor", "manager": "task:line-manager"}
+        cls.names = {"it": "sam.it", "auditor": "audit.office", "manager": "max.manager", "ops": "olga.ops"}
+        roles = {"it": "task:it-service-desk", "auditor": "auditor", "manager": "task:line-manager", "ops": "operator"}
         cls.tokens = {who: cls.server.token(roles[who], cls.names[who]) for who in cls.names}
         Attacker.target = ""
         cls.attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
@@ -156,7 +156,7 @@ class ConsoleStory(unittest.TestCase):
         hr.get_by_label(re.compile("^leave at")).fill(leave_at)
         hr.get_by_label(re.compile("^devices")).fill('[{"asset_tag": "LT-42", "type": "laptop"}]')
         hr.get_by_role("button", name="Preview").click()
-        expect(hr.locator(".field.invalid")).to_contain_text("is not an email address")
+        expect(hr.locator(".field.invalid")).to_contain_text("expected an email address")
         expect(hr.get_by_role("alert").first).to_contain_text("Nothing was started")
         hr.get_by_label(re.compile("^email")).fill(self.email)
         hr.get_by_role("button", name="Preview").click()
@@ -327,6 +327,87 @@ class ConsoleStory(unittest.TestCase):
         audit.goto(f"{self.server.url}/console/runs")
         expect(audit).to_have_title(re.compile("Sign in"))
         for context in (hr_context, it_context, fac_context, audit_context, manager_context, dpo_context):
+            context.close()
+
+    def api(self, method, path, token, body=None):
+        request = urllib.request.Request(self.server.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(request).read() or b"{}")
+
+    def fits(self, page, what):
+        """The page does not scroll sideways: nothing is wider than the phone."""
+        width = page.evaluate("document.documentElement.scrollWidth")
+        inner = page.evaluate("window.innerWidth")
+        self.assertLessEqual(width, inner, f"{what} scrolls sideways on a {inner} px phone ({width} px wide)")
+
+    def test_a_page_left_open_long_values_on_a_phone_and_text_from_outside(self):
+        suffix = os.path.basename(self.home).split("-")[-1].lower()
+        email = f"a.very-long.mailbox.name.for-testing.{suffix}@departments.example.com"
+        employee = "E-" + "7" * 40
+        name = "Zoe Example\u202e"  # ends in a right-to-left override
+        tag = "ASSET-" + "X" * 36
+        leave_at = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ops_token = self.tokens["ops"]
+        run = self.api("POST", "/v1/runs", ops_token, {"playbook": "standard-leaver", "inputs": {
+            "employee_id": employee, "full_name": name, "email": email, "leave_at": leave_at,
+            "devices": [{"asset_tag": tag, "type": "laptop"}]}})["id"]
+
+        # A page left open: the live region updates itself once the run moves on, and the browser blocks nothing.
+        ops_context, ops = self.person("ops")
+        blocked = []
+        ops.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+        ops.goto(f"{self.server.url}/console/runs/{run}")
+        task = None
+        for _ in range(40):
+            tasks = self.api("GET", "/v1/tasks", self.tokens["it"])["items"]
+            task = next((t for t in tasks if t["run"] == run and t["step"] == "reclaim-devices"), None)
+            if task:
+                break
+            time.sleep(0.5)
+        self.assertIsNotNone(task, "the device task never opened")
+        # The task's page and the inbox on a 360 px phone, with the long values, before it is done.
+        it_context, it = self.person("it", viewport={"width": 360, "height": 740})
+        it.goto(f"{self.server.url}/console/tasks")
+        self.fits(it, "the task inbox")
+        # The due time of a task reads in the reader's own zone (the page's script), its UTC form kept as a title.
+        due = it.locator("time[data-local]")
+        if due.count():
+            self.assertNotRegex(due.first.inner_text(), r"T\d\d:\d\d:\d\dZ$", "a due time shows as a bare UTC timestamp")
+        it.locator("#tasks a", has_text=tag).first.click()
+        expect(it.locator("main")).to_contain_text(tag)
+        self.fits(it, "the task page")
+        it.screenshot(path=os.path.join(SHOTS, "task-page-phone.png"), full_page=True)
+        expect(ops.locator("#history")).not_to_contain_text("sam.it")
+        self.api("POST", f"/v1/runs/{run}/tasks/reclaim-devices/complete", self.tokens["it"],
+                 {"item": task.get("item"), "evidence": {"asset_tag": tag, "condition": "good"}})
+        # No reload: the page's own script fetches it again every 5 s.
+        expect(ops.locator("#history")).to_contain_text("sam.it", timeout=15000)
+        self.assertEqual(blocked, [], "the browser blocked the live view's fetch")
+
+        # Text from outside is isolated: the name's override cannot reach the page's own words after it.
+        self.assertGreater(ops.locator("#run bdi", has_text="Zoe Example").count(), 0, "the leaver's name is not isolated")
+        self.assertEqual(ops.locator("#run bdi", has_text="Zoe Example").first.evaluate("e => getComputedStyle(e).unicodeBidi"), "isolate")
+
+        # A 360 px phone: no page scrolls sideways with long values, and the steps table labels its cells.
+        phone_context, phone = self.person("ops", viewport={"width": 360, "height": 740})
+        phone.goto(f"{self.server.url}/console/runs/{run}")
+        expect(phone.locator("#run")).to_contain_text(email)
+        self.fits(phone, "the run page")
+        cell = phone.locator("table.steps td[data-label=Attempts]").first
+        self.assertNotEqual(cell.evaluate("e => getComputedStyle(e, '::before').content"), "none", "the phone's steps table does not label its cells")
+        phone.screenshot(path=os.path.join(SHOTS, "run-page-phone.png"), full_page=True)
+        phone.goto(f"{self.server.url}/console/start/standard-leaver")
+        phone.get_by_label(re.compile("^employee id")).fill(employee)
+        phone.get_by_label(re.compile("^full name")).fill("Zoe Example")
+        phone.get_by_label(re.compile("^email")).fill(email)
+        phone.get_by_label(re.compile("^leave at")).fill(leave_at)
+        phone.get_by_label(re.compile("^devices")).fill(json.dumps([{"asset_tag": tag, "type": "laptop"}]))
+        self.fits(phone, "the start form")
+        phone.get_by_role("button", name="Preview").click()
+        expect(phone.locator("main")).to_contain_text("Nothing has run yet")
+        self.fits(phone, "the start preview")
+        phone.screenshot(path=os.path.join(SHOTS, "start-preview-phone.png"), full_page=True)
+        for context in (ops_context, phone_context, it_context):
             context.close()
 
 
