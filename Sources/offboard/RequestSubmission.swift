@@ -22,10 +22,21 @@ struct RequestSubmission {
             return state
         case .refused(let refused):
             for problem in refused.problems { Output.error("error: \(problem)") }
+            if let hint = Self.hint(refused.remedy, request: request) { Output.error("hint: \(hint)") }
             throw refused.isInvalidInput ? ExitCodes.badInput : ExitCodes.invalid
         case .noSuchRun:
             Output.error("error: no run \(request.runID) in the run database")
             throw ExitCodes.notFound
+        }
+    }
+
+    /// The command line's words for what would let a refused request through.
+    static func hint(_ remedy: RequestRefused.Remedy?, request: RunRequest) -> String? {
+        switch remedy {
+        case .nameTheItem(let items)?: "give --item with one of: \(items.map(ShellWord.quoted).joined(separator: ", "))"
+        case .allowThePast?: "give --allow-past to act on it at once (the true time is kept), or write now"
+        case .cancelFirst?: "offboard cancel \(ShellWord.quoted(request.runID)) --reason …, then reverse it"
+        case nil: nil
         }
     }
 }

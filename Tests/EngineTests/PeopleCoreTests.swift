@@ -164,7 +164,7 @@ import Testing
     @Test func rejectionFailsTheStepAndFollowsOnFailure() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
-        #expect(throws: RequestRefused(["a rejection needs a --reason"])) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
+        #expect(throws: RequestRefused(["a rejection needs a reason"], invalidInput: true)) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
         #expect(throws: RequestRefused(["ann completed task shred and may not also reject it"])) {
             try run.rejectTask(Self.shred, by: "ann", reason: "oops", at: Self.t0)
         }
@@ -279,8 +279,8 @@ import Testing
         #expect {
             try run.reschedule(["leave_at": DateText.iso8601(past)], by: "hr:amy", reason: "typo", at: now, pastBefore: now)
         } throws: { error in
-            (error as? RequestRefused)?.problems == ["leave_at: \(DateText.iso8601(past)) is 3d2h in the past; to act on it at once give --allow-past (the true time is kept), or write now"]
-                && (error as? RequestRefused)?.isInvalidInput == true
+            (error as? RequestRefused)?.problems == ["leave_at: \(DateText.iso8601(past)) is 3d2h in the past; to act on it at once, allow a time in the past (the true time is kept), or write now"]
+                && (error as? RequestRefused)?.isInvalidInput == true && (error as? RequestRefused)?.remedy == .allowThePast
         }
         #expect(run.inputs["leave_at"] != .datetime(past), "a refused reschedule changes nothing")
         let confirmed = try run.reschedule(["leave_at": DateText.iso8601(past)], by: "hr:amy", reason: "left on Friday", at: now, pastBefore: nil)

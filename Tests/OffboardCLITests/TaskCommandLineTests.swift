@@ -38,7 +38,8 @@ import Testing
 
         let noItem = try scratch.offboard(["complete", run, "collect", "--by", "it:sam", "--evidence", "asset_tag=LT 1", "--evidence", "condition=good"])
         #expect(noItem.status == 1)
-        #expect(noItem.stderr.contains("task collect is done once per item; give --item with one of: LT 1, PH'2"), "\(noItem.stderr)")
+        #expect(noItem.stderr.contains("task collect is done once per item; name the item: one of LT 1, PH'2"), "\(noItem.stderr)")
+        #expect(noItem.stderr.contains(#"hint: give --item with one of: 'LT 1', 'PH'\''2'"#), "the command line says how, in its own words: \(noItem.stderr)")
 
         // The pasted command, with the placeholders filled in, works in a real shell.
         let line = try #require(listed.split(separator: "\n").first { $0.contains("complete: offboard complete") && $0.contains("PH") })

@@ -22,8 +22,10 @@ extension RunCore {
             let items = (expansions[key.step] ?? []).compactMap(\.item)
             if key.item == nil, !items.isEmpty {
                 let open = items.filter { instances[InstanceKey(step: key.step, item: $0)]?.state.isWithPerson == true }
-                throw RequestRefused("task \(key.step) is done once per item; give --item with one of: \(items.joined(separator: ", "))"
-                                     + (open.isEmpty ? "" : " (waiting for a person: \(open.joined(separator: ", ")))"))
+                var refusal = RequestRefused("task \(key.step) is done once per item; name the item: one of \(items.joined(separator: ", "))"
+                                             + (open.isEmpty ? "" : " (waiting for a person: \(open.joined(separator: ", ")))"))
+                refusal.remedy = .nameTheItem(of: items)
+                throw refusal
             }
             let known = order.filter { instances[$0]?.task != nil }.map(\.description)
             let hint = Suggestion.closest(to: key.description, in: known).map { "; did you mean \($0)?" } ?? ""
@@ -31,7 +33,7 @@ extension RunCore {
         }
         if case .waiting(let until) = record.state, until >= .distantFuture {
             throw RequestRefused("task \(key) was opened by an earlier version of offboard; a worker reopens it with its evidence fields "
-                                    + "(run `offboard worker --until-idle`), then complete it")
+                                    + "(once a worker drives the run again), then complete it")
         }
         guard let task = record.task else {
             throw RequestRefused("step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
@@ -48,7 +50,7 @@ extension RunCore {
             throw RequestRefused("task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
         default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be completed")
         }
-        try Self.requireName(by, what: "--by")
+        try Self.requireName(by, what: "the person acting")
         try refuseLeaver(by, verb: "complete")
         return try task.typedEvidence(evidence, today: LocalDate(now, in: timeZone))
     }
@@ -74,7 +76,7 @@ extension RunCore {
     /// Checks an approval without recording it.
     public func checkApproval(_ key: InstanceKey, by: String, asApprover: String? = nil) throws(RequestRefused) {
         let (record, task) = try openTask(key)
-        try Self.requireName(by, what: "--by")
+        try Self.requireName(by, what: "the person acting")
         guard task.approvals != nil else { throw RequestRefused("task \(key) needs no approval") }
         guard record.state == .awaitingApproval else {
             throw RequestRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
@@ -121,8 +123,8 @@ extension RunCore {
     /// (recorded by name); a completed one only by an approver who is not its completer or the leaver.
     public func checkRejection(_ key: InstanceKey, by: String, asApprover: String? = nil, reason: String) throws(RequestRefused) {
         let (record, task) = try openTask(key)
-        try Self.requireName(by, what: "--by")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a rejection needs a --reason") }
+        try Self.requireName(by, what: "the person acting")
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a rejection needs a reason", invalidInput: true) }
         switch record.state {
         case .awaitingPerson: try refuseLeaver(by, verb: "reject")
         case .awaitingApproval: try checkSignOff(record, task, key, by: by, asApprover: asApprover, verb: "reject")
@@ -149,7 +151,7 @@ extension RunCore {
     public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date,
                                     pastBefore: Date? = nil) throws -> RunDecision {
         guard !state.isFinished else { throw RequestRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
-        guard !changes.isEmpty else { throw RequestRefused("nothing to change: give --set NAME=VALUE", invalidInput: true) }
+        guard !changes.isEmpty else { throw RequestRefused("nothing to change: name at least one date or datetime input and its new value", invalidInput: true) }
         var problems: [String] = []
         let timeInputs = playbook.inputs.filter { $0.type == .date || $0.type == .datetime }
         for (name, text) in changes.sorted(by: { $0.key < $1.key }) {
@@ -168,11 +170,15 @@ extension RunCore {
                 }
                 if let instant, let reference = pastBefore, reference.timeIntervalSince(instant) > 60 {
                     let ago = PlaybookDuration(seconds: Int(reference.timeIntervalSince(instant).rounded())).roughly
-                    problems.append("\(name): \(text) is \(ago) in the past; to act on it at once give --allow-past (the true time is kept), or write now")
+                    problems.append("\(name): \(text) is \(ago) in the past; to act on it at once, allow a time in the past (the true time is kept), or write now")
                 }
             }
         }
-        if !problems.isEmpty { throw RequestRefused(problems, invalidInput: true) }
+        if !problems.isEmpty {
+            var refusal = RequestRefused(problems, invalidInput: true)
+            if problems.contains(where: { $0.hasSuffix("or write now") }) { refusal.remedy = .allowThePast }
+            throw refusal
+        }
         // Worked out on a copy: a change that cannot be applied leaves this run untouched.
         var next = self
         let decision = try next.applyReschedule(changes, by: by, reason: reason, at: now)

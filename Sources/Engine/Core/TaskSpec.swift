@@ -77,9 +77,21 @@ public struct TaskCompletion: Sendable, Hashable, Codable {
 
 /// Why a person's request was refused (a task action, a reschedule, a reversal); every problem at once.
 public struct RequestRefused: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What would let the request through, when one thing would: each front end says it in its own words (an option
+    /// on the command line, a field over the API), so the problems themselves name no front end's words.
+    public enum Remedy: Sendable, Hashable {
+        /// The task is done once per item: name one of these.
+        case nameTheItem(of: [String])
+        /// The new time is in the past: allow that explicitly.
+        case allowThePast
+        /// The run must be finished first.
+        case cancelFirst
+    }
+
     public var problems: [String]
     /// The values given were wrong (evidence, a time), rather than the action not being allowed now.
     public var isInvalidInput: Bool
+    public var remedy: Remedy?
 
     public init(_ problems: [String], invalidInput: Bool = false) {
         self.problems = problems

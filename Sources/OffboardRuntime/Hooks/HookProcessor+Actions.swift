@@ -105,7 +105,7 @@ extension HookProcessor {
         }
         guard withdrawn.reverse else {
             return Result(sentence: "employee \(employee): run \(id) had acted; \(state.isFinished ? "it had finished" : "what had not run is cancelled"); "
-                          + "not reversed (withdrawn.reverse is false): undo it with offboard reverse if it should be", run: id)
+                          + "not reversed (withdrawn.reverse is false): reverse the run if it should be undone", run: id)
         }
         let reverse = RunRequest(runID: id, kind: .reverse, reason: "\(mapping.source): the leave was withdrawn", requestedBy: actor(mapping), requestedAt: clock.now())
         switch try await worker.submit(reverse) {
