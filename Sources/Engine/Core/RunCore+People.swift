@@ -48,7 +48,8 @@ extension RunCore {
         case .awaitingPerson: break
         case .awaitingApproval, .succeeded:
             throw RequestRefused("task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
-        default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be completed")
+        case .pending, .scheduled, .running, .retrying, .waiting, .failed, .skipped, .cancelled:
+            throw RequestRefused("task \(key) is \(record.state.name); it can no longer be completed")
         }
         try Self.requireName(by, what: "the person acting")
         try refuseLeaver(by, verb: "complete")
@@ -128,7 +129,8 @@ extension RunCore {
         switch record.state {
         case .awaitingPerson: try refuseLeaver(by, verb: "reject")
         case .awaitingApproval: try checkSignOff(record, task, key, by: by, asApprover: asApprover, verb: "reject")
-        default: throw RequestRefused("task \(key) is \(record.state.name); it can no longer be rejected")
+        case .pending, .scheduled, .running, .retrying, .waiting, .succeeded, .failed, .skipped, .cancelled:
+            throw RequestRefused("task \(key) is \(record.state.name); it can no longer be rejected")
         }
     }
 
@@ -163,11 +165,7 @@ extension RunCore {
             switch InputBinding.convert(text: text, to: declaration, timeZone: timeZone) {
             case .failure(let problem): problems.append("\(name): \(problem.message)")
             case .success(let value):
-                let instant: Date? = switch value {
-                case .datetime(let date): date
-                case .date(let date): date.startOfDay(in: timeZone)
-                default: nil
-                }
+                let instant = value.instant(in: timeZone)
                 if let instant, let reference = pastBefore, reference.timeIntervalSince(instant) > 60 {
                     let ago = PlaybookDuration(seconds: Int(reference.timeIntervalSince(instant).rounded())).roughly
                     problems.append("\(name): \(text) is \(ago) in the past; to act on it at once, allow a time in the past (the true time is kept), or write now")

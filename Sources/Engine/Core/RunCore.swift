@@ -120,11 +120,7 @@ public struct RunCore: Sendable {
     /// The leaver's leave time (the playbook's `leave_time`, a date read as its start in the leaver's zone), if it has one.
     public func leaveTime(now: Date) -> Date? {
         guard let field = playbook.leaveTime else { return nil }
-        switch try? field.evaluate(in: EvaluationScope(inputs: inputs, now: now, timeZone: timeZone)) {
-        case .datetime(let date)?: return date
-        case .date(let date)?: return date.startOfDay(in: timeZone)
-        default: return nil
-        }
+        return (try? field.evaluate(in: EvaluationScope(inputs: inputs, now: now, timeZone: timeZone)))?.instant(in: timeZone)
     }
 
     /// Instances in creation order.

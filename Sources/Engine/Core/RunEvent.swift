@@ -77,7 +77,8 @@ public enum RunEvent: Sendable, Hashable, Codable {
     public var instance: InstanceKey? {
         switch self {
         case .step(let instance, _), .deadlineSet(let instance, _), .deadlineMissed(let instance, _): return instance
-        default: return nil
+        case .runStarted, .stepExpanded, .stepCleared, .cancelRequested, .redriven, .runFinished, .escalationAdded, .reversalStarted, .rescheduled:
+            return nil
         }
     }
 }

@@ -68,7 +68,7 @@ public enum StepState: Sendable, Hashable, Codable {
     public var wakeTime: Date? {
         switch self {
         case .scheduled(let date), .retrying(_, let date), .waiting(let date): return date
-        default: return nil
+        case .pending, .running, .awaitingPerson, .awaitingApproval, .succeeded, .failed, .skipped, .cancelled: return nil
         }
     }
 }

@@ -30,7 +30,7 @@ public enum EvidenceWording {
         switch value {
         case .string(let text): return text
         case .null: return "—"
-        default: return String(decoding: value.canonicalData(), as: UTF8.self)
+        case .bool, .int, .number, .array, .object: return String(decoding: value.canonicalData(), as: UTF8.self)
         }
     }
 

@@ -48,7 +48,7 @@ extension EvidencePack {
             case .cancelRequested(let reason, let by): cancellation = Cancellation(by: by, reason: reason, at: entry.at)
             case .reversalStarted(let steps, let by, let reason): reversal = ReversalFacts(by: by, reason: reason, at: entry.at, steps: steps)
             case .runFinished: finishedAt = entry.at
-            default: break
+            case .runStarted, .stepExpanded, .stepCleared, .redriven, .deadlineSet: break
             }
         }
         let leaveTime = core.leaveTime(now: now)
@@ -149,7 +149,7 @@ private struct InstanceTimes {
         case .complete: completed = at
         case .approve(let by, let approver): approvals.append((StepEvent.signer(by, for: approver), at))
         case .reset: finished = nil
-        default: break
+        case .fail, .schedule, .interrupt, .suspend, .fire, .reschedule, .openTask: break
         }
     }
 }

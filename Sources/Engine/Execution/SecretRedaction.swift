@@ -124,7 +124,7 @@ final class RevealedSecrets: SecretResolver, @unchecked Sendable {
         case .object(let fields):
             // Keys that differ only in a secret scrub to the same key: keep one of them, never trap.
             return .object(Dictionary(fields.map { (plan.scrub($0.key), scrub($0.value, with: plan)) }, uniquingKeysWith: { kept, _ in kept }))
-        default: return value
+        case .null, .bool, .int, .number: return value
         }
     }
 

@@ -42,7 +42,7 @@ extension SecretResolver {
                 }
             }
             return result
-        default:
+        case .null, .bool, .int, .number, .string, .date, .datetime, .duration, .list, .object, .unknown:
             return value.displayText
         }
     }

@@ -58,7 +58,7 @@ extension Worker {
         case .reverse where state == .reversed: return RequestRefused("run \(id) has already been reversed")
         case .complete, .approve, .reject, .reschedule:
             if state.isFinished { return RequestRefused("run \(id) is \(state.rawValue); a \(request.kind.rawValue) no longer applies") }
-        default: break
+        case .cancel, .redrive, .reverse: break
         }
         var core: RunCore
         do {

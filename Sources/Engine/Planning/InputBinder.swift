@@ -113,12 +113,7 @@ public enum InputBinder {
     static func lateness(of playbook: Playbook, values: [String: Value], timeZone: TimeZone, now: Date) -> String? {
         guard let field = playbook.leaveTime else { return nil }
         let scope = EvaluationScope(inputs: values, now: now, timeZone: timeZone)
-        let leave: Date
-        switch try? field.evaluate(in: scope) {
-        case .datetime(let date)?: leave = date
-        case .date(let date)?: leave = date.startOfDay(in: timeZone)
-        default: return nil
-        }
+        guard let leave = (try? field.evaluate(in: scope))?.instant(in: timeZone) else { return nil }
         let seconds = Int(now.timeIntervalSince(leave).rounded())
         guard seconds > 60 else { return nil }
         return "the leave time \(DateText.iso8601(leave, in: timeZone)) was \(PlaybookDuration(seconds: seconds).roughly) ago: steps timed from it act at once"

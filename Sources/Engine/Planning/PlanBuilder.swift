@@ -23,11 +23,7 @@ struct PlanBuilder {
         self.inputs = inputs
         self.now = now
         if let field = playbook.leaveTime {
-            switch try? field.evaluate(in: scope()) {
-            case .datetime(let date)?: leaveTime = date
-            case .date(let date)?: leaveTime = date.startOfDay(in: inputs.timeZone)
-            default: leaveTime = nil
-            }
+            leaveTime = (try? field.evaluate(in: scope()))?.instant(in: inputs.timeZone)
         }
     }
 
@@ -85,7 +81,7 @@ struct PlanBuilder {
             base.status = .skip
             base.reason = "for_each: \(forEach.text) has no value"
             entries.append(Entry(step: base, request: nil, time: ready))
-        default:
+        case .bool, .int, .number, .string, .date, .datetime, .duration, .object, .secret:
             return [failed(base, "for_each: \(forEach.text) is a \(list.type), not a list", at: forEach.source.location, ready: ready)]
         }
         finishTimes[step.id] = entries.map(\.time).max() ?? ready
@@ -154,7 +150,7 @@ struct PlanBuilder {
                 case .duration(let duration): planned.deadline = planTime(start.addingTimeInterval(TimeInterval(duration.seconds)))
                 case .datetime(let date): planned.deadline = planTime(date)
                 case .date(let date): planned.deadline = planTime(date.startOfDay(in: inputs.timeZone))
-                default: break
+                case .null, .bool, .int, .number, .string, .list, .object, .secret, .unknown: break
                 }
             } catch {
                 return failed(planned, "deadline: \(error.message)", at: error.location, ready: start)

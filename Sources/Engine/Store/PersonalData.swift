@@ -65,7 +65,7 @@ public struct PersonalData: Sendable {
         case .string(let text): return .string(plan.scrub(text))
         case .array(let items): return .array(items.map { replace(in: $0, plan) })
         case .object(let fields): return .object(fields.mapValues { replace(in: $0, plan) })
-        default: return value
+        case .null, .bool, .int, .number: return value
         }
     }
 }

@@ -87,3 +87,14 @@ public struct SecretText: Sendable, Hashable {
         parts.compactMap { if case .secret(let name) = $0 { return name } else { return nil } }
     }
 }
+
+extension Value {
+    /// The moment a time value stands for: a datetime itself, a date as its start in `timeZone`; nil for any other.
+    public func instant(in timeZone: TimeZone) -> Date? {
+        switch self {
+        case .datetime(let date): return date
+        case .date(let date): return date.startOfDay(in: timeZone)
+        case .null, .bool, .int, .number, .string, .duration, .list, .object, .secret, .unknown: return nil
+        }
+    }
+}
