@@ -7,7 +7,7 @@ import Playbook
 ///
 /// It is derived data: `RunCore` feeds it every record it stores or drops (`InstanceIndex.replace`), in journal
 /// order, so a replayed core and the core that decided the events hold the same index.
-struct InstanceIndex: Sendable {
+struct InstanceIndex: Sendable, Equatable {
     /// Creation order: instances are visited in the order they were made, as the journal made them.
     private var nextSequence = 0
     private var sequence: [InstanceKey: Int] = [:]
@@ -33,8 +33,16 @@ struct InstanceIndex: Sendable {
     /// Where each single-instance step stands as an access removal (`steps.ID.removal`).
     private(set) var removals: [String: String] = [:]
 
-    /// Steps whose instances changed: the steps that need them may have become ready.
+    /// Steps whose instances changed: the steps that need them may have become ready. A note for the next decision,
+    /// emptied by it, so not part of what two indexes are compared by.
     private(set) var touchedSteps: Set<String> = []
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.nextSequence == rhs.nextSequence && lhs.sequence == rhs.sequence && lhs.pending == rhs.pending && lhs.startable == rhs.startable
+            && lhs.startTimes == rhs.startTimes && lhs.timers == rhs.timers && lhs.deadlines == rhs.deadlines && lhs.running == rhs.running
+            && lhs.open == rhs.open && lhs.openByStep == rhs.openByStep && lhs.stoppedByStep == rhs.stoppedByStep && lhs.outputs == rhs.outputs
+            && lhs.removals == rhs.removals
+    }
 
     /// Takes `old` out of the index and puts `new` in (either may be nil: a record made, or dropped).
     mutating func replace(_ old: InstanceRecord?, with new: InstanceRecord?) {
@@ -132,8 +140,13 @@ struct InstanceIndex: Sendable {
 }
 
 /// Instance keys ordered by creation.
-struct KeyQueue: Sendable {
-    private(set) var entries: [(number: Int, key: InstanceKey)] = []
+struct KeyQueue: Sendable, Hashable {
+    struct Entry: Sendable, Hashable {
+        var number: Int
+        var key: InstanceKey
+    }
+
+    private(set) var entries: [Entry] = []
 
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
@@ -141,7 +154,7 @@ struct KeyQueue: Sendable {
 
     mutating func insert(_ key: InstanceKey, _ number: Int) {
         let index = position(number)
-        entries.insert((number, key), at: index)
+        entries.insert(Entry(number: number, key: key), at: index)
     }
 
     mutating func remove(_ number: Int) {
@@ -160,8 +173,14 @@ struct KeyQueue: Sendable {
 }
 
 /// Instance keys ordered by a time, then by creation.
-struct TimedKeys: Sendable {
-    private(set) var entries: [(date: Date, number: Int, key: InstanceKey)] = []
+struct TimedKeys: Sendable, Hashable {
+    struct Entry: Sendable, Hashable {
+        var date: Date
+        var number: Int
+        var key: InstanceKey
+    }
+
+    private(set) var entries: [Entry] = []
 
     var first: Date? { entries.first?.date }
 
@@ -171,7 +190,7 @@ struct TimedKeys: Sendable {
     }
 
     mutating func insert(_ key: InstanceKey, _ number: Int, _ date: Date) {
-        entries.insert((date, number, key), at: position(date, number))
+        entries.insert(Entry(date: date, number: number, key: key), at: position(date, number))
     }
 
     mutating func remove(_ number: Int, _ date: Date) {

@@ -9,7 +9,7 @@ extension RunCore {
             decision.state = state
         }
         guard state != .pending, !state.isFinished else { return }
-        if let cancel = cancelRequest {
+        if case .cancelling(let cancel, _) = phase {
             try cancelEverything(reason: "run cancelled: \(cancel.reason)", into: &decision)
             let running = order.filter { if case .running = instances[$0]?.state { return true } else { return false } }
             if running.isEmpty {
@@ -27,7 +27,7 @@ extension RunCore {
                 changed = true
             }
             changed = try recordMissedDeadlines(at: now, into: &decision) || changed
-            if let aborted = abortedBy {
+            if case .aborting(let aborted, _) = phase {
                 changed = try cancelEverything(reason: "run aborted: \(aborted) failed", into: &decision) || changed
             } else {
                 changed = try expandReadySteps(at: now, into: &decision) || changed
@@ -44,7 +44,7 @@ extension RunCore {
             return
         }
         let busy = index.running > 0 || [index.timers.first, index.startTimes.first].contains { $0.map { $0 <= now } ?? false }
-        state = busy ? .running : .waiting
+        phase = phase.idle(!busy)
     }
 
     /// Cancels every instance that has not started, and records steps never reached as cancelled.

@@ -56,7 +56,8 @@ extension RunCore {
     public mutating func attemptCancelled(_ key: InstanceKey, attempt: Int, at now: Date) throws -> RunDecision {
         try requireRunning(key, attempt: attempt)
         var decision = RunDecision()
-        let reason = cancelRequest.map { "run cancelled: \($0.reason)" } ?? "cancelled"
+        let reason: String
+        if case .cancelling(let request, _) = phase { reason = "run cancelled: \(request.reason)" } else { reason = "cancelled" }
         try record(.step(instance: key, event: .cancel(reason: reason)), into: &decision)
         try advance(at: now, into: &decision)
         return decision
@@ -65,8 +66,9 @@ extension RunCore {
     /// Cancels the run: nothing new starts, running attempts are told to stop.
     public mutating func requestCancel(reason: String, by: String, at now: Date) throws -> RunDecision {
         var decision = RunDecision()
+        let pending = state == .pending
         try record(.cancelRequested(reason: reason, by: by), into: &decision)
-        if state == .pending { try record(.runStarted(facts: startFacts), into: &decision) }
+        if pending { try record(.runStarted(facts: startFacts), into: &decision) }
         try advance(at: now, into: &decision)
         return decision
     }

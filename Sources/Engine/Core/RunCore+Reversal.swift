@@ -49,9 +49,7 @@ extension RunCore {
     /// Applies `reversalStarted`: the run runs again, for the compensation instances only.
     mutating func startReversal(of steps: [String], by: String, reason: String) throws {
         reversal = Reversal(steps: steps, by: by, reason: reason)
-        state = .running
-        abortedBy = nil
-        cancelRequest = nil
+        phase = .running(idle: false)
         for step in steps {
             let undo = Self.undoPrefix + step
             guard stepsByID[undo] != nil, expansions[undo] == nil else { throw RunTransitionError(description: "step \(step) of run \(runID) cannot be undone") }

@@ -49,8 +49,11 @@ public struct RunTransitionError: Error, Sendable, Hashable, CustomStringConvert
 /// logs or touches a store; time comes in as an argument and work goes out as a `RunDecision`.
 ///
 /// Inputs (`start`, `tick`, `attemptFinished`, `requestCancel`, `redrive`, `recover`) return the
-/// events to journal and the attempts to execute. `apply` replays a journaled event.
-public struct RunCore: Sendable {
+/// events to journal and the attempts to execute. `apply` replays a journaled event. Two cores are equal when they
+/// hold the same run in the same place (the playbook compared by its hash; whether an active run is idle is left
+/// out: the last decision found it so at its own `now`, which no journal entry records): a core rebuilt from a journal
+/// equals the core that decided it.
+public struct RunCore: Sendable, Equatable {
     public let runID: String
     public let playbook: Playbook
     /// The leaver's record; time inputs change when the run is rescheduled.
@@ -59,7 +62,10 @@ public struct RunCore: Sendable {
     /// Most attempts of this run executing at once.
     public let maxParallel: Int
 
-    public internal(set) var state: RunState = .pending
+    /// Where the run is in its life (see `RunPhase`).
+    var phase: RunPhase = .pending
+    /// The state the run reads as.
+    public var state: RunState { phase.state }
     /// Change only through `setRecord`, which keeps `index` in step.
     public internal(set) var instances: [InstanceKey: InstanceRecord] = [:]
     /// What decisions ask of the instances, kept as they change (see `InstanceIndex`).
@@ -70,10 +76,7 @@ public struct RunCore: Sendable {
     var expansions: [String: [InstanceKey]] = [:]
     /// Attempt and interruption counts of instances a redrive cleared: a re-expanded instance
     /// continues the numbering, so attempt numbers stay unique per idempotency key.
-    var clearedCounts: [InstanceKey: (attempts: Int, interruptions: Int)] = [:]
-    var cancelRequest: (reason: String, by: String)?
-    /// Set when a step failed with `on_failure: abort`: nothing new starts.
-    var abortedBy: InstanceKey?
+    var clearedCounts: [InstanceKey: ClearedCounts] = [:]
     var triggeredFallbacks: Set<String> = []
     /// Set once the run is being reversed: the steps whose compensations run, newest first.
     public internal(set) var reversal: Reversal?
@@ -82,6 +85,8 @@ public struct RunCore: Sendable {
     /// The facts the journal's `run.started` recorded, when it recorded them.
     public internal(set) var recordedStartFacts: RunStartFacts?
     var successes = 0
+    /// Whether `run.started` is journaled.
+    var hasStarted = false
 
     let topologicalOrder: [String]
     /// Each step's place in `topologicalOrder`.
@@ -112,6 +117,14 @@ public struct RunCore: Sendable {
             if let undo = Self.compensationStep(for: step) { steps[undo.id] = undo }
         }
         stepsByID = steps
+    }
+
+    public static func == (lhs: RunCore, rhs: RunCore) -> Bool {
+        lhs.runID == rhs.runID && lhs.playbook.sha256 == rhs.playbook.sha256 && lhs.inputs == rhs.inputs && lhs.timeZone == rhs.timeZone
+            && lhs.maxParallel == rhs.maxParallel && lhs.phase.idle(false) == rhs.phase.idle(false) && lhs.instances == rhs.instances && lhs.order == rhs.order
+            && lhs.expansions == rhs.expansions && lhs.clearedCounts == rhs.clearedCounts && lhs.triggeredFallbacks == rhs.triggeredFallbacks
+            && lhs.reversal == rhs.reversal && lhs.startFacts == rhs.startFacts && lhs.recordedStartFacts == rhs.recordedStartFacts
+            && lhs.successes == rhs.successes && lhs.hasStarted == rhs.hasStarted && lhs.index == rhs.index
     }
 
     /// The step with this id: a playbook step, or the compensation step (`undo:ID`) of one.
@@ -151,9 +164,11 @@ public struct RunCore: Sendable {
     public mutating func apply(_ event: RunEvent) throws {
         switch event {
         case .runStarted(let facts):
-            guard state == .pending else { throw RunTransitionError(description: "run \(runID) started twice") }
+            guard !hasStarted else { throw RunTransitionError(description: "run \(runID) started twice") }
+            hasStarted = true
             recordedStartFacts = facts
-            state = .running
+            // A cancel asked for before the start (journaled just before it) stays asked for.
+            if case .pending = phase { phase = .running(idle: false) }
         case .stepExpanded(let step, let items):
             guard expansions[step] == nil else { throw RunTransitionError(description: "step \(step) expanded twice") }
             let keys: [InstanceKey]
@@ -172,7 +187,7 @@ public struct RunCore: Sendable {
                 throw RunTransitionError(description: "step \(step) cannot be cleared: not all its instances failed or were cancelled")
             }
             for key in keys {
-                if let record = instances[key] { clearedCounts[key] = (record.attempts, record.interruptions) }
+                if let record = instances[key] { clearedCounts[key] = ClearedCounts(attempts: record.attempts, interruptions: record.interruptions) }
                 setRecord(nil, for: key)
             }
             order.removeAll { $0.step == step }
@@ -183,19 +198,18 @@ public struct RunCore: Sendable {
             try applyStepEvent(stepEvent, to: key)
         case .cancelRequested(let reason, let by):
             guard !state.isFinished else { throw RunTransitionError(description: "run \(runID) is already \(state.rawValue)") }
-            cancelRequest = (reason, by)
+            phase = .cancelling(CancelRequest(reason: reason, by: by), idle: state == .waiting)
         case .redriven(let step, _):
             guard state == .failed else { throw RunTransitionError(description: "only a failed run can be redriven; run \(runID) is \(state.rawValue)") }
             if let step, expansions[step] == nil, stepsByID[step] == nil {
                 throw RunTransitionError(description: "run \(runID) has no step \(step)")
             }
-            state = .running
-            abortedBy = nil
+            phase = .running(idle: false)
         case .runFinished(let finalState):
             guard !state.isFinished, finalState.isFinished else {
                 throw RunTransitionError(description: "run \(runID) cannot finish as \(finalState.rawValue) while \(state.rawValue)")
             }
-            state = finalState
+            phase = .finished(finalState)
         case .deadlineSet(let key, let due):
             guard instances[key] != nil else { throw RunTransitionError(description: "run \(runID) has no step instance \(key)") }
             var record = instances[key]!
@@ -284,7 +298,9 @@ public struct RunCore: Sendable {
 
     private mutating func noteFinalFailure(of key: InstanceKey, policy: FailurePolicy) {
         switch policy {
-        case .abort: if abortedBy == nil { abortedBy = key }
+        case .abort:
+            // The first abort counts; a cancel asked for already wins over it.
+            if case .running(let idle) = phase { phase = .aborting(because: key, idle: idle) }
         case .continue: break
         case .run(let fallback, _):
             triggeredFallbacks.insert(fallback)
