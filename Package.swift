@@ -131,6 +131,8 @@ let package = Package(
         ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Handlers"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore"], swiftSettings: strictSettings),
+        // The runtime's rules on their own (the front ends' agreement with them is in OffboardCLITests).
+        .testTarget(name: "RuntimeTests", dependencies: ["OffboardRuntime", "Engine", "Handlers", "Playbook"], swiftSettings: strictSettings),
         .testTarget(
             name: "HandlerTests",
             dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", "TestServerSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
