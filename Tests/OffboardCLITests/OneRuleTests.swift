@@ -96,8 +96,9 @@ import Testing
         #expect(!again.contains("/console/runs/\(runs[0])/reverse"), "a run is reversed once")
 
         let byCLI = try await world.cli(["reverse", runs[1], "--reason", "rehired", "--by", "ops"])
-        #expect(byCLI.status == 0, "\(byCLI.stderr)")
-        #expect(try await world.state(runs[1]) == "reversed")
+        // 0 once reversed here, or 3 when the server's worker took the request and is still running the compensation.
+        #expect([0, 3].contains(byCLI.status), "\(byCLI.stderr)")
+        #expect(try await ServeProcess.eventually { try await world.state(runs[1]) == "reversed" })
     }
 
     /// An empty, blank or 2,001-character reason is refused by every front end, and nothing is recorded.

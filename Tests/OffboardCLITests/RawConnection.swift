@@ -29,8 +29,14 @@ final class RawConnection: @unchecked Sendable {
         guard Glibc.send(socket, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw RawFailure("send: errno \(errno)") }
     }
 
-    /// What the server sends until it closes the connection or `seconds` pass; and whether it closed.
-    func receive(for seconds: TimeInterval) -> (text: String, closed: Bool) {
+    /// What the server sends until it closes the connection or `seconds` pass; and whether it closed. The blocking
+    /// reads run on a thread of their own: on the two cooperative threads of a 2-core machine, a read that waits 20 s
+    /// would stall every other test in the process.
+    func receive(for seconds: TimeInterval) async -> (text: String, closed: Bool) {
+        await onThread { self.blockingReceive(for: seconds) }
+    }
+
+    private func blockingReceive(for seconds: TimeInterval) -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         let giveUp = Date().addingTimeInterval(seconds)
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -50,4 +56,11 @@ final class RawConnection: @unchecked Sendable {
 struct RawFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs blocking work (a socket read, waiting for a process) on a thread of its own, off the cooperative threads.
+func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: work()) }
+    }
 }

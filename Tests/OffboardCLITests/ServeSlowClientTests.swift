@@ -40,7 +40,7 @@ import Testing
         for body in ["zz\r\n{}\r\n0\r\n\r\n", "2\r\n{\"employee_id\": 1}\r\n0\r\n\r\n"] {
             let connection = try RawConnection(port: server.port)
             try connection.send(head + body)
-            let answer = connection.receive(for: 10)
+            let answer = await connection.receive(for: 10)
             #expect(Self.status(answer.text) == 400, "\(answer.text)")
             #expect(answer.text.contains("malformed-request"), "\(answer.text)")
         }
@@ -68,12 +68,12 @@ import Testing
                 try trickle.send(" ")
             }
         }
-        let closedHeaders = headers.receive(for: 20)
+        let closedHeaders = await headers.receive(for: 20)
         #expect(closedHeaders.closed, "half-sent headers were held open for 20 s")
         #expect(Date().timeIntervalSince(began) >= 9, "closed before the idle time (10 s)")
-        let stalled = body.receive(for: 10)
+        let stalled = await body.receive(for: 10)
         #expect(stalled.closed, "a stalled body was held open past the idle time")
-        let trickled = trickle.receive(for: 25)
+        let trickled = await trickle.receive(for: 25)
         #expect(Self.status(trickled.text) == 408, "\(trickled.text)")
         #expect(trickled.text.contains("request-timeout"))
         let tookBody = Date().timeIntervalSince(began)
@@ -93,7 +93,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         let stopping = Date()
         kill(server.process.processIdentifier, SIGTERM)
-        server.process.waitUntilExit()
+        await onThread { server.process.waitUntilExit() }
         let stopTook = Date().timeIntervalSince(stopping)
         #expect(stopTook < 25, "the stop took \(stopTook) s with a stalled client")
         #expect(server.process.terminationStatus == 0, "\(server.output)")
