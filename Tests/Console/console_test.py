@@ -373,6 +373,10 @@ class ConsoleStory(unittest.TestCase):
         due = it.locator("time[data-local]")
         if due.count():
             self.assertNotRegex(due.first.inner_text(), r"T\d\d:\d\d:\d\dZ$", "a due time shows as a bare UTC timestamp")
+            # And stays so once the live region has been fetched again (every 5 s), which does not replace an
+            # unchanged list.
+            time.sleep(6)
+            self.assertNotRegex(due.first.inner_text(), r"T\d\d:\d\d:\d\dZ$", "the live region put the UTC timestamp back")
         it.locator("#tasks a", has_text=tag).first.click()
         expect(it.locator("main")).to_contain_text(tag)
         self.fits(it, "the task page")

@@ -71,3 +71,26 @@ import Testing
         #expect(attempt(core, "b") == 2)
     }
 }
+
+/// A decision expands, in one sweep in topological order, every step that became ready in it: a step whose
+/// `for_each` fails at once stops the steps that need it with that reason, before any other step starts.
+@Suite struct RunCoreSweepTests {
+    @Test func aStepThatFailsAsItIsExpandedStopsItsDependentsInTheSameDecision() throws {
+        let playbook = try EngineFixtures.playbook("""
+            playbook: sweep
+            version: 1
+            steps:
+              - { id: c, uses: log, with: { message: c } }
+              - { id: a, uses: log, needs: [c], for_each: "{{ steps.c.output.message }}", with: { message: "{{ item }}" } }
+              - { id: b, uses: log, needs: [a], with: { message: b } }
+              - { id: d, uses: log, needs: [c], with: { message: d } }
+            """)
+        var run = RunCore(runID: "r1", playbook: playbook, inputs: [:], timeZone: .gmt)
+        _ = try run.start(at: RunCoreReplayTests.t0)
+        let decision = try run.attemptSucceeded(InstanceKey(step: "c"), attempt: 1, output: .object(["message": .string("not a list")]),
+                                                at: RunCoreReplayTests.t0)
+        let expanded = decision.events.compactMap { if case .stepExpanded(let step, _) = $0 { step } else { nil } }
+        #expect(expanded == ["a", "b", "d"], "expanded in topological order in one sweep")
+        #expect(run.instances[InstanceKey(step: "b")]?.reason == "needs a, which failed")
+    }
+}

@@ -67,11 +67,14 @@ extension RunCore {
     /// Creates the instances of steps whose needs have all finished.
     private mutating func expandReadySteps(at now: Date, into decision: inout RunDecision) throws -> Bool {
         // Only a step whose needs changed can have become ready (or one cleared, or a fallback triggered).
-        for step in index.takeTouchedSteps() { for dependent in dependents[step] ?? [] { noteCandidate(dependent) } }
+        noteDependentsOfTouchedSteps()
         var changed = false
         var position = -1
         while let next = takeCandidate(after: position) {
             position = next
+            // A step expanded and finished just now (an empty or failing for_each) makes the steps after it that need
+            // it candidates in this same sweep, as a walk of every step in topological order would reach them.
+            defer { noteDependentsOfTouchedSteps() }
             let stepID = topologicalOrder[next]
             guard expansions[stepID] == nil, let step = stepsByID[stepID] else { continue }
             if fallbacks.contains(stepID), !triggeredFallbacks.contains(stepID) { continue }
@@ -225,6 +228,11 @@ extension RunCore {
         }
         if fallbacks.contains(step.id) { return true }
         return step.needs.allSatisfy { need in expansions[need.id] != nil && (index.openByStep[need.id] ?? 0) == 0 }
+    }
+
+    /// Only a step whose needs changed can have become ready: the steps that need a touched one become candidates.
+    private mutating func noteDependentsOfTouchedSteps() {
+        for step in index.takeTouchedSteps() { for dependent in dependents[step] ?? [] { noteCandidate(dependent) } }
     }
 
     /// Marks a step as one the next decision should look at to expand.

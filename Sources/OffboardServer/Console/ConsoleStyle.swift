@@ -51,7 +51,7 @@ enum ConsoleStyle {
         @media (max-width: 700px) {
           table.steps thead { display: none; } table.steps td { display: block; border: 0; padding: 2px 8px; } table.steps tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; }
           table.steps td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
-          table.steps td:empty { display: none; }
+          table.steps td:empty, table.steps td:has(> bdi:only-child:empty) { display: none; }
           .facts { grid-template-columns: minmax(0, 1fr); } .facts dd { margin-bottom: 6px; }
         }
         @media print { header.top, form, .filters, .skip, .downloads { display: none; } body { background: #fff; } main { max-width: none; } }
@@ -61,7 +61,22 @@ enum ConsoleStyle {
     /// and shows times marked `data-local` in the browser's own zone; the pages work the same without it.
     static let liveScript = """
         (function () {
+          // Times a person reads (a task's due time) in the browser's own zone; the page's text is UTC without it.
+          function localize(root) {
+            if (!window.Intl) return;
+            root.querySelectorAll('time[data-local][datetime]').forEach(function (time) {
+              var date = new Date(time.getAttribute('datetime'));
+              if (isNaN(date.getTime())) return;
+              time.title = time.textContent;
+              time.textContent = date.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+            });
+          }
           var regions = document.querySelectorAll('[data-live-region][id]');
+          // What the server last sent for each region, before the times in it were localized: a region is replaced
+          // only when that changes, not because the page localized its own copy.
+          var served = {};
+          regions.forEach(function (region) { served[region.id] = region.innerHTML; });
+          localize(document);
           if (!regions.length || !window.fetch || !window.DOMParser) return;
           function refresh() {
             if (document.hidden) return;
@@ -72,22 +87,15 @@ enum ConsoleStyle {
                 var fresh = new DOMParser().parseFromString(html, 'text/html');
                 regions.forEach(function (region) {
                   var next = fresh.getElementById(region.id);
-                  if (next && next.innerHTML !== region.innerHTML) region.innerHTML = next.innerHTML;
+                  if (!next || next.innerHTML === served[region.id]) return;
+                  served[region.id] = next.innerHTML;
+                  region.innerHTML = next.innerHTML;
+                  localize(region);
                 });
               })
               .catch(function () {});
           }
           setInterval(refresh, 5000);
-        })();
-        (function () {
-          // Times a person reads (a task's due time) in the browser's own zone; the page's text is UTC without it.
-          if (!window.Intl) return;
-          document.querySelectorAll('time[data-local][datetime]').forEach(function (time) {
-            var date = new Date(time.getAttribute('datetime'));
-            if (isNaN(date.getTime())) return;
-            time.title = time.textContent;
-            time.textContent = date.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
-          });
         })();
         """
 }
