@@ -17,7 +17,8 @@ extension Offboard {
                 Example:
                   offboard cancel r-20261123-1f3a9c0e4b2d --reason "resignation withdrawn"
 
-                Exit codes: 0 cancelled or requested; 1 the run had already finished; 66 no such run.
+                Exit codes: 0 cancelled or requested; 1 the run had already finished; 64 a --reason that \
+                is blank or over 2,000 characters; 66 no such run.
                 """
         )
 

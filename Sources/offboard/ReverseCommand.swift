@@ -23,7 +23,8 @@ extension Offboard {
 
                 Exit codes: 0 reversed (or planned, with --dry-run); 1 refused (not finished, already \
                 reversed, nothing to undo) or a compensation failed; 3 a compensation waits (a task for \
-                a person, a retry); `offboard worker` continues it; 66 no such run.
+                a person, a retry); `offboard worker` continues it; 64 no --reason (without --dry-run), or \
+                one that is blank or over 2,000 characters; 66 no such run.
                 """
         )
 

@@ -38,8 +38,8 @@ extension Offboard {
                   offboard complete r-20261123-1f3a9c0e4b2d reclaim-devices --item LT-0042 \\
                     --by "sam.it" --evidence asset_tag=LT-0042 --evidence condition=good
 
-                Exit codes: 0 completed; 1 refused (not open, already completed); 65 missing or \
-                ill-typed evidence; 66 no such run.
+                Exit codes: 0 completed; 1 refused (not open, already completed); 64 an --evidence word \
+                that is not name=value, or a name given twice; 65 missing or ill-typed evidence; 66 no such run.
                 """
         )
 
@@ -99,7 +99,8 @@ extension Offboard {
                   offboard reject r-20261123-1f3a9c0e4b2d destroy-hard-copies --by dpo \\
                     --reason "certificate names another customer"
 
-                Exit codes: 0 rejected; 1 refused; 66 no such run.
+                Exit codes: 0 rejected; 1 refused; 64 a --reason that is blank or over 2,000 characters; \
+                66 no such run.
                 """
         )
 

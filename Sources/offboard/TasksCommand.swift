@@ -93,8 +93,9 @@ extension Offboard {
                     --reason "notice period extended" --by hr:amy
                   offboard reschedule r-20261123-1f3a9c0e4b2d --set leave_at=now --reason "dismissed"
 
-                Exit codes: 0 rescheduled; 1 the run has finished; 65 not a date input, not a valid \
-                time, or in the past without --allow-past; 66 no such run.
+                Exit codes: 0 rescheduled; 1 the run has finished; 64 a --set word that is not name=value \
+                (or a name given twice), or a --reason that is blank or over 2,000 characters; 65 not a date \
+                input, not a valid time, or in the past without --allow-past; 66 no such run.
                 """
         )
 
