@@ -74,11 +74,13 @@ extension ServerRuntime {
     func reverseRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try context.requireCaller(), id = try context.parameter("id")
         let body = try await APIJSON.decode(ReverseBody.self, from: request, context: context)
+        // A reason given is held to the rule even with a preview: what is sent either way is checked the same.
+        let reason = try body.reason.map(Self.reason)
         if body.dryRun == true {
             return try APIJSON.response(try await ReversalPreview.make(try await stored(id), registry: registry, now: clock.now()))
         }
-        guard let reason = body.reason else { throw Problem.badRequest("'reason' is required (the record says why), unless dry_run is true") }
-        return try await answer(RunRequest(runID: id, kind: .reverse, reason: try Self.reason(reason), requestedBy: caller.actor,
+        guard let reason else { throw Problem.badRequest("'reason' is required (the record says why), unless dry_run is true") }
+        return try await answer(RunRequest(runID: id, kind: .reverse, reason: reason, requestedBy: caller.actor,
                                            requestedAt: clock.now()))
     }
 

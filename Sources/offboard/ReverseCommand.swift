@@ -43,7 +43,7 @@ extension Offboard {
 
         func validate() throws {
             if !dryRun, reason == nil { throw ValidationError("reverse needs --reason (the record says why), unless --dry-run") }
-            if !dryRun { try CommandInput.checkReason(reason) }
+            if reason != nil { try CommandInput.checkReason(reason) }
         }
 
         func run() async throws {

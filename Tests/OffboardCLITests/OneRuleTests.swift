@@ -119,6 +119,11 @@ import Testing
             #expect(cli.stderr.contains("--reason must be 1–2000 characters"), "\(cli.stderr)")
         }
         #expect(try await world.state(run) == "waiting", "nothing was cancelled")
+        // A reason sent with a preview is held to the same rule (schemathesis found a blank one taken).
+        let preview = try await world.server.request(.POST, "/v1/runs/\(run)/reverse", token: world.ops, json: ["reason": "", "dry_run": true])
+        #expect(preview.status == 400, "\(preview.text)")
+        let previewCLI = try await world.cli(["reverse", run, "--dry-run", "--reason", " ", "--by", "ops"])
+        #expect(previewCLI.status == 64, "\(previewCLI.stderr)")
         // 2,000 characters is a reason.
         let longest = try await world.cli(["cancel", run, "--reason", String(repeating: "y", count: 2000), "--by", "hr"])
         #expect(longest.status == 0, "\(longest.stderr)")
