@@ -82,9 +82,6 @@ struct InstanceIndex: Sendable, Equatable {
         removals[step] = nil
     }
 
-    /// Creation order of an instance.
-    func creation(_ key: InstanceKey) -> Int { sequence[key] ?? Int.max }
-
     private mutating func add(_ record: InstanceRecord, number: Int) {
         let key = record.key
         switch record.state {
@@ -148,7 +145,6 @@ struct KeyQueue: Sendable, Hashable {
 
     private(set) var entries: [Entry] = []
 
-    var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
     var keys: [InstanceKey] { entries.map(\.key) }
 
