@@ -235,6 +235,17 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9: who revoked a token") { db in
             try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN revoked_by TEXT")
         }
+        // What a run list needs to find overdue runs without replaying them. A run's first missed deadline is read
+        // from the journals already written; the next open deadline of a live run is written at its next commit (a
+        // worker drives a run at its deadline, so until then it is not overdue).
+        migrator.registerMigration("v10: deadlines on the run's row") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN next_deadline INTEGER;
+                ALTER TABLE runs ADD COLUMN deadline_missed_at INTEGER;
+                UPDATE runs SET deadline_missed_at = (SELECT min(at) FROM journal WHERE journal.run_id = runs.id AND journal.type = 'deadline.missed');
+                CREATE INDEX runs_by_created ON runs(created_at);
+                """)
+        }
         return migrator
     }
 }

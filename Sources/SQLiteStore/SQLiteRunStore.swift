@@ -195,9 +195,11 @@ public final class SQLiteRunStore: RunStore {
                 try db.cachedStatement(sql: """
                     UPDATE runs SET state = ?1,
                         wake_at = CASE WHEN EXISTS (SELECT 1 FROM run_requests WHERE run_id = ?2 AND handled_at IS NULL) THEN ?3 ELSE ?4 END,
-                        updated_at = ?3, journal_length = ?5, lease_expires_at = ?6 WHERE id = ?2
+                        updated_at = ?3, journal_length = ?5, lease_expires_at = ?6, next_deadline = ?7,
+                        deadline_missed_at = coalesce(deadline_missed_at, ?8) WHERE id = ?2
                     """).execute(arguments: [append.state.rawValue, append.runID, now, append.wakeAt.map(millis), length + entries.count,
-                                     millis(append.leaseUntil)])
+                                     millis(append.leaseUntil), append.nextDeadline.map(millis),
+                                     entries.first { $0.0.event.typeName == "deadline.missed" }.map { millis($0.0.at) }])
                 if append.releaseLease {
                     try db.cachedStatement(sql: "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?").execute(arguments: [append.runID])
                 }
@@ -241,15 +243,23 @@ public final class SQLiteRunStore: RunStore {
         try pointRead { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(Self.summary) }
     }
 
-    public func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary] {
-        try await pool.read { db in
-            let rows: [Row]
-            if let state {
-                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM runs WHERE state = ? ORDER BY created_at DESC, id LIMIT ?"), arguments: [state.rawValue, limit])
-            } else {
-                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?"), arguments: [limit])
-            }
-            return rows.map(Self.summary)
+    public func runs(matching query: RunQuery) async throws -> [RunSummary] {
+        var conditions: [String] = [], arguments: [(any DatabaseValueConvertible)?] = []
+        if let state = query.state { conditions.append("state = ?"); arguments.append(state.rawValue) }
+        if let playbook = query.playbook { conditions.append("playbook_name = ?"); arguments.append(playbook) }
+        if let leaver = query.leaver {
+            conditions.append("(json_extract(inputs, '$.employee_id') = ? COLLATE NOCASE OR json_extract(inputs, '$.email') = ? COLLATE NOCASE)")
+            arguments += [leaver, leaver]
+        }
+        if let at = query.overdueAt { conditions.append("(deadline_missed_at IS NOT NULL OR next_deadline <= ?)"); arguments.append(millis(at)) }
+        if let from = query.createdFrom { conditions.append("created_at >= ?"); arguments.append(millis(from)) }
+        if let before = query.createdBefore { conditions.append("created_at < ?"); arguments.append(millis(before)) }
+        arguments.append(max(0, min(query.limit, Int(Int32.max))))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ?"
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: statementArguments).map(Self.summary)
         }
     }
 
@@ -340,7 +350,8 @@ public final class SQLiteRunStore: RunStore {
                    createdAt: dateFromMillis(row["created_at"]), updatedAt: dateFromMillis(row["updated_at"]),
                    wakeAt: (row["wake_at"] as Int64?).map(dateFromMillis), leaseOwner: row["lease_owner"],
                    leaseExpiresAt: (row["lease_expires_at"] as Int64?).map(dateFromMillis), journalLength: row["journal_length"],
-                   purgedAt: (row["purged_at"] as Int64?).map(dateFromMillis), leaseGeneration: row["lease_generation"] ?? 0)
+                   purgedAt: (row["purged_at"] as Int64?).map(dateFromMillis), leaseGeneration: row["lease_generation"] ?? 0,
+                   nextDeadline: (row["next_deadline"] as Int64?).map(dateFromMillis), deadlineMissedAt: (row["deadline_missed_at"] as Int64?).map(dateFromMillis))
     }
 }
 

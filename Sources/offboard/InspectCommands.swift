@@ -67,37 +67,69 @@ extension Offboard {
         static let configuration = CommandConfiguration(
             abstract: "List runs, newest first.",
             discussion: """
+                The filters are the API's and the console's (GET /v1/runs): every one is answered from the runs' rows,
+                so --overdue does not replay any run.
+
                 Examples:
                   offboard list
                   offboard list --state waiting --format json
+                  offboard list --overdue --playbook standard-leaver
+                  offboard list --leaver E-4411 --since 2026-12-01 --until 2026-12-31
 
-                Exit codes: 0 listed; 69 the run database cannot be opened.
+                Exit codes: 0 listed; 64 a filter cannot be read; 69 the run database cannot be opened.
                 """
         )
 
         @Option(help: ArgumentHelp("Only runs in this state: \(RunState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "state"))
         var state: RunState?
 
-        @Option(help: "Most runs to show.")
-        var limit = 100
+        @Option(help: ArgumentHelp("Only runs of this playbook.", valueName: "name"))
+        var playbook: String?
+
+        @Option(help: ArgumentHelp("Only runs whose employee_id or email input is this (ignoring the case of ASCII letters).", valueName: "id-or-email"))
+        var leaver: String?
+
+        @Flag(help: "Only runs with a step past its deadline (missed, or still open with its deadline passed).")
+        var overdue = false
+
+        @Option(help: ArgumentHelp("Only runs created at or after this date-time (with a UTC offset), or from the start of this date (UTC).",
+                                   valueName: "date"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Only runs created before this date-time (with a UTC offset), or up to the end of this date (UTC).",
+                                   valueName: "date"))
+        var until: String?
+
+        @Option(help: "Most runs to show (1–\(RunFilters.limits.upperBound)).")
+        var limit = RunFilters.defaultLimit
 
         @Option(help: "Output format.")
         var format: OutputFormat = .text
 
         @OptionGroup var store: StoreOptions
 
+        var filters: RunFilters {
+            RunFilters(state: state?.rawValue, playbook: playbook, leaver: leaver, overdue: overdue, since: since, until: until, limit: limit)
+        }
+
+        func validate() throws {
+            if case .failure(let refusal) = filters.query(now: CommandClock.current.now()) { throw ValidationError(refusal.sentence(naming: "--\(refusal.field)")) }
+        }
+
         func run() async throws {
-            let runs = try await store.openReadOnly().listRuns(state: state, limit: limit)
+            let now = CommandClock.current.now()
+            let runs = try await store.openReadOnly().runs(matching: try filters.query(now: now).get())
             switch format {
             case .json:
                 Output.json(runs.map { run in
                     JSONValue.object(["id": .string(run.id), "state": .string(run.state.rawValue), "playbook": .string(run.playbookName),
                                       "created_at": .string(DateText.iso8601(run.createdAt)), "created_by": .string(run.createdBy),
-                                      "wake_at": run.wakeAt.map { .string(DateText.iso8601($0)) } ?? .null])
+                                      "wake_at": run.wakeAt.map { .string(DateText.iso8601($0)) } ?? .null, "overdue": .bool(run.isOverdue(at: now))])
                 })
             case .text:
                 for run in runs {
-                    Output.text("\(run.id)  \(run.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(run.playbookName)  \(DateText.iso8601(run.createdAt))  \(run.createdBy)")
+                    let overdue = run.isOverdue(at: now) ? "  OVERDUE" : ""
+                    Output.text("\(run.id)  \(run.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(run.playbookName)  \(DateText.iso8601(run.createdAt))  \(run.createdBy)\(overdue)")
                 }
             }
         }

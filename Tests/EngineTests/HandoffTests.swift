@@ -179,7 +179,7 @@ final class CountingStore: RunStore {
     func append(_ batch: [JournalAppend]) async throws -> [AppendOutcome] { try await base.append(batch) }
     func loadRun(_ id: String) async throws -> StoredRun? { try await base.loadRun(id) }
     func summary(of id: String) async throws -> RunSummary? { try await base.summary(of: id) }
-    func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary] { try await base.listRuns(state: state, limit: limit) }
+    func runs(matching query: RunQuery) async throws -> [RunSummary] { try await base.runs(matching: query) }
     func runCounts() async throws -> [RunState: Int] { try await base.runCounts() }
     func addRequest(_ request: RunRequest) async throws -> Int64 { try await base.addRequest(request) }
     func outcome(ofRequest id: Int64) async throws -> RequestStatus { try await base.outcome(ofRequest: id) }

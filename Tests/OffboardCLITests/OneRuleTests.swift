@@ -161,6 +161,52 @@ import Testing
         }
     }
 
+    /// The run list's filters are one query: the command line, the API and the console select the same runs, and refuse
+    /// the same unreadable filter (naming it, never repeating it).
+    @Test(.timeLimit(.minutes(3)))
+    func theRunListIsOneQueryEverywhere() async throws {
+        let world = try await world()
+        defer { world.server.stop() }
+        let first = try await world.start("E8"), second = try await world.start("E9")
+        func api(_ query: String) async throws -> [String] {
+            try await world.server.request(.GET, "/v1/runs?\(query)", token: world.ops).items.compactMap { $0["id"] as? String }
+        }
+        func cli(_ arguments: [String]) async throws -> [String] {
+            let outcome = try await world.cli(["list", "--format", "json"] + arguments)
+            #expect(outcome.status == 0, "\(arguments): \(outcome.stderr)")
+            let items = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]] ?? []
+            return items.compactMap { $0["id"] as? String }
+        }
+        func console(_ query: String) async throws -> [String] {
+            let page = try await world.console("/console/runs?\(query)", as: world.ops)
+            return [first, second].filter { page.contains("/console/runs/\($0)\"") }.sorted { page.range(of: $0)!.lowerBound < page.range(of: $1)!.lowerBound }
+        }
+        let cases: [(query: String, arguments: [String], expected: [String])] = [
+            ("", [], [second, first]),
+            ("leaver=e8", ["--leaver", "e8"], [first]),
+            ("state=waiting&playbook=undoable", ["--state", "waiting", "--playbook", "undoable"], [second, first]),
+            ("playbook=other", ["--playbook", "other"], []),
+            ("overdue=1", ["--overdue"], []),
+            ("since=2030-01-01&until=2030-01-01", ["--since", "2030-01-01", "--until", "2030-01-01"], [second, first]),
+            ("since=2030-01-02", ["--since", "2030-01-02"], []),
+            ("until=2029-12-31", ["--until", "2029-12-31"], []),
+        ]
+        for (query, arguments, expected) in cases {
+            #expect(try await api(query.replacingOccurrences(of: "overdue=1", with: "overdue=true")) == expected, "API \(query)")
+            #expect(try await cli(arguments) == expected, "CLI \(arguments)")
+            #expect(try await console(query) == expected, "console \(query)")
+        }
+        for bad in ["yesterday", "2030-02-30", "2030-01-01T09:00"] {
+            let refused = try await world.server.request(.GET, "/v1/runs?since=\(bad)", token: world.ops)
+            #expect(refused.status == 400 && refused.text.contains("'since' must be a date such as"), "\(refused.text)")
+            let cli = try await world.cli(["list", "--since", bad])
+            #expect(cli.status == 64 && cli.stderr.contains("--since must be a date such as"), "\(cli.stderr)")
+            let page = try await world.console("/console/runs?since=\(bad)", as: world.ops)
+            #expect(page.contains("Started from must be a date such as"), "\(page)")
+            for text in [refused.text, cli.stderr] { #expect(!text.contains(bad), "never repeats the value: \(text)") }
+        }
+    }
+
     /// A word that is not `name=value`, or a name given twice, is the same usage error (exit 64, never echoing the word)
     /// for every option that takes such words.
     @Test(.timeLimit(.minutes(2)))

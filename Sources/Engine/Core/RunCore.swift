@@ -148,6 +148,10 @@ public struct RunCore: Sendable, Equatable {
         return times.compactMap { $0 }.min()
     }
 
+    /// The earliest deadline of a step still open whose deadline is not yet recorded as missed: a run list can tell a
+    /// run is overdue from it (and from the missed deadlines its journal records) without replaying the run.
+    public var nextDeadline: Date? { index.deadlines.first }
+
     /// Outputs of finished steps, as expressions see them (`steps.ID.output`).
     var stepOutputs: [String: Value] { index.outputs }
 

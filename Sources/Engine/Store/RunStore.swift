@@ -109,10 +109,21 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var journalLength: Int
     /// When the leaver's personal inputs were deleted (`offboard purge`), if they were.
     public var purgedAt: Date?
+    /// The earliest deadline of a step still open and not yet recorded as missed.
+    public var nextDeadline: Date?
+    /// When a step's deadline was first recorded as missed.
+    public var deadlineMissedAt: Date?
+
+    /// True when a step missed its deadline, or one still open has a deadline at or before `now` (see `RunQuery`).
+    public func isOverdue(at now: Date) -> Bool {
+        deadlineMissedAt != nil || (nextDeadline.map { $0 <= now } ?? false)
+    }
 
     public init(id: String, playbookName: String, playbookVersion: Int, playbookSHA256: String, state: RunState, startKey: String?,
                 createdBy: String, createdAt: Date, updatedAt: Date, wakeAt: Date?, leaseOwner: String?, leaseExpiresAt: Date?, journalLength: Int,
-                purgedAt: Date? = nil, leaseGeneration: Int64 = 0) {
+                purgedAt: Date? = nil, leaseGeneration: Int64 = 0, nextDeadline: Date? = nil, deadlineMissedAt: Date? = nil) {
+        self.nextDeadline = nextDeadline
+        self.deadlineMissedAt = deadlineMissedAt
         self.leaseGeneration = leaseGeneration
         self.purgedAt = purgedAt
         self.id = id
@@ -175,6 +186,9 @@ public struct JournalAppend: Sendable {
     public var entries: [JournalEntry]
     public var state: RunState
     public var wakeAt: Date?
+    /// The earliest deadline of a step still open and not yet missed (`RunCore.nextDeadline`), kept on the run's row
+    /// so a list can find overdue runs without replaying them.
+    public var nextDeadline: Date?
     /// Extends the lease while appending.
     public var leaseUntil: Date
     /// When the append is made: it is refused unless the lease is still the worker's and unexpired then.
@@ -184,9 +198,10 @@ public struct JournalAppend: Sendable {
     /// Gives the lease back in the same transaction (the run finished or is parked).
     public var releaseLease: Bool
 
-    public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, leaseUntil: Date,
+    public init(runID: String, worker: String, entries: [JournalEntry], state: RunState, wakeAt: Date?, nextDeadline: Date? = nil, leaseUntil: Date,
                 handledRequests: [HandledRequest] = [], releaseLease: Bool = false, at: Date = Date()) {
         self.at = at
+        self.nextDeadline = nextDeadline
         self.runID = runID
         self.worker = worker
         self.entries = entries
@@ -295,8 +310,8 @@ public protocol RunStore: Sendable {
 
     func summary(of id: String) async throws -> RunSummary?
 
-    /// Runs, newest first, optionally only those in `state`.
-    func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary]
+    /// Runs, newest first, that match the query, answered from the runs' rows (no journal is replayed).
+    func runs(matching query: RunQuery) async throws -> [RunSummary]
 
     /// How many runs are in each state (states with none are left out).
     func runCounts() async throws -> [RunState: Int]
@@ -353,5 +368,12 @@ public struct HeldRun: Sendable, Hashable {
         self.id = id
         self.owner = owner
         self.expiresAt = expiresAt
+    }
+}
+
+extension RunStore {
+    /// Runs, newest first, optionally only those in `state`.
+    public func listRuns(state: RunState?, limit: Int) async throws -> [RunSummary] {
+        try await runs(matching: RunQuery(state: state, limit: limit))
     }
 }

@@ -72,7 +72,7 @@ struct RunDriver {
                     // A finished run gives its lease back in the same transaction as its last entries.
                     let finishing = core.state.isFinished && idle
                     let outcome = try await context.writer.append(JournalAppend(
-                        runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt,
+                        runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt, nextDeadline: core.nextDeadline,
                         leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing,
                         at: now))
                     if case .leaseLost(let owner) = outcome {

@@ -11,6 +11,8 @@ public struct InputRefusal: Error, Sendable, Hashable {
         case notAPair
         /// The same name given twice.
         case givenTwice
+        /// Not a value of the kind the field takes (`expected` says which).
+        case unexpected
     }
 
     public var code: Code
@@ -18,11 +20,14 @@ public struct InputRefusal: Error, Sendable, Hashable {
     public var field: String
     /// The most characters allowed, for `tooLong` and `missing` where a length applies.
     public var limit: Int?
+    /// What the field takes, in words (`a whole number from 1 to 1000`), for `unexpected`.
+    public var expected: String?
 
-    public init(_ code: Code, field: String, limit: Int? = nil) {
+    public init(_ code: Code, field: String, limit: Int? = nil, expected: String? = nil) {
         self.code = code
         self.field = field
         self.limit = limit
+        self.expected = expected
     }
 
     /// The facts in plain words, naming the field as `field` reads (a front end passes its own name for it, such as
@@ -34,6 +39,7 @@ public struct InputRefusal: Error, Sendable, Hashable {
         case .tooLong: return "\(name) must be 1–\(limit ?? 0) characters"
         case .notAPair: return "each \(name) must be name=value"
         case .givenTwice: return "\(name) is given twice"
+        case .unexpected: return "\(name) must be \(expected ?? "another value")"
         }
     }
 }

@@ -12,16 +12,23 @@ extension Console {
         let state = query.get("state").flatMap { $0.isEmpty ? nil : RunState(rawValue: String($0)) }
         let playbook = query.get("playbook").flatMap { $0.isEmpty ? nil : String($0) }
         let overdue = query.get("overdue") == "1"
-        let runs = try await runtime.runs(state: state, playbook: playbook, leaver: nil, overdue: overdue, limit: 200)
+        let now = runtime.clock.now()
+        let filters = RunFilters(state: state?.rawValue, playbook: playbook, leaver: query.get("leaver"), overdue: overdue, since: query.get("since"),
+                                 until: query.get("until"), limit: 200)
+        var runs: [RunSummary] = [], problem: String?
+        switch filters.query(now: now) {
+        case .success(let query): runs = try await runtime.store.runs(matching: query)
+        case .failure(let refusal): problem = refusal.sentence(naming: Self.filterLabels[refusal.field] ?? refusal.field) + "; no runs are shown."
+        }
         var rows: [[String: Any]] = []
         for summary in runs {
             var row: [String: Any] = ["id": summary.id, "state": summary.state.rawValue, "playbook": summary.playbookName,
-                                      "createdAt": DateText.iso8601(summary.createdAt), "createdBy": summary.createdBy]
+                                      "createdAt": DateText.iso8601(summary.createdAt), "createdBy": summary.createdBy,
+                                      "overdue": summary.isOverdue(at: now)]
             if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? runtime.playbooks.playbook(for: stored),
                let report = try? RunReport.make(stored, playbook: playbook) {
                 let done = report.steps.filter { ["succeeded", "skipped"].contains($0.state) }.count
                 row["progress"] = "\(done) of \(report.steps.count) steps done"
-                row["overdue"] = report.steps.contains(where: \.overdue)
                 let personal = playbook.inputs.contains { $0.name == "employee_id" && $0.personal }
                 if let employee = Self.inputText(stored.inputs, "employee_id"), !personal || visit.roles.contains(where: ServerRuntime.seesPersonalData) {
                     row["employee"] = employee
@@ -31,9 +38,14 @@ extension Console {
         }
         let states = RunState.allCases.map { ["value": $0.rawValue, "selected": $0 == state] as [String: Any] }
         let playbooks = runtime.catalog.names.map { ["value": $0, "selected": $0 == playbook] as [String: Any] }
-        return page("runs", title: "Runs", values: ["runs": rows, "any": !rows.isEmpty, "states": states, "playbooks": playbooks, "overdue": overdue],
-                    visit: visit)
+        var values: [String: Any] = ["runs": rows, "any": !rows.isEmpty, "states": states, "playbooks": playbooks, "overdue": overdue,
+                                     "leaver": filters.leaver ?? "", "since": filters.since ?? "", "until": filters.until ?? ""]
+        if let problem { values["problem"] = problem }
+        return page("runs", title: "Runs", values: values, visit: visit, status: problem == nil ? .ok : .badRequest)
     }
+
+    /// The list's filters by the labels the page shows them with.
+    static let filterLabels = ["since": "Started from", "until": "Started to", "leaver": "Leaver", "state": "State", "limit": "Limit"]
 
     static func inputText(_ inputs: JSONValue, _ name: String) -> String? {
         if case .object(let fields) = inputs, case .string(let text)? = fields[name] { return text }

@@ -79,7 +79,7 @@ extension Console {
     func activeRuns(of playbook: Playbook, like inputs: BoundInputs) async throws -> [RunSummary] {
         guard case .object(let bound) = InputBinder.json(inputs) else { return [] }
         guard let leaver = ["employee_id", "email"].lazy.compactMap({ bound[$0]?.displayText }).first else { return [] }
-        return try await runtime.runs(state: nil, playbook: playbook.name, leaver: leaver, overdue: false, limit: 20).filter { !$0.state.isFinished }
+        return try await runtime.runs(RunFilters(playbook: playbook.name, leaver: leaver, limit: 20)).filter { !$0.state.isFinished }
     }
 
     func confirmStartAction(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {

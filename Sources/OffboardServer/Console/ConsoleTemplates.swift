@@ -68,9 +68,16 @@ enum ConsoleTemplates {
         <select id="state" name="state"><option value="">any</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/states}}</select>
         <label for="playbook">Playbook</label>
         <select id="playbook" name="playbook"><option value="">any</option>{{#playbooks}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/playbooks}}</select>
+        <label for="leaver">Leaver</label>
+        <input id="leaver" name="leaver" type="search" value="{{leaver}}" placeholder="employee id or email" autocomplete="off">
+        <label for="since">Started from</label>
+        <input id="since" name="since" type="date" value="{{since}}">
+        <label for="until">to</label>
+        <input id="until" name="until" type="date" value="{{until}}">
         <label><input type="checkbox" name="overdue" value="1"{{#overdue}} checked{{/overdue}}> overdue only</label>
         <button type="submit">Show</button>
         </form>
+        {{#problem}}<p class="error" role="alert">{{problem}}</p>{{/problem}}
         <div id="runs" data-live-region>
         {{^any}}<p>No runs match.</p>{{/any}}
         {{#any}}
