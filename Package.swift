@@ -55,9 +55,11 @@ let package = Package(
             dependencies: ["Playbook", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        // What the server keeps beside runs (API tokens, HR events, console sessions): its records and store protocols.
+        .target(name: "ServiceStores", swiftSettings: strictSettings),
         .target(
             name: "SQLiteStore",
-            dependencies: ["Engine", "Playbook", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Engine", "Playbook", "ServiceStores", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -79,7 +81,7 @@ let package = Package(
         .target(
             name: "OffboardRuntime",
             dependencies: [
-                "Playbook", "Engine", "Handlers", "SQLiteStore",
+                "Playbook", "Engine", "Handlers", "SQLiteStore", "ServiceStores",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -92,7 +94,7 @@ let package = Package(
         .target(
             name: "OffboardServer",
             dependencies: [
-                "Playbook", "Engine", "OffboardRuntime", "CMalloc",
+                "Playbook", "OffboardRuntime", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -114,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "offboard",
             dependencies: [
-                "Playbook", "Engine", "Handlers", "OffboardRuntime", "OffboardServer",
+                "Playbook", "OffboardRuntime", "OffboardServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -130,7 +132,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Handlers"], exclude: ["Fixtures"], swiftSettings: strictSettings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore"], swiftSettings: strictSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore", "ServiceStores"], swiftSettings: strictSettings),
         // The runtime's rules on their own (the front ends' agreement with them is in OffboardCLITests).
         .testTarget(name: "RuntimeTests", dependencies: ["OffboardRuntime", "Engine", "Handlers", "Playbook"], swiftSettings: strictSettings),
         .testTarget(
@@ -141,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OffboardCLITests",
-            dependencies: ["offboard", "Playbook", "Handlers", "Engine", "OffboardRuntime", "OffboardServer", "SQLiteStore", "TestServerSupport",
+            dependencies: ["offboard", "Playbook", "Handlers", "Engine", "OffboardRuntime", "OffboardServer", "SQLiteStore", "ServiceStores", "TestServerSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],

@@ -1,5 +1,4 @@
 import Crypto
-import Engine
 import Foundation
 import Hummingbird
 import Logging

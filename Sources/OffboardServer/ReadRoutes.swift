@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import Logging
@@ -28,7 +27,7 @@ extension ServerRuntime {
         let format = request.uri.queryParameters.get("format") ?? "json"
         guard ["json", "md", "html"].contains(format) else { throw Problem.badRequest("format must be json, md or html") }
         let stored = try await stored(id)
-        let document = try Self.evidenceDocument(try await evidencePack(stored, playbook: try playbooks.playbook(for: stored)), format: format)!
+        let document = try Self.evidenceDocument(try await evidencePack(stored, playbook: try reading.playbook(for: stored)), format: format)!
         return APIJSON.text(document.text, contentType: document.contentType)
     }
 

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import OffboardRuntime
@@ -96,8 +95,7 @@ extension ServerRuntime {
             let caller = try context.requireCaller(), id = try context.parameter("id"), step = try context.parameter("step")
             let body = try await APIJSON.decode(TaskBody.self, from: request, context: context)
             if case .task(let assignee) = caller.role {
-                let (stored, _, core) = try await replayed(id)
-                let task = TaskReport.open(in: core, journal: stored.journal, now: clock.now()).first { $0.step == step && $0.item == body.item }
+                let task = try await replayed(id).openTasks(now: clock.now()).first { $0.step == step && $0.item == body.item }
                 guard let task, task.isFor(assignee) else {
                     throw Problem(.forbidden, "forbidden", "This token's role may not do this",
                                   detail: "a task:\(assignee) token acts only on tasks \(assignee) is asked to do or approve")

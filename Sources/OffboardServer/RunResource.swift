@@ -1,5 +1,5 @@
-import Engine
 import Foundation
+import OffboardRuntime
 import Playbook
 
 /// A run as the API lists it: its row, without replaying the journal.

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import OffboardRuntime
@@ -36,21 +35,15 @@ extension ServerRuntime {
     }
 
     func getRunRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let (stored, playbook, _) = try await replayed(try context.parameter("id"))
-        return try APIJSON.response(try RunReport.make(stored, playbook: playbook, removesAccess: removesAccess))
+        return try APIJSON.response(try await replayed(try context.parameter("id")).report(removesAccess: removesAccess))
     }
 
     func historyRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let (stored, playbook, _) = try await replayed(try context.parameter("id"))
-        return try APIJSON.response(Listing(items: Self.history(stored, playbook: playbook, revealing: Self.seesPersonalData(try context.requireCaller().role))
-            .map(HistoryLine.init)))
+        let run = try await replayed(try context.parameter("id"))
+        return try APIJSON.response(Listing(items: run.journal(revealing: Self.seesPersonalData(try context.requireCaller().role)).map(HistoryLine.init)))
     }
 
     /// Who sees a leaver's personal values (declared `personal: true`): those who start and run leavers. Others (an
     /// auditor) see the journal as stored, with a token where each value was.
     static func seesPersonalData(_ role: APIRole) -> Bool { role == .hr || role == .operator }
-
-    static func history(_ stored: StoredRun, playbook: Playbook, revealing: Bool) -> [JournalEntry] {
-        revealing ? RunCore.revealedJournal(stored, playbook: playbook) : stored.journal
-    }
 }

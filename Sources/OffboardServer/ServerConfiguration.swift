@@ -1,5 +1,5 @@
 import Foundation
-import Engine
+import OffboardRuntime
 
 /// Where `offboard serve` listens and how.
 public struct ServerConfiguration: Sendable {

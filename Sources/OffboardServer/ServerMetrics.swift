@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import OffboardRuntime
 import Playbook
@@ -46,7 +45,7 @@ public final class ServerMetrics: RunObserver, Sendable {
 
     public func recorded(runID: String, entries: [JournalEntry], state: RunState) {}
 
-    public func recorded(runID: String, entries: [JournalEntry], core: RunCore) {
+    public func recorded(runID: String, entries: [JournalEntry], run core: ObservedRun) {
         for entry in entries {
             guard case .step(let instance, let event) = entry.event, let step = core.step(instance.step) else { continue }
             let key = "\(runID)/\(instance)", handler = [("handler", step.uses)]
@@ -107,8 +106,8 @@ public final class ServerMetrics: RunObserver, Sendable {
         let now = runtime.clock.now()
         var open: [String: Int] = [:], overdue: [String: Int] = [:]
         for run in try await TaskQuery(store: runtime.store, registry: runtime.registry).activeRuns().runs {
-            for task in TaskReport.open(in: run.core, journal: run.stored.journal, now: now) { open[task.assignee, default: 0] += 1 }
-            guard let report = try? RunReport.make(run.stored, playbook: run.playbook) else { continue }
+            for task in run.openTasks(now: now) { open[task.assignee, default: 0] += 1 }
+            guard let report = try? run.report() else { continue }
             for step in report.steps where step.overdue { overdue[run.stored.summary.playbookName, default: 0] += 1 }
         }
         setAll("offboard_tasks_open", label: "assignee", open)

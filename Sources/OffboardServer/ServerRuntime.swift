@@ -1,6 +1,4 @@
-import Engine
 import Foundation
-import Handlers
 import Hummingbird
 import Logging
 import OffboardRuntime
@@ -11,7 +9,7 @@ public struct ServerRuntime: Sendable {
     public let store: any ServiceStore
     public let registry: HandlerRegistry
     public let catalog: PlaybookCatalog
-    public let worker: Engine.Worker
+    public let worker: Worker
     public let secrets: any SecretResolver
     public let clock: any EngineClock
     public let tokens: TokenIssuer
@@ -21,9 +19,10 @@ public struct ServerRuntime: Sendable {
     public let hookService: HookService
     /// What `/metrics` reports; nil when metrics are not bootstrapped (the route then says so).
     public let metrics: ServerMetrics?
-    let playbooks: PinnedPlaybooks
+    /// Runs read and replayed against their pinned playbooks.
+    public let reading: RunReading
 
-    public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Engine.Worker,
+    public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Worker,
                 secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = [], metrics: ServerMetrics? = nil) {
         self.metrics = metrics
         self.hooks = Dictionary(hooks.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
@@ -36,7 +35,7 @@ public struct ServerRuntime: Sendable {
         self.clock = clock
         tokens = TokenIssuer(store: store)
         self.logger = logger
-        playbooks = PinnedPlaybooks(catalog: registry)
+        reading = RunReading(store: store, registry: registry)
     }
 
     /// The run, or a 404 problem.
@@ -45,11 +44,9 @@ public struct ServerRuntime: Sendable {
         return run
     }
 
-    /// The run replayed, with its pinned playbook.
-    func replayed(_ id: String) async throws -> (stored: StoredRun, playbook: Playbook, core: RunCore) {
-        let stored = try await stored(id)
-        let playbook = try playbooks.playbook(for: stored)
-        return (stored, playbook, try RunCore.replaying(stored, playbook: playbook))
+    /// The run replayed, with its pinned playbook, or a 404 problem.
+    func replayed(_ id: String) async throws -> ReadRun {
+        try reading.replay(try await stored(id))
     }
 
     func removesAccess(_ uses: String) -> Bool { registry.handler(for: uses)?.removesAccess ?? false }

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import Logging
@@ -66,7 +65,7 @@ extension ServerRuntime {
         }
         let body = try await leaverBody(request, context: context)
         let inputs = try bind(body, now: clock.now())
-        let started = try await RunStarter(store: store, clock: clock).start(body.playbook, inputs: inputs, key: key, by: caller.actor, handingTo: worker)
+        let started = try await RunStarting(store: store, clock: clock, worker: worker).start(body.playbook, inputs: inputs, key: key, by: caller.actor)
         let stored = try await stored(started.id)
         if !started.created, key != nil {
             if let difference = Self.difference(stored, body: body, inputs: inputs) {
@@ -81,7 +80,7 @@ extension ServerRuntime {
     /// given as `now` is the same request again, whatever time it binds to.
     static func difference(_ stored: StoredRun, body: LeaverBody, inputs: BoundInputs) -> String? {
         if stored.summary.playbookName != body.playbook.name { return "playbook" }
-        let repeated = InputBinder.json(inputs)
+        let repeated = inputs.json
         guard case .object(let now) = repeated, case .object(let first) = stored.inputs else { return nil }
         let givenAsNow = Set((body.record?.mapping ?? []).filter { $0.value.scalar?.text == "now" }.map(\.name))
         for name in Set(now.keys).union(first.keys).sorted() where !givenAsNow.contains(name) {
@@ -95,7 +94,7 @@ extension ServerRuntime {
         let body = try await leaverBody(request, context: context)
         let now = clock.now()
         let inputs = try bind(body, now: now)
-        let plan = await Planner(registry: registry, liveSecrets: live ? secrets : nil).plan(body.playbook, inputs: inputs, now: now)
+        let plan = await RunStarting.plan(body.playbook, inputs: inputs, now: now, registry: registry, liveSecrets: live ? secrets : nil)
         return try APIJSON.response(plan)
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ServiceStores
 import GRDB
 
 /// API tokens (hashes only) and HR events, in the same file as the runs.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ServiceStores
 import GRDB
 
 /// Console sessions, in the same file as the runs: hashes of their secrets only.

@@ -1,5 +1,5 @@
-import Engine
 import Foundation
+import OffboardRuntime
 import Playbook
 
 /// The clock commands run on: the machine's, or, when env `OFFBOARD_NOW` holds an ISO 8601 time,

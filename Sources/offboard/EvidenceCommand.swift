@@ -1,7 +1,5 @@
 import ArgumentParser
-import Engine
 import Foundation
-import Handlers
 import Playbook
 import OffboardRuntime
 
@@ -50,7 +48,7 @@ extension Offboard {
             let database = try store.openReadOnly()
             let stored = try await store.loadRun(run, from: database)
             let registry = try HandlerSetup.registryOrExit()
-            let playbook = try PinnedPlaybooks(catalog: registry).playbook(for: stored)
+            let playbook = try RunReading(store: database, registry: registry).playbook(for: stored)
             let pack = try EvidencePack.build(stored, playbook: playbook, chain: try await database.storedChain(run),
                                               removesAccess: { registry.handler(for: $0)?.removesAccess ?? false },
                                               now: CommandClock.current.now())

@@ -1,4 +1,3 @@
-import Engine
 import OffboardRuntime
 
 extension HandlerSetup {

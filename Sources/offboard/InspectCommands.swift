@@ -1,7 +1,5 @@
 import ArgumentParser
-import Engine
 import Foundation
-import Handlers
 import Playbook
 import OffboardRuntime
 
@@ -30,8 +28,8 @@ extension Offboard {
         func run() async throws {
             let database = try store.openReadOnly()
             let stored = try await store.loadRun(run, from: database)
-            let playbook = try PinnedPlaybooks(catalog: try HandlerSetup.registryOrExit()).playbook(for: stored)
             let registry = try HandlerSetup.registryOrExit()
+            let playbook = try RunReading(store: database, registry: registry).playbook(for: stored)
             let report = try RunReport.make(stored, playbook: playbook, removesAccess: { registry.handler(for: $0)?.removesAccess ?? false })
             switch format {
             case .json: Output.json(report)
@@ -157,9 +155,10 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let stored = try await store.loadRun(run, from: try store.openReadOnly())
-            let playbook = try PinnedPlaybooks(catalog: try HandlerSetup.registryOrExit()).playbook(for: stored)
-            let journal = RunCore.revealedJournal(stored, playbook: playbook)
+            let database = try store.openReadOnly()
+            let stored = try await store.loadRun(run, from: database)
+            let playbook = try RunReading(store: database, registry: try HandlerSetup.registryOrExit()).playbook(for: stored)
+            let journal = RunReading.journal(stored, playbook: playbook, revealing: true)
             switch format {
             case .json: Output.json(journal.map(HistoryLine.init))
             case .text:

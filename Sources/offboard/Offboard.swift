@@ -1,5 +1,4 @@
 import ArgumentParser
-import Engine
 import OffboardRuntime
 
 /// The `offboard` command line: validate, preview and run leaver playbooks, and inspect runs.

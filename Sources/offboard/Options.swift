@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import OffboardRuntime
-import Engine
-import Handlers
 import Logging
 import Playbook
 

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Engine
 import Foundation
 import OffboardRuntime
-import Handlers
 import Playbook
 
 extension Offboard {
@@ -60,8 +58,8 @@ extension Offboard {
                 moment = parsed
             }
             let inputs = try leaver.bind(to: playbook, now: moment)
-            let planner = Planner(registry: try HandlerSetup.registryOrExit(), liveSecrets: live ? secrets.resolver : nil)
-            let plan = await planner.plan(playbook, inputs: inputs, now: moment)
+            let plan = await RunStarting.plan(playbook, inputs: inputs, now: moment, registry: try HandlerSetup.registryOrExit(),
+                                              liveSecrets: live ? secrets.resolver : nil)
             switch format {
             case .json: Output.json(plan)
             case .text: Output.text(PlanTextRenderer.render(plan), terminator: "")

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Engine
 import Foundation
 import OffboardRuntime
-import Handlers
 import Playbook
 
 /// A retention period: `--older-than`, or env `OFFBOARD_RETENTION`.

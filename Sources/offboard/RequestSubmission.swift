@@ -1,5 +1,4 @@
 import ArgumentParser
-import Engine
 import Foundation
 import OffboardRuntime
 
@@ -12,8 +11,8 @@ struct RequestSubmission {
 
     /// Submits `request` and returns the run's state after it.
     func submit(_ request: RunRequest) async throws -> RunState {
-        let worker = Engine.Worker(store: database, registry: try HandlerSetup.registryOrExit(), secrets: secrets.resolver, clock: clock,
-                                   observer: LineProgress(showRunID: false), logger: Logs.plain(label: "offboard.request"))
+        let worker = ProcessAssembly(store: database, registry: try HandlerSetup.registryOrExit(), secrets: secrets.resolver, clock: clock)
+            .worker(observer: LineProgress(showRunID: false), logger: Logs.plain(label: "offboard.request"))
         switch try await worker.submit(request) {
         case .applied(let state):
             return state

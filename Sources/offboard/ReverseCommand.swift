@@ -1,8 +1,6 @@
 import ArgumentParser
-import Engine
 import Foundation
 import OffboardRuntime
-import Handlers
 import Playbook
 
 extension Offboard {

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Engine
 import Foundation
-import Handlers
 import Logging
 import Playbook
 import OffboardRuntime
@@ -44,11 +42,11 @@ extension Offboard {
             let (playbook, _) = try options.loadOrExit(self.playbook)
             let inputs = try leaver.bind(to: playbook, now: CommandClock.current.now())
             let database = try store.openStore()
-            let started = try await RunStarter(store: database, clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
+            let started = try await RunStarting(store: database, clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             let progress = ProgressDisplay.make(runID: started.id, playbook: playbook)
             progress.begin()
-            let worker = Engine.Worker(store: database, registry: try HandlerSetup.registryOrExit(), secrets: secrets.resolver, clock: CommandClock.current,
-                                       observer: progress)
+            let worker = ProcessAssembly(store: database, registry: try HandlerSetup.registryOrExit(), secrets: secrets.resolver, clock: CommandClock.current)
+                .worker(observer: progress)
             let state = try await worker.drive(runID: started.id)
             progress.end()
             Output.text(started.id)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Handlers
 import OffboardRuntime
 import Playbook
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Engine
 import Foundation
 import Logging
 import OffboardRuntime
@@ -181,12 +180,12 @@ extension Offboard {
             configured.oidc?.clientSecret = secrets.resolver.value(of: "OIDC_CLIENT_SECRET")
             let configuration = configured
             let database = try store.openServiceStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
+            let process = ProcessAssembly(store: database, registry: registry, secrets: secrets.resolver, clock: clock)
             let logger = Logger(label: "offboard.serve")
             let metrics = ServerMetrics.bootstrap()
             var workerConfiguration = WorkerConfiguration(concurrency: try workerConcurrency)
             workerConfiguration.submitDrivesRuns = false
-            let worker = Engine.Worker(store: database, registry: registry, secrets: secrets.resolver, clock: clock,
-                                       configuration: workerConfiguration, observer: metrics, logger: Logger(label: "offboard.worker"))
+            let worker = process.worker(workerConfiguration, observer: metrics)
             let catalog = PlaybookCatalog(directory: options.workflowsDirectory, registry: registry, limits: options.limits)
             var mappings: [HookMapping] = []
             if let directory = hooks ?? HookSetup.directoryFromEnvironment {
@@ -197,10 +196,7 @@ extension Offboard {
             }
             let runtime = ServerRuntime(store: database, registry: registry, catalog: catalog, worker: worker, secrets: secrets.resolver,
                                         clock: clock, logger: logger, hooks: mappings, metrics: metrics)
-            var extra: [any Service] = []
-            if let period = try RetentionOption.period(retention) {
-                extra.append(RetentionService(store: database, registry: registry, period: period, clock: clock))
-            }
+            let extra = process.services(retention: try RetentionOption.period(retention))
             let scheme = configuration.tls == nil ? "http" : "https", concurrency = workerConfiguration.concurrency
             try await OffboardServer(runtime: runtime, configuration: configuration).run(extra: extra) { port in
                 logger.notice("serving \(scheme)://\(configuration.host):\(port) (API under /v1, console at /console), with a worker (up to \(concurrency) runs at once); database \(store.databasePath)")

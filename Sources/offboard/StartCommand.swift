@@ -1,6 +1,6 @@
 import ArgumentParser
-import Engine
 import Foundation
+import OffboardRuntime
 
 extension Offboard {
     /// `offboard start`: records a new run for a worker to drive.
@@ -36,7 +36,7 @@ extension Offboard {
         func run() async throws {
             let (playbook, _) = try options.loadOrExit(self.playbook)
             let inputs = try leaver.bind(to: playbook, now: CommandClock.current.now())
-            let started = try await RunStarter(store: try store.openStore(), clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
+            let started = try await RunStarting(store: try store.openStore(), clock: CommandClock.current).start(playbook, inputs: inputs, key: key, by: actor.name)
             if !started.created { Output.error("note: key '\(key ?? "")' was used before; this is the run it started") }
             Output.text(started.id)
         }

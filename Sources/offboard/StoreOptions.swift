@@ -1,7 +1,5 @@
 import ArgumentParser
-import Engine
 import Foundation
-import Handlers
 import Playbook
 import OffboardRuntime
 
@@ -94,7 +92,7 @@ struct LeaverInputOptions: ParsableArguments {
         }
         let overrides = try CommandInput.pairs(assignments, option: "--set")
         do {
-            let inputs = try InputBinder.bind(playbook, record: record, overrides: overrides, now: now)
+            let inputs = try LeaverRecord.bind(record, overrides: overrides, to: playbook, now: now)
             Output.printDiagnostics(inputs.warnings)
             return inputs
         } catch {

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Engine
 import OffboardRuntime
 import Foundation
-import Handlers
 import Playbook
 
 /// Which task of a run: the step, and the fan-out item for a `for_each` step.

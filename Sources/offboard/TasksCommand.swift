@@ -1,7 +1,5 @@
 import ArgumentParser
-import Engine
 import Foundation
-import Handlers
 import Playbook
 import OffboardRuntime
 

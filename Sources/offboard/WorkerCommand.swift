@@ -1,8 +1,6 @@
 import ArgumentParser
-import Engine
 import Foundation
 import OffboardRuntime
-import Handlers
 import Logging
 import Playbook
 import ServiceLifecycle
@@ -55,19 +53,16 @@ extension Offboard {
         func run() async throws {
             Logs.bootstrap(level: .info)
             let configuration = WorkerConfiguration(concurrency: concurrency, leaseDuration: lease, holdWindow: min(30, lease))
-            let database = try store.openStore(), registry = try HandlerSetup.registryOrExit(), clock = CommandClock.current
-            let worker = WorkerService(worker: Engine.Worker(store: database, registry: registry, secrets: secrets.resolver,
-                                                             clock: clock, configuration: configuration, observer: LineProgress(showRunID: true)),
-                                       untilIdle: untilIdle)
+            let process = ProcessAssembly(store: try store.openStore(), registry: try HandlerSetup.registryOrExit(), secrets: secrets.resolver,
+                                          clock: CommandClock.current)
+            let worker = WorkerService(worker: process.worker(configuration, observer: LineProgress(showRunID: true)), untilIdle: untilIdle)
             // SIGINT and SIGTERM shut the group down gracefully: no new claims, attempts ended so they resume, leases given back.
             var services = [ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)]
-            if let period = try RetentionOption.period(retention) {
-                services.append(.init(service: RetentionService(store: database, registry: registry, period: period, clock: clock)))
-            }
+            services += process.services(retention: try RetentionOption.period(retention)).map { .init(service: $0) }
             let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                                               logger: Logger(label: "offboard.services")))
             try await group.run()
-            let report = worker.report ?? Engine.Worker.Report()
+            let report = worker.report ?? .init()
             Output.error("worker \(configuration.workerID): drove \(report.runsDriven) run(s), \(report.finished.count) finished")
         }
     }

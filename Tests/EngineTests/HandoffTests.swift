@@ -1,5 +1,6 @@
 @testable import Engine
 import Foundation
+import ServiceStores
 import Handlers
 import Playbook
 import SQLiteStore

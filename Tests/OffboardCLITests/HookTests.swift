@@ -1,6 +1,7 @@
 import Crypto
 import Engine
 import Foundation
+import ServiceStores
 import GRDB
 import SQLiteStore
 import NIOHTTP1

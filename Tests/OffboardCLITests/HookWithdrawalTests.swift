@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceStores
 import NIOHTTP1
 import Testing
 

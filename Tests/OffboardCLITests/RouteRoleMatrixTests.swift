@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import ServiceStores
 import NIOHTTP1
 import Testing
 

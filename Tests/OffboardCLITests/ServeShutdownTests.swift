@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ServiceStores
 import NIOHTTP1
 import SQLiteStore
 import Testing

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceStores
 import Logging
 import NIOHTTP1
 import PostgresNIO

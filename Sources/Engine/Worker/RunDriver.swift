@@ -85,7 +85,7 @@ struct RunDriver {
                         return .leaseLost
                     }
                     sequence += entries.count
-                    context.observer?.recorded(runID: runID, entries: entries, core: core)
+                    context.observer?.recorded(runID: runID, entries: entries, run: ObservedRun(core: core))
                     if finishing { return .finished(core.state) }
                 }
                 for request in decision.attempts {

@@ -2,6 +2,7 @@ import Crypto
 import Engine
 import Playbook
 import Foundation
+import ServiceStores
 
 /// What a token may do. `hr` starts, plans, cancels, reschedules and imports; `operator` does everything
 /// operational; `task:<assignee>` sees and acts on only that assignee's tasks; `auditor` reads evidence and

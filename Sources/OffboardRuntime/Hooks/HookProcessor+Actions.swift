@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ServiceStores
 import Playbook
 
 /// What an HR event does to a leaver's run: start it, move its date, or cancel (and where allowed reverse) it. Each
@@ -30,26 +31,23 @@ extension HookProcessor {
         // A leaver whose earlier run was cancelled or reversed (a withdrawal) and who leaves again gets a new run,
         // even for the same date: the start key names the run it follows.
         var key = "hook:\(mapping.source):\(employee):\(effective)"
-        let starter = RunStarter(store: store, clock: clock)
+        let starter = RunStarting(store: store, clock: clock, worker: worker)
         // The usual event, about someone no run is recorded for yet: made in one write, which checks that too.
         do {
             let made = try await starter.start(playbook, inputs: inputs, key: key, by: actor(mapping),
-                                               for: HookLeaver(source: mapping.source, employee: employee, effective: effective, onlyIfUnknown: true),
-                                               handingTo: worker)
+                                               for: HookLeaver(source: mapping.source, employee: employee, effective: effective, onlyIfUnknown: true))
             return started(made, playbook: playbook, employee: employee, effective: effective)
         } catch is HookLeaverKnown {}
         let known = try await store.hookLeaver(source: mapping.source, employee: employee)
         var earlier: RunSummary?
         if let known { earlier = try await store.summary(of: known.runID) }
-        if let run = earlier, run.state == .cancelled || run.state == .reversed {
-            key += ":after:\(run.id)"
-        }
+        if let run = earlier, let next = RunStarting.key(key, after: run) { key = next }
         if let known, let run = earlier, run.state != .cancelled, run.state != .reversed {
             if known.effective == effective { return Result(sentence: "employee \(employee): a repeat of the event that started run \(run.id)", run: run.id) }
             guard !run.state.isFinished else {
                 return Result(sentence: "employee \(employee): run \(run.id) has \(run.state.rawValue); the new effective date \(effective) is noted, nothing rescheduled", run: run.id)
             }
-            guard case .object(let bound) = InputBinder.json(inputs), let moved = bound[leaver.reschedule]?.stringValue else {
+            guard case .object(let bound) = inputs.json, let moved = bound[leaver.reschedule]?.stringValue else {
                 return Result(sentence: "employee \(employee): input \(leaver.reschedule) has no value to move run \(run.id) to", run: run.id)
             }
             let request = RunRequest(runID: run.id, kind: .reschedule, reason: "\(mapping.source) moved the effective date from \(known.effective) to \(effective)",
@@ -65,17 +63,17 @@ extension HookProcessor {
             case .refused(let refused):
                 return Result(sentence: "employee \(employee): run \(run.id) was not rescheduled: \(refused.problems.joined(separator: "; "))", run: run.id)
             case .noSuchRun:
-                key += ":after:\(run.id)"
+                key = RunStarting.key(key, following: run.id)
             }
         }
         // Recorded as this employee's run in the same write that makes it (or finds it, for a repeat).
         let made = try await starter.start(playbook, inputs: inputs, key: key, by: actor(mapping),
-                                           for: HookLeaver(source: mapping.source, employee: employee, effective: effective), handingTo: worker)
+                                           for: HookLeaver(source: mapping.source, employee: employee, effective: effective))
         return started(made, playbook: playbook, employee: employee, effective: effective)
     }
 
     /// What starting a leaver's run did.
-    func started(_ started: (id: String, created: Bool), playbook: Playbook, employee: String, effective: String) -> Result {
+    func started(_ started: StartedRun, playbook: Playbook, employee: String, effective: String) -> Result {
         Result(sentence: started.created ? "employee \(employee): started run \(started.id) (\(playbook.name), effective \(effective))"
                : "employee \(employee): a repeat of the event that started run \(started.id)", run: started.id)
     }

@@ -110,12 +110,12 @@ public struct LeaverImport: Sendable {
         }
         for (index, (row, inputs)) in bound.enumerated() {
             if dryRun {
-                report.rows[index].plan = await Planner(registry: registry).plan(playbook, inputs: inputs, now: now)
+                report.rows[index].plan = await RunStarting.plan(playbook, inputs: inputs, now: now, registry: registry, liveSecrets: nil)
                 continue
             }
             guard let store else { preconditionFailure("an import that starts runs needs a store") }
             let key = "import:\(playbook.name):" + SHA256.hash(data: row.canonical).lowercaseHex
-            let started = try await RunStarter(store: store, clock: clock).start(playbook, inputs: inputs, key: key, by: actor)
+            let started = try await RunStarting(store: store, clock: clock).start(playbook, inputs: inputs, key: key, by: actor)
             report.rows[index].run = started.id
             report.rows[index].outcome = started.created ? "started" : "existing"
         }

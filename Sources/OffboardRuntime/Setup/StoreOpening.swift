@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ServiceStores
 import SQLiteStore
 import Synchronization
 
@@ -60,3 +61,6 @@ public enum StoreOpening {
         }
     }
 }
+
+/// Everything the server keeps: runs, tokens, HR events and console sessions, in one store.
+public typealias ServiceStore = RunStore & APITokenStore & HookEventStore & ConsoleSessionStore

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import OffboardRuntime
@@ -25,7 +24,7 @@ extension Console {
             var row: [String: Any] = ["id": summary.id, "state": summary.state.rawValue, "playbook": summary.playbookName,
                                       "createdAt": DateText.iso8601(summary.createdAt), "createdBy": summary.createdBy,
                                       "overdue": summary.isOverdue(at: now)]
-            if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? runtime.playbooks.playbook(for: stored),
+            if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? runtime.reading.playbook(for: stored),
                let report = try? RunReport.make(stored, playbook: playbook) {
                 let done = report.steps.filter { ["succeeded", "skipped"].contains($0.state) }.count
                 row["progress"] = "\(done) of \(report.steps.count) steps done"
@@ -54,7 +53,8 @@ extension Console {
 
     func runPage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let id = try context.parameter("id")
-        let (stored, playbook, core) = try await runtime.replayed(id)
+        let run = try await runtime.replayed(id)
+        let (stored, playbook) = (run.stored, run.playbook)
         let pack = try await runtime.evidencePack(stored, playbook: playbook)
         let steps: [[String: Any]] = pack.steps.map { step in
             var row: [String: Any] = ["id": step.id + (step.item.map { " [\($0)]" } ?? ""), "handler": step.handler, "state": step.state,
@@ -72,14 +72,14 @@ extension Console {
             return row
         }
         let revealing = visit.roles.contains(where: ServerRuntime.seesPersonalData)
-        let history = ServerRuntime.history(stored, playbook: playbook, revealing: revealing).map(HistoryLine.init).map { ["at": $0.at, "text": $0.text] }
+        let history = run.journal(revealing: revealing).map(HistoryLine.init).map { ["at": $0.at, "text": $0.text] }
         var leaver: [[String: String]] = pack.leaver.fields.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value.displayText] }
         // People who start and run leavers see the personal fields; others see that they are withheld.
         if revealing, case .object(let inputs) = stored.inputs {
             for name in pack.leaver.withheld.sorted() { leaver.append(["name": name, "value": inputs[name]?.displayText ?? "—"]) }
         }
         let withheld = revealing ? [] : pack.leaver.withheld.sorted()
-        let state = core.state
+        let state = run.state
         let dateInputs = playbook.inputs.filter { $0.type == .date || $0.type == .datetime }.map(\.name)
         var values: [String: Any] = [
             "id": id, "state": state.rawValue, "playbook": "\(pack.playbook.name) v\(pack.playbook.version)", "summary": pack.summary.sentence,
@@ -91,7 +91,7 @@ extension Console {
             values["leaveTime"] = leave.local == utc ? utc : "\(utc) (\(leave.local) in the leaver's time zone)"
         }
         // Exactly what the API would accept from this person now: the runtime's one rule.
-        let allowed = visit.roles.reduce(into: Set<RunAction>()) { $0.formUnion(RunActions.allowed(for: RoleKind($1), core: core)) }
+        let allowed = run.actions(for: visit.roles.map(RoleKind.init))
         values["mayCancel"] = allowed.contains(.cancel)
         values["mayReschedule"] = allowed.contains(.reschedule)
         values["reschedule"] = dateInputs.map { ["name": $0] }

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import OffboardRuntime
@@ -53,7 +52,7 @@ extension Console {
         }
         let live = visit.form["live"] == "on"
         let now = runtime.clock.now()
-        let plan = await Planner(registry: runtime.registry, liveSecrets: live ? runtime.secrets : nil).plan(playbook, inputs: inputs, now: now)
+        let plan = await RunStarting.plan(playbook, inputs: inputs, now: now, registry: runtime.registry, liveSecrets: live ? runtime.secrets : nil)
         let hidden = playbook.inputs.compactMap { input in visit.form["in_" + input.name].map { ["name": "in_" + input.name, "value": $0] } }
         var values: [String: Any] = [
             "playbook": playbook.name, "version": playbook.version, "steps": PlanTimeline.rows(plan), "hidden": hidden, "formToken": visit.session.formToken,
@@ -77,7 +76,7 @@ extension Console {
 
     /// Unfinished runs of this playbook for the same leaver (by employee id or email), shown before confirming.
     func activeRuns(of playbook: Playbook, like inputs: BoundInputs) async throws -> [RunSummary] {
-        guard case .object(let bound) = InputBinder.json(inputs) else { return [] }
+        guard case .object(let bound) = inputs.json else { return [] }
         guard let leaver = ["employee_id", "email"].lazy.compactMap({ bound[$0]?.displayText }).first else { return [] }
         return try await runtime.runs(RunFilters(playbook: playbook.name, leaver: leaver, limit: 20)).filter { !$0.state.isFinished }
     }
@@ -90,13 +89,8 @@ extension Console {
         case .problems(let problems): return refusedForm(playbook, problems, visit)
         }
         // The same leaver record confirmed twice (a double click, a second tab) is one run: the key is the record.
-        var key = "console:\(playbook.name):" + SecretText.sha256(InputBinder.json(inputs).compactText).prefix(32)
-        let starter = RunStarter(store: runtime.store, clock: runtime.clock)
-        var started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person, handingTo: runtime.worker)
-        if !started.created, let earlier = try await runtime.store.summary(of: started.id), earlier.state == .cancelled || earlier.state == .reversed {
-            key += ":after:\(earlier.id)"
-            started = try await starter.start(playbook, inputs: inputs, key: key, by: visit.session.person, handingTo: runtime.worker)
-        }
+        let started = try await RunStarting(store: runtime.store, clock: runtime.clock, worker: runtime.worker)
+            .startOnce(playbook, inputs: inputs, source: "console", by: visit.session.person)
         return Self.redirect("/console/runs/\(started.id)?\((started.created ? ConsoleNotice.started : .existing).query)")
     }
 }

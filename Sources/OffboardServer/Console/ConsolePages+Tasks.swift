@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Hummingbird
 import Logging
@@ -19,13 +18,14 @@ extension Console {
     /// first of their teams among the task's approvers.
     static func approver(for task: TaskReport, visit: ConsoleVisit) -> String? {
         guard let approvers = task.approvals?.approvers else { return nil }
-        if approvers.contains(where: { RunCore.samePerson($0, visit.session.person) }) { return nil }
-        return visit.assignees.first { team in approvers.contains { RunCore.samePerson($0, team) } }
+        if approvers.contains(where: { isSamePerson($0, visit.session.person) }) { return nil }
+        return visit.assignees.first { team in approvers.contains { isSamePerson($0, team) } }
     }
 
     /// What the step is now that the worker applied the person's action: only that is said.
     func outcome(of task: TaskReport, after kind: RunRequest.Kind) async throws -> ConsoleNotice {
-        let (stored, playbook, _) = try await runtime.replayed(task.run)
+        let run = try await runtime.replayed(task.run)
+        let (stored, playbook) = (run.stored, run.playbook)
         let state = try RunReport.make(stored, playbook: playbook).steps.first { $0.id == task.step && $0.item == task.item }?.state
         switch (kind, state) {
         case (.reject, _): return .rejected

@@ -1,5 +1,4 @@
 import Foundation
-import Playbook
 
 /// An API token as stored: its name, its role, who made it when, and who revoked it when. The token itself is
 /// never stored, only its SHA-256, so the database cannot give it away.
@@ -162,6 +161,3 @@ public protocol ConsoleSessionStore: Sendable {
     /// Forgets sessions that expired before `before`; returns how many.
     func purgeSessions(before: Date) async throws -> Int
 }
-
-/// Everything the server keeps: runs, tokens, HR events and console sessions, in one store.
-public typealias ServiceStore = RunStore & APITokenStore & HookEventStore & ConsoleSessionStore

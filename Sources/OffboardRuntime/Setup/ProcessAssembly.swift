@@ -1,0 +1,35 @@
+import Engine
+import Foundation
+import Logging
+import Playbook
+import ServiceLifecycle
+
+/// One process's parts, put together one way for `offboard serve`, `offboard worker`, and the commands that drive
+/// runs themselves (`offboard run`, a person's request): the store, the handlers (built-ins and plugins), the secrets,
+/// the clock, the worker over them, and the services beside it (retention). The server adds its own (the API, the
+/// console, the HR hook dispatcher) around the worker made here.
+public struct ProcessAssembly: Sendable {
+    public let store: any RunStore
+    public let registry: HandlerRegistry
+    public let secrets: any SecretResolver
+    public let clock: any EngineClock
+
+    public init(store: any RunStore, registry: HandlerRegistry, secrets: any SecretResolver, clock: any EngineClock) {
+        self.store = store
+        self.registry = registry
+        self.secrets = secrets
+        self.clock = clock
+    }
+
+    /// The worker: claims due runs and drives them through the handlers.
+    public func worker(_ configuration: WorkerConfiguration = WorkerConfiguration(), observer: (any RunObserver)? = nil,
+                       logger: Logger = Logger(label: "offboard.worker")) -> Worker {
+        Worker(store: store, registry: registry, secrets: secrets, clock: clock, configuration: configuration, observer: observer, logger: logger)
+    }
+
+    /// The services a long-running process runs beside its worker: retention, when a period is set.
+    public func services(retention period: PlaybookDuration?) -> [any Service] {
+        guard let period else { return [] }
+        return [RetentionService(store: store, registry: registry, period: period, clock: clock)]
+    }
+}
