@@ -73,13 +73,13 @@ public final class SQLiteRunStore: RunStore {
     public enum ReadOnlyFailure: Error, CustomStringConvertible {
         /// There is no file at the path: nothing is created.
         case missing(String)
-        /// Written by an older offboard: a writing command (`offboard worker`) upgrades it first.
+        /// Written by an older offboard: opening it once for writing upgrades it.
         case needsUpgrade(String)
 
         public var description: String {
             switch self {
             case .missing(let path): return "no run database at \(path) (a command that only reads never creates one)"
-            case .needsUpgrade(let path): return "\(path) was written by an older offboard; run a writing command (such as offboard worker --until-idle) once to upgrade it"
+            case .needsUpgrade(let path): return "\(path) was written by an older offboard; opening it once for writing upgrades it"
             }
         }
     }

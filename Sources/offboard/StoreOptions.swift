@@ -30,6 +30,7 @@ struct StoreOptions: ParsableArguments {
         } catch {
             Output.error("error: \(error)")
             if case .missing = error { throw ExitCodes.notFound }
+            if case .needsUpgrade = error { Output.error("hint: run a writing command once, such as offboard worker --until-idle") }
             throw ExitCodes.storeUnavailable
         }
     }
@@ -92,7 +93,7 @@ struct LeaverInputOptions: ParsableArguments {
         }
         let overrides = try CommandInput.pairs(assignments, option: "--set")
         do {
-            let inputs = try LeaverRecord.bind(record, overrides: overrides, to: playbook, now: now)
+            let inputs = try LeaverRecord.bind(record, overrides: overrides, overridesLabel: "--set", to: playbook, now: now)
             Output.printDiagnostics(inputs.warnings)
             return inputs
         } catch {

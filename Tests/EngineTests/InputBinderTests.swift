@@ -53,12 +53,12 @@ import Testing
     @Test func unknownSetNamesAndBadValuesAreErrors() throws {
         let playbook = try EngineFixtures.shipped("immediate-leaver")
         #expect(errors(playbook, record: nil, set: [("emial", "x@y.z"), ("reason", "bored"), ("immediate", "maybe")]) == [
-            "error: --set emial: immediate-leaver has no input 'emial'; did you mean 'email'?",
+            "error: override emial: immediate-leaver has no input 'emial'; did you mean 'email'?",
             "error: missing required input 'employee_id' (string): HR employee number",
             "error: missing required input 'full_name' (string): the leaver's name, for tasks",
             "error: missing required input 'email' (email): the leaver's work email, also their identity-provider userName",
-            "error: input 'immediate' (from --set): expected true or false",
-            "error: input 'reason' (from --set): expected one of competitor, dismissal, security-concern, other",
+            "error: input 'immediate' (from override): expected true or false",
+            "error: input 'reason' (from override): expected one of competitor, dismissal, security-concern, other",
             "error: missing required input 'leave_at' (datetime): when the leaver's access must end",
         ])
     }
@@ -84,9 +84,9 @@ import Testing
     @Test func impossibleDatesAreRefusedNamingTheFieldAndNothingIsNormalised() throws {
         let playbook = try EngineFixtures.shipped("standard-leaver")
         #expect(errors(playbook, record: nil, set: [("employee_id", "E1"), ("full_name", "A B"), ("email", "a@b.co"), ("leave_at", "2026-04-31T17:30:00Z")])
-                == ["error: input 'leave_at' (from --set): not a valid date-time: April 2026 has 30 days, not 31"])
+                == ["error: input 'leave_at' (from override): not a valid date-time: April 2026 has 30 days, not 31"])
         #expect(errors(playbook, record: nil, set: [("employee_id", "E1"), ("full_name", "A B"), ("email", "a@b.co"), ("leave_at", "2026-12-04T17:30:00\u{0312}Z")])
-                .first?.hasPrefix("error: input 'leave_at' (from --set): expected a date-time") == true)
+                .first?.hasPrefix("error: input 'leave_at' (from override): expected a date-time") == true)
     }
 
     @Test func nowIsAcceptedAndALateLeaveTimeIsWarnedAbout() throws {
@@ -108,10 +108,10 @@ import Testing
         let inputs = try InputBinder.bind(playbook, record: nil, overrides: base + [(name: "leave_at", value: "2026-10-25T01:30:00")])
         #expect(inputs.values["leave_at"] == .datetime(EngineFixtures.date("2026-10-25T00:30:00Z")))
         #expect(inputs.warnings.map(\.description) == [
-            "warning: input 'leave_at' (from --set): 2026-10-25T01:30:00 occurs twice in Europe/London (the clocks go back); the earlier, 2026-10-25T01:30:00+01:00, was taken",
+            "warning: input 'leave_at' (from override): 2026-10-25T01:30:00 occurs twice in Europe/London (the clocks go back); the earlier, 2026-10-25T01:30:00+01:00, was taken",
         ])
         #expect(errors(playbook, record: nil, set: base.map { ($0.name, $0.value) } + [("leave_at", "2027-03-28T01:30:00")]) == [
-            "error: input 'leave_at' (from --set): a local time that does not exist in Europe/London: the clocks go forward there from +00:00 to +01:00 (write the offset, or a time outside the gap)",
+            "error: input 'leave_at' (from override): a local time that does not exist in Europe/London: the clocks go forward there from +00:00 to +01:00 (write the offset, or a time outside the gap)",
         ])
     }
 }
@@ -132,7 +132,7 @@ import Testing
             _ = try InputBinder.bind(playbook, record: nil, overrides: [(name: "employee_id", value: value)])
             Issue.record("a value with a control character was accepted")
         } catch {
-            #expect(error.diagnostics.map(\.message) == ["input 'employee_id' (from --set): expected one line of text, without line breaks or other control characters"])
+            #expect(error.diagnostics.map(\.message) == ["input 'employee_id' (from override): expected one line of text, without line breaks or other control characters"])
             #expect(!"\(error)".contains("forged"))
         }
         // A tab is text.

@@ -9,13 +9,14 @@ public struct BoundInputs: Sendable {
     public var warnings: [Diagnostic]
 }
 
-/// Binds a leaver's record (a JSON or YAML file) and `--set name=value` pairs to a playbook's
+/// Binds a leaver's record (a JSON or YAML file) and `name=value` overrides to a playbook's
 /// inputs: types checked, defaults applied, required inputs enforced, every problem reported.
 public enum InputBinder {
     /// Binds `record` (a mapping node, usually parsed from a JSON file) and `overrides`, which win.
     /// With `now`, a date or datetime input may be written `now`, and a leave time already past is
-    /// accepted with a warning that says how late it is (the steps timed from it act at once).
-    public static func bind(_ playbook: Playbook, record: YAMLNode?, overrides: [(name: String, value: String)],
+    /// accepted with a warning that says how late it is (the steps timed from it act at once). Problems with an
+    /// override name it by `overridesLabel`, the front end's word for them (the command line's is `--set`).
+    public static func bind(_ playbook: Playbook, record: YAMLNode?, overrides: [(name: String, value: String)], overridesLabel: String = "override",
                             now: Date? = nil) throws(DiagnosticsError) -> BoundInputs {
         var diagnostics: [Diagnostic] = []
         var recordFields: [String: YAMLNode] = [:]
@@ -38,7 +39,7 @@ public enum InputBinder {
         for (name, value) in overrides {
             if playbook.input(name) == nil {
                 let hint = Suggestion.closest(to: name, in: playbook.inputs.map(\.name))
-                diagnostics.append(.error("--set \(name): \(playbook.name) has no input '\(name)'", at: nil, suggestion: hint))
+                diagnostics.append(.error("\(overridesLabel) \(name): \(playbook.name) has no input '\(name)'", at: nil, suggestion: hint))
             }
             overrideValues[name] = value
         }
@@ -52,7 +53,7 @@ public enum InputBinder {
             defer { for note in notes { diagnostics.append(.warning("input '\(input.name)'\(origin): \(note)", at: location)) } }
             if let text = overrideValues[input.name] {
                 result = InputBinding.convert(text: text, to: input, timeZone: timeZone, now: now, notes: &notes)
-                origin = " (from --set)"
+                origin = " (from \(overridesLabel))"
             } else if let node = recordFields[input.name] {
                 location = node.location
                 result = InputBinding.convert(node, to: input, timeZone: timeZone, now: now, notes: &notes)

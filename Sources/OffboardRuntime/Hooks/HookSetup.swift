@@ -46,7 +46,7 @@ public enum HookSetup {
         } catch {
             switch error {
             case .notFound(let message): return [.error("leaver.playbook: \(message)", at: leaver.playbookLocation)]
-            case .invalid(let name, _): return [.error("leaver.playbook: playbook \(name) has errors (offboard validate shows them)", at: leaver.playbookLocation)]
+            case .invalid(let name, _): return [.error("leaver.playbook: playbook \(name) has errors (validating it shows them)", at: leaver.playbookLocation)]
             }
         }
         var diagnostics: [Diagnostic] = []

@@ -12,10 +12,12 @@ public enum StoreOpening {
         case missing(String)
         /// It exists and cannot be opened (permissions, corruption, a newer schema).
         case unavailable(String)
+        /// Written by an older offboard: opening it once for writing upgrades it.
+        case needsUpgrade(String)
 
         public var description: String {
             switch self {
-            case .missing(let text), .unavailable(let text): text
+            case .missing(let text), .unavailable(let text), .needsUpgrade(let text): text
             }
         }
     }
@@ -55,6 +57,7 @@ public enum StoreOpening {
             return try SQLiteRunStore(readingOnly: path)
         } catch let failure as SQLiteRunStore.ReadOnlyFailure {
             if case .missing = failure { throw .missing("\(failure)") }
+            if case .needsUpgrade = failure { throw .needsUpgrade("\(failure)") }
             throw .unavailable("\(failure)")
         } catch {
             throw .unavailable("cannot open the run database \(path) for reading: \(error)")

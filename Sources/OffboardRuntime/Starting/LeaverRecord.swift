@@ -15,10 +15,11 @@ public enum LeaverRecord {
 
     /// Binds `record` (a mapping composed from the caller's bytes: `--input`, an API body, a console form, an import
     /// row, an HR event through its mapping) and `overrides` (`--set name=value`, which win) to `playbook`'s inputs;
-    /// throws every problem. The word `now` in a date or date-time input is `now`, the caller's clock's time.
-    public static func bind(_ record: YAMLNode?, overrides: [(name: String, value: String)] = [], to playbook: Playbook,
-                            now: Date) throws(DiagnosticsError) -> BoundInputs {
-        try InputBinder.bind(playbook, record: record, overrides: overrides, now: now)
+    /// throws every problem, naming overrides by `overridesLabel` (the front end's word for them). The word `now` in a
+    /// date or date-time input is `now`, the caller's clock's time.
+    public static func bind(_ record: YAMLNode?, overrides: [(name: String, value: String)] = [], overridesLabel: String = "override",
+                            to playbook: Playbook, now: Date) throws(DiagnosticsError) -> BoundInputs {
+        try InputBinder.bind(playbook, record: record, overrides: overrides, overridesLabel: overridesLabel, now: now)
     }
 
     /// `message` with every value the caller gave (quoted, as diagnostics quote them) replaced by ⟪its field⟫: a problem names
