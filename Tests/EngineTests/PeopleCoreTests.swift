@@ -193,6 +193,7 @@ import Testing
         let late = try run.tick(at: due)
         #expect(late.events.map(\.typeName).prefix(2) == ["deadline.missed", "escalation.added"])
         #expect(late.attempts.map(\.instance) == [InstanceKey(step: "tell-security", item: "shred")])
+        #expect(run.instances[InstanceKey(step: "tell-security", item: "shred")]?.kind == .escalation)
         #expect(late.attempts.first?.parameters["message"] == .string("late: shred was due \(DateText.iso8601(due))"))
         #expect(run.instances[Self.shred]?.missedDeadline == true)
         #expect(run.instances[InstanceKey(step: "cut")]?.missedDeadline == false)

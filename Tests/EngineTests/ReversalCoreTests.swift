@@ -55,6 +55,9 @@ import Testing
         #expect(next.attempts.first?.parameters["message"] == .string("undo 1"))
         let done = try run.attemptSucceeded(InstanceKey(step: "undo:first"), attempt: 1, output: .null, at: Self.t0)
         #expect(done.state == .reversed)
+        // Each instance carries its kind: the compensations say what they undo, whatever their ids are spelled.
+        #expect(run.orderedInstances.map(\.kind) == [.step, .step, .step, .step, .compensation(undoing: "second"), .compensation(undoing: "first")])
+        #expect(run.reversalCandidates().undoable == ["second", "first"], "a compensation that succeeded is never a step to undo")
         #expect(throws: (any Error).self) { try run.reverse(by: "hr", reason: "again", at: Self.t0) }
     }
 

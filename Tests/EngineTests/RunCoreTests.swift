@@ -172,6 +172,7 @@ import Testing
         #expect(suspended.state == .waiting && suspended.nextWake == leave)
         let atLeave = try run.tick(at: leave)
         #expect(started(atLeave) == ["collect/LT-1", "collect/PH-2"])
+        #expect(run.orderedInstances.map(\.kind) == [.fanOutItem, .fanOutItem, .step, .step])
         #expect(atLeave.attempts[0].parameters["title"] == .string("Collect LT-1"))
         #expect(atLeave.attempts[1].idempotencyKey == "r1/collect/PH-2")
         _ = try run.attemptSucceeded(InstanceKey(step: "collect", item: "LT-1"), attempt: 1, output: .null, at: leave)

@@ -38,7 +38,7 @@ extension RunCore {
         let unsettled = index.open > 0
         if !unsettled, !playbook.steps.contains(where: { expansions[$0.id] == nil && (!fallbacks.contains($0.id) || triggeredFallbacks.contains($0.id)) }) {
             // A reversal is judged by its compensations alone.
-            let judged = instances.values.filter { reversal == nil || $0.key.step.hasPrefix(Self.undoPrefix) }
+            let judged = instances.values.filter { reversal == nil || $0.kind.isCompensation }
             let failed = judged.contains { $0.state == .failed || $0.state == .cancelled }
             try record(.runFinished(state: failed ? .failed : (reversal == nil ? .succeeded : .reversed)), into: &decision)
             return
@@ -214,7 +214,7 @@ extension RunCore {
             try self.record(.step(instance: key, event: .start(attempt: attempt)), into: &decision)
             decision.attempts.append(AttemptRequest(instance: key, attempt: attempt, uses: step.uses, parameters: parameters,
                                                     idempotencyKey: key.idempotencyKey(run: runID), timeout: step.timeout,
-                                                    removesAccess: key.step.hasPrefix(Self.undoPrefix) ? false : step.removesAccess))
+                                                    removesAccess: record.kind.isCompensation ? false : step.removesAccess))
         }
         return changed
     }
@@ -222,7 +222,7 @@ extension RunCore {
     /// True when every step `step` needs has been expanded and all its instances are terminal.
     /// A fallback step (named by an `on_failure`) runs when triggered, whatever it lists in `needs`.
     private func needsFinished(_ step: Step) -> Bool {
-        if step.id.hasPrefix(Self.undoPrefix) {
+        if isCompensation(step.id) {
             guard let previous = previousCompensation(step.id) else { return true }
             return (index.openByStep[previous] ?? 0) == 0
         }
@@ -260,7 +260,7 @@ extension RunCore {
 
     /// The first need that failed or was cancelled, which stops `step` from running.
     private func blockingNeed(_ step: Step) -> (String, StepState)? {
-        if step.id.hasPrefix(Self.undoPrefix) {
+        if isCompensation(step.id) {
             guard let previous = previousCompensation(step.id), (index.stoppedByStep[previous] ?? 0) > 0 else { return nil }
             for key in expansions[previous] ?? [] {
                 if let state = instances[key]?.state, state == .failed || state == .cancelled { return (previous, state) }

@@ -85,7 +85,7 @@ extension RunCore {
         try record(.redriven(step: step, by: by), into: &decision)
         for (stepID, keys) in expansions.sorted(by: { $0.key < $1.key }) {
             // Redriving a failed reversal runs its compensations again, never the steps they undo.
-            let isUndo = stepID.hasPrefix(Self.undoPrefix)
+            let isUndo = isCompensation(stepID)
             if reversal != nil, !isUndo { continue }
             let states = keys.compactMap { instances[$0]?.state }
             let resettable = keys.filter { key in

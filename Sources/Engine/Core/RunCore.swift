@@ -4,6 +4,7 @@ import Playbook
 /// One step instance's record inside a run.
 public struct InstanceRecord: Sendable, Hashable {
     public var key: InstanceKey
+    public var kind: InstanceKind = .step
     public var state: StepState = .pending
     /// Attempts started, including interrupted ones.
     public var attempts = 0
@@ -97,6 +98,9 @@ public struct RunCore: Sendable, Equatable {
     var expansionCandidates: [Int]
     let fallbacks: Set<String>
     let stepsByID: [String: Step]
+    /// Each step with a `compensate:` → the id of the step that undoes it; and back.
+    let compensationIDs: [String: String]
+    let undoneSteps: [String: String]
 
     public init(runID: String, playbook: Playbook, inputs: [String: Value], timeZone: TimeZone, maxParallel: Int = 8) {
         self.runID = runID
@@ -111,12 +115,17 @@ public struct RunCore: Sendable, Equatable {
         self.dependents = dependents
         expansionCandidates = Array(topologicalOrder.indices)
         fallbacks = playbook.fallbackStepIDs
-        var steps: [String: Step] = [:]
+        var steps: [String: Step] = [:], compensations: [String: String] = [:]
         for step in playbook.steps {
             steps[step.id] = step
-            if let undo = Self.compensationStep(for: step) { steps[undo.id] = undo }
+            if let undo = Self.compensationStep(for: step) {
+                steps[undo.id] = undo
+                compensations[step.id] = undo.id
+            }
         }
         stepsByID = steps
+        compensationIDs = compensations
+        undoneSteps = Dictionary(compensations.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public static func == (lhs: RunCore, rhs: RunCore) -> Bool {
@@ -178,11 +187,11 @@ public struct RunCore: Sendable, Equatable {
             let keys: [InstanceKey]
             if let items {
                 keys = items.map { InstanceKey(step: step, item: $0.id) }
-                for (key, item) in zip(keys, items) { setRecord(freshRecord(key, itemValue: item.value.value), for: key) }
+                for (key, item) in zip(keys, items) { setRecord(freshRecord(key, kind: .fanOutItem, itemValue: item.value.value), for: key) }
                 index.noteFanOut(step)
             } else {
                 keys = [InstanceKey(step: step)]
-                setRecord(freshRecord(keys[0], itemValue: nil), for: keys[0])
+                setRecord(freshRecord(keys[0], kind: .step, itemValue: nil), for: keys[0])
             }
             expansions[step] = keys
             order += keys
@@ -229,7 +238,7 @@ public struct RunCore: Sendable, Equatable {
         case .escalationAdded(let step, let item):
             let key = InstanceKey(step: step, item: item.id)
             guard stepsByID[step] != nil, instances[key] == nil else { throw RunTransitionError(description: "escalation \(key) cannot be added to run \(runID)") }
-            setRecord(freshRecord(key, itemValue: item.value.value), for: key)
+            setRecord(freshRecord(key, kind: .escalation, itemValue: item.value.value), for: key)
             expansions[step, default: []].append(key)
             order.append(key)
         case .reversalStarted(let steps, let by, let reason):
@@ -252,8 +261,8 @@ public struct RunCore: Sendable, Equatable {
     }
 
     /// A new instance record, continuing the counts of a cleared instance with the same key.
-    private func freshRecord(_ key: InstanceKey, itemValue: JSONValue?) -> InstanceRecord {
-        var record = InstanceRecord(key: key, itemValue: itemValue)
+    private func freshRecord(_ key: InstanceKey, kind: InstanceKind, itemValue: JSONValue?) -> InstanceRecord {
+        var record = InstanceRecord(key: key, kind: kind, itemValue: itemValue)
         if let counts = clearedCounts[key] {
             record.attempts = counts.attempts
             record.interruptions = counts.interruptions

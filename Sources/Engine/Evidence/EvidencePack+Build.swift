@@ -56,7 +56,7 @@ extension EvidencePack {
         for record in core.orderedInstances {
             guard let step = core.step(record.key.step) else { continue }
             let time = times[record.key] ?? InstanceTimes()
-            let removes = !step.id.hasPrefix(RunCore.undoPrefix) && (step.removesAccess ?? removesAccess(step.uses))
+            let removes = !record.kind.isCompensation && (step.removesAccess ?? removesAccess(step.uses))
             var evidence = StepEvidence(id: step.id, item: record.key.item, description: step.description, handler: step.uses, state: record.state.name,
                                         removesAccess: removes, readyAt: record.readyAt, startedAt: time.started, finishedAt: time.finished,
                                         attempts: record.attempts, verification: record.verification, error: record.lastError, reason: record.reason)

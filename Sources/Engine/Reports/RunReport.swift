@@ -101,7 +101,7 @@ public struct RunReport: Sendable, Codable {
         }
         // A reversal's compensations follow, in the order they run.
         for step in core.reversal?.steps ?? [] {
-            for record in core.orderedInstances where record.key.step == RunCore.undoPrefix + step {
+            for record in core.orderedInstances where record.kind == .compensation(undoing: step) {
                 steps.append(StepReport(record))
             }
         }

@@ -36,7 +36,7 @@ public struct ReversalPreview: Sendable, Encodable {
         for compensation in core.plannedCompensations(at: now) {
             var item = Undo(undoes: compensation.undoes.description, uses: compensation.uses, problem: compensation.problem)
             if compensation.problem == nil, let handler = registry.handler(for: compensation.uses) {
-                let request = HandlerPlanRequest(stepID: RunCore.undoPrefix + compensation.undoes.step, item: compensation.undoes.item,
+                let request = HandlerPlanRequest(stepID: compensation.stepID, item: compensation.undoes.item,
                                                  parameters: compensation.parameters, now: now)
                 item.summary = try? await handler.plan(request).summary
             }
