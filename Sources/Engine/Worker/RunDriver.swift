@@ -62,59 +62,49 @@ struct RunDriver {
             var (decision, handled) = try await takeRequests(into: &core, first: core.state == .pending ? try core.start(at: clock.now()) : core.state.isFinished ? RunDecision(state: core.state) : try core.recover(at: clock.now()),
                                                              reading: self.stored == nil)
             while true {
-                if !decision.events.isEmpty || !handled.isEmpty {
-                    let now = clock.now()
-                    let entries = decision.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: now, event: $0.element) }
-                    // The journal keeps tokens where the leaver's personal values were (see PersonalData).
-                    let stored = personal.isEmpty ? entries : entries.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.conceal($0.event)) }
-                    let idle = attempts.isEmpty && decision.attempts.isEmpty
-                    let wakeAt: Date? = core.state.isFinished ? nil : (idle ? decision.nextWake : now)
-                    // A finished run gives its lease back in the same transaction as its last entries.
-                    let finishing = core.state.isFinished && idle
-                    let outcome = try await context.writer.append(JournalAppend(
-                        runID: runID, worker: context.configuration.workerID, entries: stored, state: core.state, wakeAt: wakeAt, nextDeadline: core.nextDeadline,
-                        leaseUntil: now.addingTimeInterval(context.configuration.leaseDuration), handledRequests: handled, releaseLease: finishing,
-                        at: now))
-                    if case .leaseLost(let owner) = outcome {
-                        // Fenced out: end this worker's attempts and wait for them, as when the keeper says so.
-                        let holder = owner == context.configuration.workerID ? nil : owner
-                        let why = holder.map { "run \(runID) is held by another worker now (\($0))" } ?? "the lease of run \(runID) lapsed"
-                        context.logger.warning("\(why); what this worker last did is not recorded and its attempts end")
-                        await Self.end(attempts)
-                        attempts = [:]
-                        return .leaseLost
+                let plan = DriverPlan(state: core.state, nextWake: core.nextWake, nextDeadline: core.nextDeadline, attemptsInFlight: attempts.count,
+                                      holdWindow: context.configuration.holdWindow, requestPollInterval: context.configuration.requestPollInterval)
+                for action in plan.actions(for: decision, answering: handled, at: clock.now()) {
+                    switch action {
+                    case .journal(let write):
+                        let entries = write.events.enumerated().map { JournalEntry(sequence: sequence + $0.offset + 1, at: write.at, event: $0.element) }
+                        // The journal keeps tokens where the leaver's personal values were (see PersonalData).
+                        let concealed = personal.isEmpty ? entries : entries.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.conceal($0.event)) }
+                        let outcome = try await context.writer.append(JournalAppend(
+                            runID: runID, worker: context.configuration.workerID, entries: concealed, state: write.state, wakeAt: write.wakeAt,
+                            nextDeadline: write.nextDeadline, leaseUntil: write.at.addingTimeInterval(context.configuration.leaseDuration),
+                            handledRequests: write.handled, releaseLease: write.releasingLease, at: write.at))
+                        if case .leaseLost(let owner) = outcome {
+                            // Fenced out: end this worker's attempts and wait for them, as when the keeper says so.
+                            let holder = owner == context.configuration.workerID ? nil : owner
+                            let why = holder.map { "run \(runID) is held by another worker now (\($0))" } ?? "the lease of run \(runID) lapsed"
+                            context.logger.warning("\(why); what this worker last did is not recorded and its attempts end")
+                            await Self.end(attempts)
+                            attempts = [:]
+                            return .leaseLost
+                        }
+                        sequence += entries.count
+                        context.observer?.recorded(runID: runID, entries: entries, run: ObservedRun(core: core))
+                    case .startAttempt(let request):
+                        let runner = context.runner, runID = self.runID
+                        let recorder = StoreProcessRecorder(store: store, runID: runID, instance: request.instance, attempt: request.attempt,
+                                                            worker: context.configuration.workerID)
+                        attempts[request.instance] = Task {
+                            let result = await runner.run(request, runID: runID, fencingToken: fencingToken, processes: recorder)
+                            continuation.yield(.attempt(request.instance, request.attempt, result))
+                        }
+                    case .cancelAttempt(let key):
+                        attempts[key]?.cancel()
+                    case .armTimer(let wakeTarget):
+                        timer?.cancel()
+                        timer = Task { [clock] in
+                            try? await clock.sleep(until: wakeTarget)
+                            if !Task.isCancelled { continuation.yield(.wake) }
+                        }
+                    case .end(let ending, let releaseLease):
+                        if releaseLease { try await self.releaseLease() }
+                        return ending
                     }
-                    sequence += entries.count
-                    context.observer?.recorded(runID: runID, entries: entries, run: ObservedRun(core: core))
-                    if finishing { return .finished(core.state) }
-                }
-                for request in decision.attempts {
-                    let runner = context.runner, runID = self.runID
-                    let recorder = StoreProcessRecorder(store: store, runID: runID, instance: request.instance, attempt: request.attempt,
-                                                        worker: context.configuration.workerID)
-                    attempts[request.instance] = Task {
-                        let result = await runner.run(request, runID: runID, fencingToken: fencingToken, processes: recorder)
-                        continuation.yield(.attempt(request.instance, request.attempt, result))
-                    }
-                }
-                for key in decision.cancelAttempts { attempts[key]?.cancel() }
-
-                if attempts.isEmpty {
-                    if core.state.isFinished {
-                        try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
-                        return .finished(core.state)
-                    }
-                    let now = clock.now()
-                    guard let wake = core.nextWake, wake <= now.addingTimeInterval(context.configuration.holdWindow) else {
-                        try await store.release(runID, worker: context.configuration.workerID, deferUntil: nil)
-                        return .parked(core.state, wakeAt: core.nextWake)
-                    }
-                }
-                timer?.cancel()
-                let wakeTarget = min(core.nextWake ?? .distantFuture, clock.now().addingTimeInterval(context.configuration.requestPollInterval))
-                timer = Task { [clock] in
-                    try? await clock.sleep(until: wakeTarget)
-                    if !Task.isCancelled { continuation.yield(.wake) }
                 }
                 guard let input = await inputsIterator.next() else { return await stop(attempts: attempts, state: core.state, wakeAt: core.nextWake) }
                 let now = clock.now()
@@ -149,10 +139,16 @@ struct RunDriver {
     /// journaled, so the next worker finds them interrupted and runs them again with the same key.
     private func stop(attempts: [InstanceKey: Task<Void, Never>], state: RunState, wakeAt: Date?) async -> Ending {
         await Self.end(attempts)
-        let store = self.store, runID = self.runID, worker = context.configuration.workerID
-        // A fresh task: this one is cancelled, and the store may refuse work from a cancelled task.
-        await Task { try? await store.release(runID, worker: worker, deferUntil: nil) }.value
+        try? await releaseLease()
         return .parked(state, wakeAt: wakeAt)
+    }
+
+    /// Gives the run's lease back: the one place the driver does (a finished run's last journal write does it in the
+    /// same transaction instead). In a fresh task: when the worker is stopping, this one is cancelled, and the store
+    /// may refuse work from a cancelled task.
+    private func releaseLease() async throws {
+        let store = self.store, runID = self.runID, worker = context.configuration.workerID
+        try await Task { try await store.release(runID, worker: worker, deferUntil: nil) }.value
     }
 
     /// Cancels the attempts in flight and waits until each has ended (a `command` child's process group is dead).
