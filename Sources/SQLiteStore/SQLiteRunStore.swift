@@ -187,7 +187,7 @@ public final class SQLiteRunStore: RunStore {
                 }
                 let now = entries.last.map { millis($0.0.at) } ?? millis(Date())
                 for request in append.handledRequests {
-                    try db.cachedStatement(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?").execute(arguments: [now, request.refusal, request.id])
+                    try db.cachedStatement(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ?").execute(arguments: [now, request.refusal.map(Self.refusalText), request.id])
                 }
                 // A request made after the driver last read them (a cancel arriving as the run parks to wait for a
                 // person) keeps the run due: the wake time the driver wrote would otherwise erase the one the
@@ -283,7 +283,7 @@ public final class SQLiteRunStore: RunStore {
         try pointRead { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT handled_at, refusal FROM run_requests WHERE id = ?"), arguments: [id]),
                   (row["handled_at"] as Int64?) != nil else { return .pending }
-            if let refusal: String = row["refusal"] { return .refused(refusal) }
+            if let refusal: String = row["refusal"] { return .refused(Self.refusal(from: refusal)) }
             return .applied
         }
     }
@@ -304,12 +304,22 @@ public final class SQLiteRunStore: RunStore {
         }
         for (id, kind, request) in found where request == nil {
             let known = RunRequest.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-            let refusal = "unknown request kind '\(kind)' (this offboard knows \(known)); nothing was done"
+            let refusal = Self.refusalText(RequestRefused("unknown request kind '\(kind)' (this offboard knows \(known)); nothing was done"))
             try await commits.write { db in
                 try db.cachedStatement(sql: "UPDATE run_requests SET handled_at = ?, refusal = ? WHERE id = ? AND handled_at IS NULL").execute(arguments: [millis(Date()), refusal, id])
             }
         }
         return found.compactMap(\.request)
+    }
+
+    /// A refusal as the `refusal` column keeps it: its JSON, so the sender's answer is the judgement as it was made.
+    static func refusalText(_ refusal: RequestRefused) -> String {
+        String(decoding: (try? JSONEncoder().encode(refusal)) ?? Data(), as: UTF8.self)
+    }
+
+    /// A refusal read back; one written as plain text (before refusals were kept whole) is its one problem.
+    static func refusal(from text: String) -> RequestRefused {
+        (try? JSONDecoder().decode(RequestRefused.self, from: Data(text.utf8))) ?? RequestRefused(text)
     }
 
     public func runsToPurge(finishedBefore cutoff: Date, limit: Int) async throws -> [RunSummary] {

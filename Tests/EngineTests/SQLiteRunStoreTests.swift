@@ -80,7 +80,7 @@ import Testing
         }
         #expect(try await store.pendingRequests(runID: "r-1").isEmpty)
         #expect(try await store.outcome(ofRequest: id)
-                == .refused("unknown request kind 'suspend' (this offboard knows cancel, redrive, complete, approve, reject, reschedule, reverse); nothing was done"))
+                == .refused(RequestRefused("unknown request kind 'suspend' (this offboard knows cancel, redrive, complete, approve, reject, reschedule, reverse); nothing was done")))
     }
 
     /// A cancel made while the run's driver parks it to wait for a person (after the driver last read its requests,

@@ -40,6 +40,11 @@ import Testing
         defer { loop.cancel() }
         try await Self.waitForTask(setup, id)
 
+        // Refused by the loop's driver, the answer is its judgement whole: the remedy and the kind of refusal too.
+        let early = RunRequest(runID: id, kind: .reverse, reason: "rehired", requestedBy: "ops", requestedAt: Date())
+        guard case .refused(let notYet) = try await worker.submit(early) else { Issue.record("a running run was reversed"); return }
+        #expect(notYet.remedy == .cancelFirst && !notYet.isInvalidInput, "\(notYet)")
+
         let wrong = RunRequest(runID: id, kind: .complete, step: "collect", fields: ["condition": "lost"], requestedBy: "it:sam", requestedAt: Date())
         guard case .refused(let refused) = try await worker.submit(wrong) else { Issue.record("a value outside the enum was accepted"); return }
         #expect(refused.isInvalidInput)
@@ -52,7 +57,8 @@ import Testing
         #expect(try await setup.store.summary(of: id)?.state == .succeeded)
         let journal = try #require(try await setup.store.loadRun(id)).journal
         #expect(journal.filter { if case .step(_, .complete) = $0.event { true } else { false } }.count == 1, "completed once, by one driver")
-        // The refused request was never recorded: the journal names only the accepted completion.
+        // The refused request was judged where it was applied, once: nothing waits, and the journal names only the
+        // accepted completion.
         #expect(try await setup.store.pendingRequests(runID: id).isEmpty)
 
         let late = RunRequest(runID: id, kind: .cancel, reason: "too late", requestedBy: "hr", requestedAt: Date())

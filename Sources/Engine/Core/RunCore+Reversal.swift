@@ -29,12 +29,7 @@ extension RunCore {
 
     /// Reverses a finished run: plans the compensations from the journal and starts the first.
     public mutating func reverse(by: String, reason: String, at now: Date) throws -> RunDecision {
-        guard state.isFinished else {
-            var refusal = RequestRefused("run \(runID) is \(state.rawValue); cancel it first, then reverse it")
-            refusal.remedy = .cancelFirst
-            throw refusal
-        }
-        guard state != .reversed, reversal == nil else { throw RequestRefused("run \(runID) has already been reversed") }
+        if let refusal = stateRefusal(of: .reverse) { throw refusal }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a reversal needs a reason", invalidInput: true) }
         let steps = reversalCandidates().undoable
         guard !steps.isEmpty else { throw RequestRefused("run \(runID) has no succeeded step with a compensate: to run") }

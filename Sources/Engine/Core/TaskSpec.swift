@@ -76,10 +76,10 @@ public struct TaskCompletion: Sendable, Hashable, Codable {
 }
 
 /// Why a person's request was refused (a task action, a reschedule, a reversal); every problem at once.
-public struct RequestRefused: Error, Sendable, Hashable, CustomStringConvertible {
+public struct RequestRefused: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// What would let the request through, when one thing would: each front end says it in its own words (an option
     /// on the command line, a field over the API), so the problems themselves name no front end's words.
-    public enum Remedy: Sendable, Hashable {
+    public enum Remedy: Sendable, Hashable, Codable {
         /// The task is done once per item: name one of these.
         case nameTheItem(of: [String])
         /// The new time is in the past: allow that explicitly.

@@ -260,10 +260,10 @@ public struct RunRequest: Sendable, Hashable {
 /// A request a worker has dealt with: applied (journaled with the entries), or refused and why.
 public struct HandledRequest: Sendable, Hashable {
     public var id: Int64
-    /// Nil when the request was applied.
-    public var refusal: String?
+    /// Why it was refused, as the driver judged it; nil when the request was applied.
+    public var refusal: RequestRefused?
 
-    public init(id: Int64, refusal: String? = nil) {
+    public init(id: Int64, refusal: RequestRefused? = nil) {
         self.id = id
         self.refusal = refusal
     }
@@ -273,7 +273,8 @@ public struct HandledRequest: Sendable, Hashable {
 public enum RequestStatus: Sendable, Hashable {
     case pending
     case applied
-    case refused(String)
+    /// Refused where it was applied, with the judgement as it was made (problems, remedy, whether a value was wrong).
+    case refused(RequestRefused)
 }
 
 /// Where runs and their journals live. The engine only talks to this protocol.

@@ -24,8 +24,30 @@ extension RunCore {
         return stored.journal.map { JournalEntry(sequence: $0.sequence, at: $0.at, event: personal.reveal($0.event)) }
     }
 
+    /// What the run's state says to a request of this kind, before its details are looked at: nil when the state
+    /// lets anyone ask for it now. The one state rule: applied here, where requests are judged, and read by the front
+    /// ends (`RunActions`) to offer only what would be accepted.
+    public func stateRefusal(of kind: RunRequest.Kind) -> RequestRefused? {
+        switch kind {
+        case .cancel:
+            return state.isFinished ? RequestRefused("run \(runID) already \(state.rawValue)") : nil
+        case .redrive:
+            return state == .failed ? nil : RequestRefused("run \(runID) is \(state.rawValue); only a failed run can be redriven")
+        case .reverse:
+            guard state.isFinished else {
+                var refusal = RequestRefused("run \(runID) is \(state.rawValue); cancel it first, then reverse it")
+                refusal.remedy = .cancelFirst
+                return refusal
+            }
+            return state == .reversed || reversal != nil ? RequestRefused("run \(runID) has already been reversed") : nil
+        case .complete, .approve, .reject, .reschedule:
+            return state.isFinished ? RequestRefused("run \(runID) is \(state.rawValue); a \(kind.rawValue) no longer applies") : nil
+        }
+    }
+
     /// Carries out a request from outside the worker; throws (changing nothing) when it does not apply.
     public mutating func apply(_ request: RunRequest, at now: Date) throws -> RunDecision {
+        if let refusal = stateRefusal(of: request.kind) { throw refusal }
         let key = InstanceKey(step: request.step ?? "", item: request.item)
         switch request.kind {
         case .cancel: return try requestCancel(reason: request.reason ?? "no reason given", by: request.requestedBy, at: now)

@@ -195,8 +195,11 @@ struct RunDriver {
                 decision.state = next.state
                 handled.append(HandledRequest(id: request.id))
             } catch {
-                context.logger.warning("request \(request.id) (\(request.kind.rawValue)) for run \(runID) does not apply: \(error)")
-                handled.append(HandledRequest(id: request.id, refusal: "\(error)"))
+                // Judged here, once: the answer its sender gets is this refusal, as it is (problems, remedy, and
+                // whether a value was wrong), read back from the store. A refusal is an answer, not a fault: the log
+                // says only that there was one (its words may quote what the person sent).
+                context.logger.info("request \(request.id) (\(request.kind.rawValue)) for run \(runID) was refused")
+                handled.append(HandledRequest(id: request.id, refusal: error as? RequestRefused ?? RequestRefused("\(error)")))
             }
         }
         return (decision, handled)
