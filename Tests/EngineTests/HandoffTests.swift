@@ -53,7 +53,8 @@ import Testing
             try #require(Date() < giveUp, "the handed-off runs were not driven at once")
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        // (That the third is not claimed while both slots are taken is the claim scheduler's rule, shown without
+        // waiting in ClaimSchedulerTests; here it shows as the third being leased once, after the others.)
         #expect(Set(setup.lines("started")) == Set(handed), "only the two handed-off runs started")
 
         _ = FileManager.default.createFile(atPath: "\(setup.directory)/go", contents: nil)
@@ -137,9 +138,10 @@ extension HandoffTests {
         #expect(try await setup.store.summary(of: waiting.id)?.leaseOwner == nil, "no slot: made unleased, and due")
         while setup.lines("started") != [handed.id] { try await Task.sleep(nanoseconds: 20_000_000) }
 
-        let asked = store.nextWakeCalls
-        try await Task.sleep(nanoseconds: 1_500_000_000)
-        #expect(store.nextWakeCalls - asked <= 1, "every slot is taken: the loop does not ask again and again for a run it cannot claim")
+        // Every slot taken: the loop neither claims nor asks for the next wake of a run it cannot claim (shown without
+        // waiting in ClaimSchedulerTests.handOffsCountAgainstTheSlotsAndTheirEndIsAwaitedOnceAtATime). Here: it has
+        // asked at most once, and the waiting run has not started.
+        #expect(store.nextWakeCalls <= 1, "every slot is taken: the loop does not ask again and again for a run it cannot claim")
         #expect(setup.lines("started") == [handed.id])
 
         _ = FileManager.default.createFile(atPath: "\(setup.directory)/go", contents: nil)

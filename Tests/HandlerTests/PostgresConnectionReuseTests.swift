@@ -101,6 +101,8 @@ import Testing
         _ = try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(administrator.name)",
                                   logger: Self.logger).collect()
         try await admin.close()
+        // Past the pool's default `checkAfter` (1 s of idleness, on the monotonic clock): the kept connection is
+        // checked before it is reused, as a user's would be. This wait is the default's own length, not a guess.
         try await Task.sleep(for: .milliseconds(1_200))
         let report = try await run.run([("role", roles[1])])
         #expect(report.state == .succeeded, "\(report.steps.first?.error ?? "")")
@@ -131,6 +133,7 @@ import Testing
         let silent = try #require(try await administrator.backends().first)
         #expect(kill(silent, SIGSTOP) == 0)
         defer { _ = kill(silent, SIGCONT) }
+        // Past the default `checkAfter` (1 s idle): the silent connection is checked, with the default 3 s limit.
         try await Task.sleep(for: .milliseconds(1_100))
         let began = ContinuousClock.now
         let report = try await run.run([("role", roles[1])])
@@ -232,7 +235,9 @@ import Testing
         let pool = PostgresConnectionPool()
         let held = try await pool.acquire(target)
         let waiting = Task { try await pool.acquire(target) }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled once it is queued (not before it has asked).
+        for _ in 0..<400 where await pool.waitingSteps(for: target) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await pool.waitingSteps(for: target) == 1)
         waiting.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
         await pool.release(held, reusable: true)

@@ -91,9 +91,9 @@ import Testing
         let queue = try DatabaseQueue(path: "\(server.directory)/runs.sqlite")
         let bodies = try await queue.read { db in try Data.fetchAll(db, sql: "SELECT body FROM hook_events WHERE handled_at IS NOT NULL") }
         #expect(!bodies.isEmpty && bodies.allSatisfy(\.isEmpty), "the bodies of acted-on events are cleared")
-        // BambooHR's retry is the same event signed anew: the same leaver and date find the first run.
-        try await Task.sleep(nanoseconds: 1_100_000_000)
-        let retried = try await Self.deliver(server, "bamboohr", body, Self.bambooHeaders(body))
+        // BambooHR's retry is the same event signed anew (a later timestamp): the same leaver and date find the first run.
+        let later = "\(Int(Date().timeIntervalSince1970) + 1)"
+        let retried = try await Self.deliver(server, "bamboohr", body, Self.bambooHeaders(body, timestamp: later))
         #expect(retried.status == 202, "\(retried.text)")
         let again = try await Self.acted(server, token, retried)
         #expect(again.run == run && again.outcome.contains("a repeat of the event that started run \(run)"), "\(again.outcome)")

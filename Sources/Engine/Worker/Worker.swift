@@ -158,91 +158,61 @@ public struct Worker: Sendable {
         report.finished.merge(handedOff.finished) { _, last in last }
     }
 
-    /// The claim loop: claims due runs into free slots and drives them until cancelled (or, `untilIdle`, idle).
+    /// The claim loop: claims due runs into free slots and drives them until cancelled (or, `untilIdle`, idle). What
+    /// to do is the `ClaimScheduler`'s to decide; this carries its actions out, in one switch.
     private func claimAndDrive(untilIdle: Bool, wakeUps: WakeUps, report: inout Report) async throws {
         let configuration = context.configuration, handoffs = context.handoffs
-        var announcedWait: Set<String> = []
+        var scheduler = ClaimScheduler(untilIdle: untilIdle, concurrency: configuration.concurrency)
         try await withThrowingTaskGroup(of: Event.self) { group in
-            // The runs this loop claimed and drives (hand-offs drive themselves; they count where a slot or an idle
-            // loop is concerned).
-            var driving = 0
-            var waitingForHandOffEnd = false
-            var polling = false
-            var pollTick = true
-            // Whether due runs may be waiting that no claim has taken: after a wake-up or a poll, or a claim that
-            // filled every free slot. Otherwise a finished run or a hand-off is no reason to ask the store again
-            // (each ask is a commit the loop waits for).
-            var mayHaveMore = true
-            var waitForLeases: Date?
-            while !Task.isCancelled {
-                var claimed: [String] = []
-                // Claim in batches (when idle, when a quarter of the slots are free, or on the poll
-                // tick), so claims share commits instead of costing one each.
-                let free = handoffs.freeSlots()
-                let idle = driving == 0 && handoffs.handedOffSlots() == 0
-                if free > 0, idle || (mayHaveMore && (pollTick || free >= max(1, configuration.concurrency / 4))) {
+            looking: while !Task.isCancelled {
+                var claim: ClaimScheduler.Claim?
+                if let limit = scheduler.claimLimit(freeSlots: handoffs.freeSlots(), handedOffSlots: handoffs.handedOffSlots()) {
                     let now = context.clock.now()
-                    let held: [HeldRun]
                     // The slots this claim may fill are booked first, so no hand-off takes one meanwhile.
-                    handoffs.claimedChanged(by: free)
+                    handoffs.claimedChanged(by: limit)
                     do {
-                        held = try await takeOverDeadHolders(now: now)
-                        claimed = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
-                                                                       leaseUntil: now.addingTimeInterval(configuration.leaseDuration),
-                                                                       limit: free)
-                        handoffs.claimedChanged(by: claimed.count - free)
+                        let held = try await takeOverDeadHolders(now: now)
+                        let ids = try await context.store.claimDueRuns(worker: configuration.workerID, now: now,
+                                                                       leaseUntil: now.addingTimeInterval(configuration.leaseDuration), limit: limit)
+                        handoffs.claimedChanged(by: ids.count - limit)
+                        claim = ClaimScheduler.Claim(ids: ids, limit: limit, held: held)
                     } catch {
-                        handoffs.claimedChanged(by: -free)
+                        handoffs.claimedChanged(by: -limit)
                         // Stopped while claiming: the store refuses a cancelled task's work, and nothing was
                         // claimed. The runs being driven end as a stop ends them.
-                        if Task.isCancelled { break }
+                        if Task.isCancelled { break looking }
                         throw error
                     }
-                    waitForLeases = nil
-                    mayHaveMore = claimed.count >= free
-                    if untilIdle, driving == 0, claimed.isEmpty, !held.isEmpty {
-                        waitForLeases = held.map(\.expiresAt).min()
-                        let ids = Set(held.map(\.id))
-                        if ids != announcedWait {
-                            announcedWait = ids
-                            let names = held.prefix(5).map { "\($0.id) (held by \($0.owner) until \(DateText.iso8601($0.expiresAt)))" }
-                            context.logger.notice("waiting for \(held.count) due run(s) leased by other workers: \(names.joined(separator: ", "))\(held.count > 5 ? ", …" : "")")
+                }
+                for action in scheduler.afterLook(claim, freeSlots: handoffs.freeSlots()) {
+                    switch action {
+                    case .announceWait(let held):
+                        let names = held.prefix(5).map { "\($0.id) (held by \($0.owner) until \(DateText.iso8601($0.expiresAt)))" }
+                        context.logger.notice("waiting for \(held.count) due run(s) leased by other workers: \(names.joined(separator: ", "))\(held.count > 5 ? ", …" : "")")
+                    case .drive(let id):
+                        drive(id, in: &group, report: &report)
+                    case .stop:
+                        break looking
+                    case .awaitHandOffEnd:
+                        group.addTask { await handoffs.nextEnd(); return .handOffEnded }
+                    case .poll(let askNextWake, let leasesUntil):
+                        let wake = askNextWake ? try? await context.store.nextWake() : nil
+                        group.addTask { [context] in
+                            let target = ClaimScheduler.pollTarget(now: context.clock.now(), pollInterval: configuration.pollInterval, nextWake: wake,
+                                                                   leasesUntil: leasesUntil)
+                            await wakeUps.next(orUntil: target, clock: context.clock)
+                            return .poll
                         }
-                    }
-                }
-                pollTick = false
-                for id in claimed { drive(id, in: &group, report: &report) }
-                driving += claimed.count
-                if driving == 0, claimed.isEmpty, untilIdle, waitForLeases == nil { break }
-                if !untilIdle, !waitingForHandOffEnd {
-                    waitingForHandOffEnd = true
-                    group.addTask { await handoffs.nextEnd(); return .handOffEnded }
-                }
-                if !polling {
-                    polling = true
-                    // The next wake only matters to an idle loop with a free slot: with every slot taken (by
-                    // hand-offs, say) a due run could not be claimed, and waiting for it would spin.
-                    let wake = driving == 0 && handoffs.freeSlots() > 0 ? try? await context.store.nextWake() : nil
-                    let leases = waitForLeases
-                    group.addTask { [context] in
-                        var target = min(wake ?? .distantFuture, context.clock.now().addingTimeInterval(configuration.pollInterval))
-                        if let leases { target = min(target, leases.addingTimeInterval(0.05)) }
-                        await wakeUps.next(orUntil: target, clock: context.clock)
-                        return .poll
                     }
                 }
                 guard let event = try await group.next() else { break }
                 switch event {
-                case .poll:
-                    polling = false
-                    pollTick = true
-                    mayHaveMore = true
+                case .poll: scheduler.receive(.polled)
                 case .driven(let id, let ending):
-                    driving -= 1
+                    scheduler.receive(.driven)
                     handoffs.claimedChanged(by: -1)
                     if case .finished(let state)? = ending { report.finished[id] = state }
-                case .handOffEnded:
-                    waitingForHandOffEnd = false
+                case .handOffEnded: scheduler.receive(.handOffEnded)
                 }
             }
             group.cancelAll()

@@ -128,6 +128,9 @@ actor PostgresConnectionPool {
     /// Connections open or being opened to the target (for tests).
     func openConnections(to target: PostgresTarget) -> Int { targets[target.poolKey]?.open ?? 0 }
 
+    /// Steps waiting in the queue for a connection to `target`.
+    func waitingSteps(for target: PostgresTarget) -> Int { targets[target.poolKey]?.waiters.count ?? 0 }
+
     // MARK: - Internals
 
     /// Opens a connection in a place already counted in `open`; a failure frees the place.
