@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -135,6 +136,15 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore", "ServiceStores"], swiftSettings: strictSettings),
         // The runtime's rules on their own (the front ends' agreement with them is in OffboardCLITests).
         .testTarget(name: "RuntimeTests", dependencies: ["OffboardRuntime", "Engine", "Handlers", "Playbook"], swiftSettings: strictSettings),
+        // The server's routes in process, through Hummingbird's test client (no socket, no child process).
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["OffboardServer", "OffboardRuntime", "Playbook",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "HandlerTests",
             dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", "TestServerSupport", .product(name: "PostgresNIO", package: "postgres-nio"),

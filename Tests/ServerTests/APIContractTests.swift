@@ -1,11 +1,7 @@
-import Engine
 import Foundation
-import Handlers
-import Logging
 import OffboardRuntime
 @testable import OffboardServer
 import Playbook
-import SQLiteStore
 import Testing
 
 /// The OpenAPI document (openapi.yaml) and the server's route table say the same: every path, method, operation
@@ -24,7 +20,7 @@ import Testing
     }
 
     static func documentOperations() throws -> Set<Operation> {
-        let path = "\(CLI.repositoryRoot)/openapi.yaml"
+        let path = "\(InProcessServer.repositoryRoot)/openapi.yaml"
         let composed = YAMLComposer.compose(Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path)
         try #require(!composed.diagnostics.containsErrors, "\(composed.diagnostics)")
         let root = try #require(composed.root)
@@ -43,17 +39,8 @@ import Testing
         return operations
     }
 
-    static func runtime() throws -> ServerRuntime {
-        let directory = NSTemporaryDirectory() + "offboard-contract-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try SQLiteRunStore(path: "\(directory)/runs.sqlite"), registry = BuiltInHandlers.registry()
-        return ServerRuntime(store: store, registry: registry, catalog: PlaybookCatalog(directory: "\(CLI.repositoryRoot)/Workflows", registry: registry),
-                             worker: Engine.Worker(store: store, registry: registry), secrets: EnvironmentSecretResolver(), clock: SystemClock(),
-                             logger: Logger(label: "test"))
-    }
-
     static func tableOperations() throws -> Set<Operation> {
-        Set(try runtime().routes.map { route in
+        Set(try InProcessServer(files: [:]).runtime.routes.map { route in
             var roles: [String] = [], open = false, signed = false
             switch route.access {
             case .open: open = true

@@ -1,12 +1,12 @@
-import AsyncHTTPClient
 import Foundation
-import ServiceStores
-import NIOHTTP1
+import Hummingbird
+import OffboardRuntime
+import OffboardServer
 import Testing
 
-/// Every route × every role over real HTTP: a role a route admits gets a 2xx for a valid request, any other role
-/// 403, no token, a wrong token and a revoked token 401. The route list is the document's (APIContractTests
-/// proves it is the server's).
+/// Every route × every role, in process (the server's router through Hummingbird's test client, its worker's loop
+/// beside it): a role a route admits gets a 2xx for a valid request, any other role 403, no token, a wrong token and
+/// a revoked token 401. The route list is the document's (APIContractTests proves it is the server's).
 @Suite(.serialized) struct RouteRoleMatrixTests {
     static let playbooks = [
         "matrix": """
@@ -53,17 +53,21 @@ import Testing
     static let roles = ["hr": "hr", "operator": "ops", "task:it": "it", "auditor": "audit", "admin": "admin"]
 
     /// A server with a token per role, and a way to make runs in a given state.
-    struct Fixture {
-        let server: ServeProcess
+    struct Fixture: Sendable {
+        let server: InProcessServer
+        let client: InProcessServer.Client
         let tokens: [String: String]
         let operatorToken: String
 
-        init() async throws {
+        static func server() throws -> InProcessServer {
             var files = Dictionary(uniqueKeysWithValues: RouteRoleMatrixTests.playbooks.map { ("\($0.key).yaml", $0.value) })
             files["matrix-hr.hook.yaml"] = RouteRoleMatrixTests.hook
-            let scratch = try ServeProcess.workflows(files, prefix: "offboard-matrix")
-            server = try await ServeProcess(environment: scratch.environment.merging(["OFFBOARD_SECRET_MATRIX_HOOK": "hook-secret"]) { $1 },
-                                            arguments: scratch.arguments, directory: scratch.directory)
+            return try InProcessServer(files: files, secrets: ["MATRIX_HOOK": "hook-secret"])
+        }
+
+        init(server: InProcessServer, client: InProcessServer.Client) async throws {
+            self.server = server
+            self.client = client
             var tokens: [String: String] = [:]
             for (role, name) in RouteRoleMatrixTests.roles { tokens[role] = try await server.token(role: role, name: name) }
             self.tokens = tokens
@@ -72,7 +76,7 @@ import Testing
 
         /// A new matrix run whose two tasks are open.
         func runWithOpenTasks() async throws -> String {
-            let started = try await server.request(.POST, "/v1/runs", token: operatorToken,
+            let started = try await client.request(.post, "/v1/runs", token: operatorToken,
                                                    json: ["playbook": "matrix", "inputs": ["employee_id": "E\(Int.random(in: 1000...9999))", "leave_at": "2030-01-01T09:00:00Z"]])
             try #require(started.status == 201, "\(started.text)")
             let id = try #require(started.json["id"] as? String)
@@ -84,7 +88,7 @@ import Testing
 
         /// A recorded HR event (its id).
         func hookEvent() async throws -> String {
-            let answer = try await server.request(.POST, "/v1/hooks/\(hookSource)", json: ["employee_id": "E\(Int.random(in: 1000...9999))", "status": "terminated",
+            let answer = try await client.request(.post, "/v1/hooks/\(hookSource)", json: ["employee_id": "E\(Int.random(in: 1000...9999))", "status": "terminated",
                                                                                          "last_day": "2030-01-01"], headers: ["Authorization": "Bearer hook-secret"])
             try #require(answer.status == 202, "\(answer.text)")
             return "\(try #require(answer.json["event"] as? Int))"
@@ -92,7 +96,7 @@ import Testing
 
         /// A run of `failing` once it has failed.
         func failedRun() async throws -> String {
-            let started = try await server.request(.POST, "/v1/runs", token: operatorToken, json: ["playbook": "failing", "inputs": ["employee_id": "E1"]])
+            let started = try await client.request(.post, "/v1/runs", token: operatorToken, json: ["playbook": "failing", "inputs": ["employee_id": "E1"]])
             let id = try #require(started.json["id"] as? String, "\(started.text)")
             try await waitFor(id, state: "failed") { _ in true }
             return id
@@ -100,17 +104,17 @@ import Testing
 
         func waitFor(_ id: String, state: String? = nil, _ condition: ([[String: Any]]) -> Bool) async throws {
             for _ in 0..<400 {
-                let run = try await server.request(.GET, "/v1/runs/\(id)", token: operatorToken).json
+                let run = try await client.request(.get, "/v1/runs/\(id)", token: operatorToken).json
                 if state == nil || run["state"] as? String == state, condition(run["steps"] as? [[String: Any]] ?? []) { return }
                 try await Task.sleep(nanoseconds: 25_000_000)
             }
-            Issue.record("run \(id) never got there: \(try await server.request(.GET, "/v1/runs/\(id)", token: operatorToken).text)")
+            Issue.record("run \(id) never got there: \(try await client.request(.get, "/v1/runs/\(id)", token: operatorToken).text)")
         }
     }
 
     /// A valid request for one operation, made fresh for each admitted role when it changes something.
     struct Call {
-        var method: HTTPMethod
+        var method: HTTPRequest.Method
         var path: String
         var json: Any?
         var body: Data? = nil
@@ -118,7 +122,7 @@ import Testing
     }
 
     static func call(_ operation: APIContractTests.Operation, fixture: Fixture, shared: String) async throws -> Call {
-        let method = HTTPMethod(rawValue: operation.method)
+        let method = try #require(HTTPRequest.Method(rawValue: operation.method))
         let leaver: [String: Any] = ["playbook": "matrix", "inputs": ["employee_id": "E\(Int.random(in: 1000...9999))", "leave_at": "2030-01-01T09:00:00Z"]]
         switch operation.operationID {
         case "startRun", "planRun": return Call(method: method, path: operation.path, json: leaver)
@@ -132,8 +136,9 @@ import Testing
             return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/complete", json: ["evidence": ["condition": "good"]])
         case "approveTask":
             let id = try await fixture.runWithOpenTasks()
-            let completed = try await CLI.running(["complete", id, "sign-off", "--by", "facilities:sam"], environment: fixture.server.environment)
-            try #require(completed.status == 0, "\(completed.stderr)")
+            let completed = try await fixture.server.runtime.worker.submit(RunRequest(runID: id, kind: .complete, step: "sign-off",
+                                                                                      requestedBy: "facilities:sam", requestedAt: Date()))
+            guard case .applied = completed else { throw CompletionRefused(outcome: "\(completed)") }
             return Call(method: method, path: "/v1/runs/\(id)/tasks/sign-off/approve", json: [String: Any]())
         case "rejectTask": return Call(method: method, path: "/v1/runs/\(try await fixture.runWithOpenTasks())/tasks/collect/reject", json: ["reason": "not ours"])
         case "getHookEvent": return Call(method: method, path: "/v1/hooks/\(fixture.hookSource)/events/\(try await fixture.hookEvent())")
@@ -152,11 +157,15 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func everyRouteAdmitsExactlyItsRoles() async throws {
-        let fixture = try await Fixture()
-        defer { fixture.server.stop() }
+        let server = try Fixture.server()
+        try await server.serving { client in try await Self.checkEveryRoute(try await Fixture(server: server, client: client)) }
+    }
+
+    static func checkEveryRoute(_ fixture: Fixture) async throws {
         let shared = try await fixture.runWithOpenTasks()
         let revoked = try await fixture.server.token(role: "operator", name: "gone")
-        #expect(try await CLI.running(["token", "revoke", "gone", "--by", "security-lead"], environment: fixture.server.environment).status == 0)
+        // Revoked as `offboard token revoke gone --by security-lead` revokes it.
+        #expect(try await fixture.server.runtime.store.revokeToken(named: "gone", at: Date(), by: "security-lead"))
         // The HR hooks answer to their source's signature scheme, not to tokens (HookTests covers them).
         let operations = try APIContractTests.documentOperations().filter { !$0.signed }.sorted { $0.description < $1.description }
         var checked = 0
@@ -166,9 +175,9 @@ import Testing
                 let admitted = operation.open || operation.roles.contains(kind)
                 // A refused role is turned away before anything is looked up, so it needs no fresh run.
                 let call = admitted ? try await Self.call(operation, fixture: fixture, shared: shared)
-                    : Call(method: HTTPMethod(rawValue: operation.method), path: operation.path.replacingOccurrences(of: "{id}", with: shared)
+                    : Call(method: try #require(HTTPRequest.Method(rawValue: operation.method)), path: operation.path.replacingOccurrences(of: "{id}", with: shared)
                         .replacingOccurrences(of: "{step}", with: "collect").replacingOccurrences(of: "{name}", with: "x"), json: [String: Any]())
-                let answer = try await fixture.server.request(call.method, call.path, token: token, json: call.body == nil ? call.json : nil, body: call.body,
+                let answer = try await fixture.client.request(call.method, call.path, token: token, json: call.body == nil ? call.json : nil, body: call.body,
                                                               headers: call.contentType.map { ["Content-Type": $0] } ?? [:])
                 if admitted {
                     #expect((200..<300).contains(answer.status), "\(operation.operationID) as \(role): \(answer.status) \(answer.text)")
@@ -182,7 +191,7 @@ import Testing
                 let path = operation.path.replacingOccurrences(of: "{id}", with: shared).replacingOccurrences(of: "{step}", with: "collect")
                     .replacingOccurrences(of: "{name}", with: "x")
                 for (label, token) in [("no token", nil), ("a wrong token", "obt_not-a-token"), ("a revoked token", revoked)] as [(String, String?)] {
-                    let answer = try await fixture.server.request(HTTPMethod(rawValue: operation.method), path, token: token, json: [String: Any]())
+                    let answer = try await fixture.client.request(try #require(HTTPRequest.Method(rawValue: operation.method)), path, token: token, json: [String: Any]())
                     #expect(answer.status == 401, "\(operation.operationID) with \(label): \(answer.status)")
                     #expect(answer.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
                 }
@@ -190,14 +199,19 @@ import Testing
         }
         #expect(checked == operations.count * fixture.tokens.count)
         // Changes made through the API name the token as the actor.
-        let history = try await fixture.server.request(.GET, "/v1/runs/\(shared)/history", token: fixture.operatorToken)
+        let history = try await fixture.client.request(.get, "/v1/runs/\(shared)/history", token: fixture.operatorToken)
         #expect(history.items.first?["text"] as? String == "run started")
-        let run = try await fixture.server.request(.GET, "/v1/runs/\(shared)", token: fixture.operatorToken).json
+        let run = try await fixture.client.request(.get, "/v1/runs/\(shared)", token: fixture.operatorToken).json
         #expect(run["created_by"] as? String == "ops")
         // A token revoked over HTTP names the admin token that did it; one revoked on the command line, its --by.
-        let listed = try await fixture.server.request(.GET, "/v1/tokens", token: fixture.tokens["admin"]).items
+        let listed = try await fixture.client.request(.get, "/v1/tokens", token: fixture.tokens["admin"]).items
         let spares = listed.filter { ($0["name"] as? String)?.hasPrefix("spare-") == true }
         #expect(!spares.isEmpty && spares.allSatisfy { $0["revoked_by"] as? String == "admin" && $0["revoked_at"] is String }, "\(spares)")
         #expect(listed.first { $0["name"] as? String == "gone" }?["revoked_by"] as? String == "security-lead")
     }
+}
+
+/// A task the matrix needed completed was not.
+struct CompletionRefused: Error {
+    var outcome: String
 }

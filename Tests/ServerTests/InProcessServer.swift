@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import OffboardRuntime
+import OffboardServer
+import Playbook
+import Testing
+
+/// `offboard serve` in this process, for tests of what its routes answer: its runtime over a fresh database and a
+/// directory of playbooks (and HR hook mappings), its router driven by Hummingbird's test client (no socket, no child
+/// process), and its worker's loop running beside it as a server's does. What needs a real process (signals, faults,
+/// slow clients, the browser) stays in OffboardCLITests.
+struct InProcessServer: Sendable {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    let runtime: ServerRuntime
+    let directory: String
+
+    /// A server over `files` (playbooks as `NAME.yaml`, hook mappings as `NAME.hook.yaml`), with `secrets` by name.
+    init(files: [String: String], secrets: [String: String] = [:]) throws {
+        directory = NSTemporaryDirectory() + "offboard-inprocess-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: "\(directory)/workflows/\(name)", atomically: true, encoding: .utf8) }
+        let store = try StoreOpening.open("\(directory)/runs.sqlite"), registry = try HandlerSetup.registry(plugins: nil)
+        let catalog = PlaybookCatalog(directory: "\(directory)/workflows", registry: registry)
+        let loaded: (mappings: [HookMapping], diagnostics: [Diagnostic]) = files.keys.contains { $0.hasSuffix(".hook.yaml") }
+            ? HookSetup.load("\(directory)/workflows", catalog: catalog) : ([], [])
+        try #require(!loaded.diagnostics.containsErrors, "\(loaded.diagnostics)")
+        let resolver = EnvironmentSecretResolver(environment: Dictionary(uniqueKeysWithValues: secrets.map { ("OFFBOARD_SECRET_\($0.key)", $0.value) }))
+        var configuration = WorkerConfiguration(concurrency: 16)
+        configuration.submitDrivesRuns = false
+        // Assembled as `offboard serve` assembles it: the worker's observer is the metrics `/metrics` reports.
+        let metrics = ServerMetrics.bootstrap()
+        let worker = ProcessAssembly(store: store, registry: registry, secrets: resolver, clock: SystemClock()).worker(configuration, observer: metrics)
+        runtime = ServerRuntime(store: store, registry: registry, catalog: catalog, worker: worker, secrets: resolver, clock: SystemClock(),
+                                logger: Logger(label: "offboard.test-server"), hooks: loaded.mappings, metrics: metrics)
+    }
+
+    /// Runs `body` with a client of the router while the worker's loop (and the HR event dispatcher) run.
+    func serving<Result: Sendable>(_ body: @escaping @Sendable (Client) async throws -> Result) async throws -> Result {
+        let runtime = self.runtime
+        let loop = Task { try await runtime.worker.run(untilIdle: false) }
+        let hooks = Task { try await runtime.hookService.run() }
+        defer {
+            loop.cancel()
+            hooks.cancel()
+        }
+        let app = Application(router: try OffboardServer(runtime: runtime, configuration: ServerConfiguration()).router())
+        return try await app.test(.router) { client in try await body(Client(client: client)) }
+    }
+
+    /// A token for `role`, named `name`, made as `offboard token create` makes it.
+    func token(role: String, name: String) async throws -> String {
+        try await runtime.tokens.create(name: name, role: try #require(APIRole(role)), by: "test", at: Date())
+    }
+
+    /// What a test asks of the router.
+    struct Client: Sendable {
+        let client: any TestClientProtocol
+
+        func request(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil,
+                     headers: [String: String] = [:]) async throws -> Answer {
+            var fields = HTTPFields()
+            if let token { fields[.authorization] = "Bearer \(token)" }
+            var payload = body
+            if let json, body == nil {
+                payload = try JSONSerialization.data(withJSONObject: json)
+                fields[.contentType] = "application/json"
+            }
+            for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+            let response = try await client.executeRequest(uri: path, method: method, headers: fields, body: payload.map { ByteBuffer(bytes: $0) })
+            var answerHeaders: [String: String] = [:]
+            for field in response.headers { answerHeaders[field.name.canonicalName] = field.value }
+            return Answer(status: Int(response.status.code), headers: answerHeaders, body: Data(response.body.readableBytesView))
+        }
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    }
+}
