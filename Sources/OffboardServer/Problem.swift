@@ -17,6 +17,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var errors: [LeaverRecord.Problem]?
     /// The run the problem is about, when there is one.
     public var run: String?
+    /// For a request a run refused: the kind of refusal (`RequestRefused.Code`) and the field it concerns.
+    public var code: String?
+    public var field: String?
     public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String? = nil,
@@ -37,11 +40,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var instance: String?
         var errors: [LeaverRecord.Problem]?
         var run: String?
+        var code: String?
+        var field: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: "urn:offboard:problem:\(slug)", title: title, status: Int(status.code), detail: detail,
-                        instance: request.uri.path, errors: errors, run: run)
+                        instance: request.uri.path, errors: errors, run: run, code: code, field: field)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         headers[.cacheControl] = "no-store"

@@ -40,7 +40,10 @@ extension ServerRuntime {
         case .pending(let state): return try APIJSON.response(RequestAnswer(run: request.runID, state: state.rawValue, pending: true), status: .accepted)
         case .refused(let refused):
             let detail = refused.problems.joined(separator: "; ")
-            throw refused.isInvalidInput ? Problem.unprocessable(detail, run: request.runID) : Problem.conflict(detail, run: request.runID)
+            var problem = refused.isInvalidInput ? Problem.unprocessable(detail, run: request.runID) : Problem.conflict(detail, run: request.runID)
+            problem.code = refused.code.rawValue
+            problem.field = refused.field
+            throw problem
         case .noSuchRun: throw Problem.notFound("no run \(SafeText.terminal(request.runID))")
         }
     }

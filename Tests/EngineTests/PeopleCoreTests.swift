@@ -86,28 +86,28 @@ import Testing
         let completion = try #require(run.instances[Self.shred]?.completion)
         #expect(completion.evidenceObject == .object(["certificate_number": .string("SHR-1"), "destruction_date": .string("2026-12-02"),
                                                       "method": .string("shredding"), "containers": .int(3)]))
-        #expect(throws: RequestRefused(["task shred was already completed by sam; nothing changed"])) {
+        #expect(throws: RequestRefused(.alreadyDone, ["task shred was already completed by sam; nothing changed"])) {
             try run.completeTask(Self.shred, by: "sam", evidence: Self.goodEvidence, at: Self.t0)
         }
     }
 
     @Test func approvalsNeedNDistinctApproversNotTheLeaverNorTheCompleter() throws {
         var run = try opened()
-        #expect(throws: RequestRefused(["task shred has not been completed yet; approve it once it is"])) {
+        #expect(throws: RequestRefused(.taskState, ["task shred has not been completed yet; approve it once it is"])) {
             try run.approveTask(Self.shred, by: "dpo", at: Self.t0)
         }
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
         #expect(run.instances[Self.shred]?.state == .awaitingApproval)
-        #expect(throws: RequestRefused(["ANN completed task shred and may not also approve it"])) { try run.approveTask(Self.shred, by: "ANN", at: Self.t0) }
-        #expect(throws: RequestRefused(["jane@example.com matches the leaver's email: nobody this run is about may approve its tasks"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["ANN completed task shred and may not also approve it"])) { try run.approveTask(Self.shred, by: "ANN", at: Self.t0) }
+        #expect(throws: RequestRefused(.notPermitted, ["jane@example.com matches the leaver's email: nobody this run is about may approve its tasks"])) {
             try run.approveTask(Self.shred, by: "jane@example.com", at: Self.t0)
         }
-        #expect(throws: RequestRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.approveTask(Self.shred, by: "mallory", at: Self.t0)
         }
         let first = try run.approveTask(Self.shred, by: "dpo", at: Self.t0)
         #expect(first.attempts.isEmpty && run.instances[Self.shred]?.state == .awaitingApproval)
-        #expect(throws: RequestRefused(["dpo has already approved task shred; nothing changed"])) { try run.approveTask(Self.shred, by: "dpo", at: Self.t0) }
+        #expect(throws: RequestRefused(.alreadyDone, ["dpo has already approved task shred; nothing changed"])) { try run.approveTask(Self.shred, by: "dpo", at: Self.t0) }
         let second = try run.approveTask(Self.shred, by: "ciso", at: Self.t0)
         #expect(run.instances[Self.shred]?.state == .succeeded)
         #expect(run.instances[Self.shred]?.approvals == ["dpo", "ciso"])
@@ -120,17 +120,17 @@ import Testing
     @Test func aPersonIsTheirAccountWhateverTheirNameSays() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "Ann Lee <ann>", evidence: Self.goodEvidence, at: Self.t0)
-        #expect(throws: RequestRefused(["Ann Smith <ANN> completed task shred and may not also approve it"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["Ann Smith <ANN> completed task shred and may not also approve it"])) {
             try run.approveTask(Self.shred, by: "Ann Smith <ANN>", at: Self.t0)
         }
-        #expect(throws: RequestRefused(["Jane Doe <jane@example.com> matches the leaver's email: nobody this run is about may approve its tasks"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["Jane Doe <jane@example.com> matches the leaver's email: nobody this run is about may approve its tasks"])) {
             try run.approveTask(Self.shred, by: "Jane Doe <jane@example.com>", at: Self.t0)
         }
-        #expect(throws: RequestRefused(["Dee Po <dee@example.com> is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["Dee Po <dee@example.com> is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", at: Self.t0)
         }
         // A namesake of an approver with another account is not that approver.
-        #expect(throws: RequestRefused(["ciso <ciso.impostor@example.com> is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["ciso <ciso.impostor@example.com> is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.approveTask(Self.shred, by: "ciso <ciso.impostor@example.com>", at: Self.t0)
         }
         _ = try run.approveTask(Self.shred, by: "Chief Security <ciso>", at: Self.t0)
@@ -142,17 +142,17 @@ import Testing
     @Test func aPersonSignsForTheTeamNamedAsApprover() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "Sam Hill <sam@example.com>", evidence: Self.goodEvidence, at: Self.t0)
-        #expect(throws: RequestRefused(["Sam Hill <sam@example.com> (for dpo) completed task shred and may not also approve it"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["Sam Hill <sam@example.com> (for dpo) completed task shred and may not also approve it"])) {
             try run.approveTask(Self.shred, by: "Sam Hill <sam@example.com>", asApprover: "dpo", at: Self.t0)
         }
-        #expect(throws: RequestRefused(["Dee Po <dee@example.com> (for legal) is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["Dee Po <dee@example.com> (for legal) is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", asApprover: "legal", at: Self.t0)
         }
         _ = try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", asApprover: "dpo", at: Self.t0)
-        #expect(throws: RequestRefused(["Di Other <di@example.com> (for dpo) has already approved task shred; nothing changed"])) {
+        #expect(throws: RequestRefused(.alreadyDone, ["Di Other <di@example.com> (for dpo) has already approved task shred; nothing changed"])) {
             try run.approveTask(Self.shred, by: "Di Other <di@example.com>", asApprover: "dpo", at: Self.t0)
         }
-        #expect(throws: RequestRefused(["Dee Po <dee@example.com> (for ciso) has already approved task shred; nothing changed"])) {
+        #expect(throws: RequestRefused(.alreadyDone, ["Dee Po <dee@example.com> (for ciso) has already approved task shred; nothing changed"])) {
             try run.approveTask(Self.shred, by: "Dee Po <dee@example.com>", asApprover: "ciso", at: Self.t0)
         }
         _ = try run.approveTask(Self.shred, by: "Chris So <chris@example.com>", asApprover: "ciso", at: Self.t0)
@@ -164,11 +164,11 @@ import Testing
     @Test func rejectionFailsTheStepAndFollowsOnFailure() throws {
         var run = try opened()
         _ = try run.completeTask(Self.shred, by: "ann", evidence: Self.goodEvidence, at: Self.t0)
-        #expect(throws: RequestRefused(["a rejection needs a reason"], invalidInput: true)) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
-        #expect(throws: RequestRefused(["ann completed task shred and may not also reject it"])) {
+        #expect(throws: RequestRefused(.invalidValue, ["a rejection needs a reason"], field: "reason")) { try run.rejectTask(Self.shred, by: "dpo", reason: " ", at: Self.t0) }
+        #expect(throws: RequestRefused(.notPermitted, ["ann completed task shred and may not also reject it"])) {
             try run.rejectTask(Self.shred, by: "ann", reason: "oops", at: Self.t0)
         }
-        #expect(throws: RequestRefused(["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
+        #expect(throws: RequestRefused(.notPermitted, ["mallory is not an approver of task shred (approvers: dpo, ciso, jane@example.com, ann)"])) {
             try run.rejectTask(Self.shred, by: "mallory", reason: "oops", at: Self.t0)
         }
         let decision = try run.rejectTask(Self.shred, by: "dpo", reason: "certificate is for another customer", at: Self.t0)
@@ -223,10 +223,10 @@ import Testing
     @Test func nobodyTheRunIsAboutMayCompleteApproveOrDeclineItsTasks() throws {
         var run = try opened()
         for leaver in ["jane@example.com", "JANE@Example.com", "facilities:jane", "jane"] {
-            #expect(throws: RequestRefused(["\(leaver) matches the leaver's email: nobody this run is about may complete its tasks"])) {
+            #expect(throws: RequestRefused(.notPermitted, ["\(leaver) matches the leaver's email: nobody this run is about may complete its tasks"])) {
                 try run.completeTask(Self.shred, by: leaver, evidence: Self.goodEvidence, at: Self.t0)
             }
-            #expect(throws: RequestRefused(["\(leaver) matches the leaver's email: nobody this run is about may reject its tasks"])) {
+            #expect(throws: RequestRefused(.notPermitted, ["\(leaver) matches the leaver's email: nobody this run is about may reject its tasks"])) {
                 try run.rejectTask(Self.shred, by: leaver, reason: "no files", at: Self.t0)
             }
         }
@@ -238,8 +238,7 @@ import Testing
         var run = try opened()
         var future = Self.goodEvidence
         future["destruction_date"] = "2027-01-16"
-        #expect(throws: RequestRefused(["evidence 'destruction_date' is 2027-01-16, later than today (2027-01-15): record it once it has happened"],
-                                       invalidInput: true)) {
+        #expect(throws: RequestRefused(.invalidValue, ["evidence 'destruction_date' is 2027-01-16, later than today (2027-01-15): record it once it has happened"], field: "evidence")) {
             try run.completeTask(Self.shred, by: "sam", evidence: future, at: Self.t0)
         }
         let flag = EvidenceField(name: "confirmed", type: .bool)

@@ -75,7 +75,7 @@ import Testing
     @Test func aRunInProgressMustBeCancelledFirst() throws {
         var run = RunCore(runID: "r1", playbook: try EngineFixtures.playbook(Self.yaml), inputs: [:], timeZone: .gmt)
         _ = try run.start(at: Self.t0)
-        var refusal = RequestRefused(["run r1 is running; cancel it first, then reverse it"])
+        var refusal = RequestRefused(.runState, ["run r1 is running; cancel it first, then reverse it"])
         refusal.remedy = .cancelFirst
         #expect(throws: refusal) {
             try run.reverse(by: "hr", reason: "x", at: Self.t0)

@@ -62,7 +62,7 @@ import Testing
         #expect(try await setup.store.pendingRequests(runID: id).isEmpty)
 
         let late = RunRequest(runID: id, kind: .cancel, reason: "too late", requestedBy: "hr", requestedAt: Date())
-        #expect(try await worker.submit(late) == .refused(RequestRefused("run \(id) already succeeded")))
+        #expect(try await worker.submit(late) == .refused(RequestRefused(.runState, "run \(id) already succeeded")))
         #expect(try await worker.submit(RunRequest(runID: "r-nope", kind: .cancel, reason: "x", requestedBy: "hr", requestedAt: Date())) == .noSuchRun)
     }
 

@@ -22,21 +22,19 @@ extension RunCore {
             let items = (expansions[key.step] ?? []).compactMap(\.item)
             if key.item == nil, !items.isEmpty {
                 let open = items.filter { instances[InstanceKey(step: key.step, item: $0)]?.state.isWithPerson == true }
-                var refusal = RequestRefused("task \(key.step) is done once per item; name the item: one of \(items.joined(separator: ", "))"
-                                             + (open.isEmpty ? "" : " (waiting for a person: \(open.joined(separator: ", ")))"))
-                refusal.remedy = .nameTheItem(of: items)
-                throw refusal
+                throw RequestRefused(.itemRequired, "task \(key.step) is done once per item; name the item: one of \(items.joined(separator: ", "))"
+                                     + (open.isEmpty ? "" : " (waiting for a person: \(open.joined(separator: ", ")))"), field: "item", remedy: .nameTheItem(of: items))
             }
             let known = order.filter { instances[$0]?.task != nil }.map(\.description)
             let hint = Suggestion.closest(to: key.description, in: known).map { "; did you mean \($0)?" } ?? ""
-            throw RequestRefused("run \(runID) has no task \(key)\(hint)")
+            throw RequestRefused(.noSuchTask, "run \(runID) has no task \(key)\(hint)")
         }
         if case .waiting(let until) = record.state, until >= .distantFuture {
-            throw RequestRefused("task \(key) was opened by an earlier version of offboard; a worker reopens it with its evidence fields "
+            throw RequestRefused(.taskState, "task \(key) was opened by an earlier version of offboard; a worker reopens it with its evidence fields "
                                     + "(once a worker drives the run again), then complete it")
         }
         guard let task = record.task else {
-            throw RequestRefused("step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
+            throw RequestRefused(.noSuchTask, "step \(key) of run \(runID) is \(record.state.name), not a task waiting for a person")
         }
         return (record, task)
     }
@@ -47,9 +45,9 @@ extension RunCore {
         switch record.state {
         case .awaitingPerson: break
         case .awaitingApproval, .succeeded:
-            throw RequestRefused("task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
+            throw RequestRefused(.alreadyDone, "task \(key) was already completed by \(record.completion?.by ?? "someone"); nothing changed")
         case .pending, .scheduled, .running, .retrying, .waiting, .failed, .skipped, .cancelled:
-            throw RequestRefused("task \(key) is \(record.state.name); it can no longer be completed")
+            throw RequestRefused(.taskState, "task \(key) is \(record.state.name); it can no longer be completed")
         }
         try Self.requireName(by, what: "the person acting")
         try refuseLeaver(by, verb: "complete")
@@ -78,9 +76,9 @@ extension RunCore {
     public func checkApproval(_ key: InstanceKey, by: String, asApprover: String? = nil) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "the person acting")
-        guard task.approvals != nil else { throw RequestRefused("task \(key) needs no approval") }
+        guard task.approvals != nil else { throw RequestRefused(.nothingToDo, "task \(key) needs no approval") }
         guard record.state == .awaitingApproval else {
-            throw RequestRefused(record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
+            throw RequestRefused(.taskState, record.state == .awaitingPerson ? "task \(key) has not been completed yet; approve it once it is"
                                                                     : "task \(key) is \(record.state.name); nothing to approve")
         }
         try checkSignOff(record, task, key, by: by, asApprover: asApprover, verb: "approve")
@@ -94,14 +92,14 @@ extension RunCore {
         let approver = asApprover ?? by
         let who = asApprover.map { "\(by) (for \($0))" } ?? by
         guard rule.approvers.contains(where: { Self.samePerson($0, approver) }) else {
-            throw RequestRefused("\(who) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
+            throw RequestRefused(.notPermitted, "\(who) is not an approver of task \(key) (approvers: \(rule.approvers.joined(separator: ", ")))")
         }
         if let completer = record.completion?.by, Self.samePerson(completer, by) || Self.samePerson(completer, approver) {
-            throw RequestRefused("\(who) completed task \(key) and may not also \(verb) it")
+            throw RequestRefused(.notPermitted, "\(who) completed task \(key) and may not also \(verb) it")
         }
         try refuseLeaver(by, verb: verb)
         if record.approvals.contains(where: { Self.samePerson($0, approver) }) || record.approvingPeople.contains(where: { Self.samePerson($0, by) }) {
-            throw RequestRefused("\(who) has already approved task \(key); nothing changed")
+            throw RequestRefused(.alreadyDone, "\(who) has already approved task \(key); nothing changed")
         }
     }
 
@@ -125,12 +123,12 @@ extension RunCore {
     public func checkRejection(_ key: InstanceKey, by: String, asApprover: String? = nil, reason: String) throws(RequestRefused) {
         let (record, task) = try openTask(key)
         try Self.requireName(by, what: "the person acting")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a rejection needs a reason", invalidInput: true) }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused(.invalidValue, "a rejection needs a reason", field: "reason") }
         switch record.state {
         case .awaitingPerson: try refuseLeaver(by, verb: "reject")
         case .awaitingApproval: try checkSignOff(record, task, key, by: by, asApprover: asApprover, verb: "reject")
         case .pending, .scheduled, .running, .retrying, .waiting, .succeeded, .failed, .skipped, .cancelled:
-            throw RequestRefused("task \(key) is \(record.state.name); it can no longer be rejected")
+            throw RequestRefused(.taskState, "task \(key) is \(record.state.name); it can no longer be rejected")
         }
     }
 
@@ -152,8 +150,8 @@ extension RunCore {
     /// months early, or late, without anyone saying so.
     public mutating func reschedule(_ changes: [String: String], by: String, reason: String, at now: Date,
                                     pastBefore: Date? = nil) throws -> RunDecision {
-        guard !state.isFinished else { throw RequestRefused("run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
-        guard !changes.isEmpty else { throw RequestRefused("nothing to change: name at least one date or datetime input and its new value", invalidInput: true) }
+        guard !state.isFinished else { throw RequestRefused(.runState, "run \(runID) is already \(state.rawValue); there is nothing to reschedule") }
+        guard !changes.isEmpty else { throw RequestRefused(.invalidValue, "nothing to change: name at least one date or datetime input and its new value", field: "set") }
         var problems: [String] = []
         let timeInputs = playbook.inputs.filter { $0.type == .date || $0.type == .datetime }
         for (name, text) in changes.sorted(by: { $0.key < $1.key }) {
@@ -173,9 +171,9 @@ extension RunCore {
             }
         }
         if !problems.isEmpty {
-            var refusal = RequestRefused(problems, invalidInput: true)
-            if problems.contains(where: { $0.hasSuffix("or write now") }) { refusal.remedy = .allowThePast }
-            throw refusal
+            let past = problems.contains { $0.hasSuffix("or write now") }
+            throw RequestRefused(past ? .timeInPast : .invalidValue, problems, field: changes.count == 1 ? changes.keys.first : nil,
+                                 remedy: past ? .allowThePast : nil)
         }
         // Worked out on a copy: a change that cannot be applied leaves this run untouched.
         var next = self
@@ -200,7 +198,7 @@ extension RunCore {
                 guard let readyAt, !record.missedDeadline, let due = try deadline(of: step, readyAt: readyAt, scope: scope), due != record.deadline else { continue }
                 try self.record(.deadlineSet(instance: key, due: due), into: &decision)
             } catch let failure as StepFailure {
-                throw RequestRefused("step \(key): \(failure.message)")
+                throw RequestRefused(.refused, "step \(key): \(failure.message)")
             }
         }
         try advance(at: now, into: &decision)
@@ -232,7 +230,7 @@ extension RunCore {
     /// Refuses `by` when it matches the leaver: nobody the run is about may act on its tasks.
     func refuseLeaver(_ by: String, verb: String) throws(RequestRefused) {
         if let input = leaverInput(matching: by) {
-            throw RequestRefused("\(by) matches the leaver's \(input): nobody this run is about may \(verb) its tasks")
+            throw RequestRefused(.notPermitted, "\(by) matches the leaver's \(input): nobody this run is about may \(verb) its tasks")
         }
     }
 
@@ -258,6 +256,6 @@ extension RunCore {
     }
 
     static func requireName(_ name: String, what: String) throws(RequestRefused) {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("\(what) must name a person") }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused(.invalidValue, "\(what) must name a person", field: "by") }
     }
 }

@@ -30,9 +30,9 @@ extension RunCore {
     /// Reverses a finished run: plans the compensations from the journal and starts the first.
     public mutating func reverse(by: String, reason: String, at now: Date) throws -> RunDecision {
         if let refusal = stateRefusal(of: .reverse) { throw refusal }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused("a reversal needs a reason", invalidInput: true) }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestRefused(.invalidValue, "a reversal needs a reason", field: "reason") }
         let steps = reversalCandidates().undoable
-        guard !steps.isEmpty else { throw RequestRefused("run \(runID) has no succeeded step with a compensate: to run") }
+        guard !steps.isEmpty else { throw RequestRefused(.nothingToDo, "run \(runID) has no succeeded step with a compensate: to run") }
         var decision = RunDecision()
         try record(.reversalStarted(steps: steps, by: by, reason: reason), into: &decision)
         try advance(at: now, into: &decision)

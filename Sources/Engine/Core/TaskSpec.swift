@@ -88,20 +88,53 @@ public struct RequestRefused: Error, Sendable, Hashable, Codable, CustomStringCo
         case cancelFirst
     }
 
+    /// What kind of refusal it is: a front end chooses its answer by it (an exit code, an HTTP status, a notice).
+    public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The run's state does not allow it now (finished, not failed, not finished yet).
+        case runState = "run-state"
+        /// It was done already; nothing changed.
+        case alreadyDone = "already-done"
+        /// The run has no such task, or the step is not a task waiting for a person.
+        case noSuchTask = "no-such-task"
+        /// The task is not at the point where this applies (not completed yet, or closed).
+        case taskState = "task-state"
+        /// A fanned-out task needs its item named (`remedy` lists the items).
+        case itemRequired = "item-required"
+        /// This person may not do it: not an approver, the one who completed the task, or the leaver.
+        case notPermitted = "not-permitted"
+        /// A value given is wrong (evidence, a date, a reason, a name): `field` says which, when one does.
+        case invalidValue = "invalid-value"
+        /// A new time is in the past (`remedy`: allow that).
+        case timeInPast = "time-in-past"
+        /// There is nothing to do: no step to undo, no task to approve.
+        case nothingToDo = "nothing-to-do"
+        /// Anything else the run refused (a journal that does not apply, a request of a kind this release does not know).
+        case refused
+    }
+
+    public var code: Code
+    /// The field or input the refusal concerns (`reason`, `evidence`, an input's name), when one does.
+    public var field: String?
+    /// The facts, in plain words that name no front end's options; each front end adds its own.
     public var problems: [String]
-    /// The values given were wrong (evidence, a time), rather than the action not being allowed now.
-    public var isInvalidInput: Bool
     public var remedy: Remedy?
 
-    public init(_ problems: [String], invalidInput: Bool = false) {
+    /// The values given were wrong (evidence, a time, a reason), rather than the action not being allowed now.
+    public var isInvalidInput: Bool { code == .invalidValue || code == .timeInPast }
+
+    public init(_ code: Code, _ problems: [String], field: String? = nil, remedy: Remedy? = nil) {
+        self.code = code
         self.problems = problems
-        isInvalidInput = invalidInput
+        self.field = field
+        self.remedy = remedy
     }
 
-    public init(_ problem: String, invalidInput: Bool = false) {
-        problems = [problem]
-        isInvalidInput = invalidInput
+    public init(_ code: Code, _ problem: String, field: String? = nil, remedy: Remedy? = nil) {
+        self.init(code, [problem], field: field, remedy: remedy)
     }
+
+    /// A refusal that is only its words (a journal that does not apply; one kept before refusals had codes).
+    public init(_ problem: String) { self.init(.refused, [problem]) }
 
     public var description: String { problems.joined(separator: "\n") }
 }
@@ -133,7 +166,7 @@ extension TaskSpec {
                 problems.append("evidence '\(field.name)' must be \(field.expectation), not '\(text)'")
             }
         }
-        if !problems.isEmpty { throw RequestRefused(problems, invalidInput: true) }
+        if !problems.isEmpty { throw RequestRefused(.invalidValue, problems, field: "evidence") }
         return typed
     }
 }

@@ -30,18 +30,16 @@ extension RunCore {
     public func stateRefusal(of kind: RunRequest.Kind) -> RequestRefused? {
         switch kind {
         case .cancel:
-            return state.isFinished ? RequestRefused("run \(runID) already \(state.rawValue)") : nil
+            return state.isFinished ? RequestRefused(.runState, "run \(runID) already \(state.rawValue)") : nil
         case .redrive:
-            return state == .failed ? nil : RequestRefused("run \(runID) is \(state.rawValue); only a failed run can be redriven")
+            return state == .failed ? nil : RequestRefused(.runState, "run \(runID) is \(state.rawValue); only a failed run can be redriven")
         case .reverse:
             guard state.isFinished else {
-                var refusal = RequestRefused("run \(runID) is \(state.rawValue); cancel it first, then reverse it")
-                refusal.remedy = .cancelFirst
-                return refusal
+                return RequestRefused(.runState, "run \(runID) is \(state.rawValue); cancel it first, then reverse it", remedy: .cancelFirst)
             }
-            return state == .reversed || reversal != nil ? RequestRefused("run \(runID) has already been reversed") : nil
+            return state == .reversed || reversal != nil ? RequestRefused(.alreadyDone, "run \(runID) has already been reversed") : nil
         case .complete, .approve, .reject, .reschedule:
-            return state.isFinished ? RequestRefused("run \(runID) is \(state.rawValue); a \(kind.rawValue) no longer applies") : nil
+            return state.isFinished ? RequestRefused(.runState, "run \(runID) is \(state.rawValue); a \(kind.rawValue) no longer applies") : nil
         }
     }
 
