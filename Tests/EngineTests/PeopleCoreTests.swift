@@ -76,9 +76,9 @@ import Testing
             #expect(refused.problems == [
                 "unknown evidence field 'certifcate_number'; did you mean 'certificate_number'? (fields: certificate_number, destruction_date, method, containers)",
                 "missing evidence 'certificate_number': text",
-                "evidence 'destruction_date' must be a date (YYYY-MM-DD), not '2 Dec'",
-                "evidence 'method' must be one of shredding, pulping, not 'burning'",
-                "evidence 'containers' must be a number, not 'three'",
+                "evidence 'destruction_date' must be a date (YYYY-MM-DD)",
+                "evidence 'method' must be one of shredding, pulping",
+                "evidence 'containers' must be a number",
             ])
         }
         #expect(run.instances[Self.shred]?.state == .awaitingPerson)
@@ -238,7 +238,7 @@ import Testing
         var run = try opened()
         var future = Self.goodEvidence
         future["destruction_date"] = "2027-01-16"
-        #expect(throws: RequestRefused(.invalidValue, ["evidence 'destruction_date' is 2027-01-16, later than today (2027-01-15): record it once it has happened"], field: "evidence")) {
+        #expect(throws: RequestRefused(.invalidValue, ["evidence 'destruction_date' is later than today (2027-01-15): record it once it has happened"], field: "evidence")) {
             try run.completeTask(Self.shred, by: "sam", evidence: future, at: Self.t0)
         }
         let flag = EvidenceField(name: "confirmed", type: .bool)

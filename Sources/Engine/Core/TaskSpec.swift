@@ -159,11 +159,12 @@ extension TaskSpec {
             }
             if let value = field.parse(text) {
                 if field.type == .date, let today, case .string(let written) = value, let date = LocalDate(parsing: written), date > today {
-                    problems.append("evidence '\(field.name)' is \(written), later than today (\(today)): record it once it has happened")
+                    problems.append("evidence '\(field.name)' is later than today (\(today)): record it once it has happened")
                 }
                 typed[field.name] = value
             } else {
-                problems.append("evidence '\(field.name)' must be \(field.expectation), not '\(text)'")
+                // The value is not repeated: what a person typed may be personal, and they know what they sent.
+                problems.append("evidence '\(field.name)' must be \(field.expectation)")
             }
         }
         if !problems.isEmpty { throw RequestRefused(.invalidValue, problems, field: "evidence") }
