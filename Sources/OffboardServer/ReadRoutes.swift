@@ -27,14 +27,10 @@ extension ServerRuntime {
         let format = request.uri.queryParameters.get("format") ?? "json"
         guard ["json", "md", "html"].contains(format) else { throw Problem.badRequest("format must be json, md or html") }
         let stored = try await stored(id)
-        let document = try Self.evidenceDocument(try await evidencePack(stored, playbook: try reading.playbook(for: stored)), format: format)!
+        let document = try Self.evidenceDocument(try await reading.evidence(stored, now: clock.now()), format: format)!
         return APIJSON.text(document.text, contentType: document.contentType)
     }
 
-    /// The run's evidence pack as of now, from its journal and stored chain.
-    func evidencePack(_ stored: StoredRun, playbook: Playbook) async throws -> EvidencePack {
-        try EvidencePack.build(stored, playbook: playbook, chain: try await store.storedChain(stored.summary.id), removesAccess: removesAccess, now: clock.now())
-    }
 
     /// The pack as `json`, `md` or `html`, with its media type; nil for another format.
     static func evidenceDocument(_ pack: EvidencePack, format: String) throws -> (text: String, contentType: String)? {

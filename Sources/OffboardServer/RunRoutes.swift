@@ -35,7 +35,7 @@ extension ServerRuntime {
     }
 
     func getRunRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        return try APIJSON.response(try await replayed(try context.parameter("id")).report(removesAccess: removesAccess))
+        return try APIJSON.response(try reading.report(try await stored(try context.parameter("id"))))
     }
 
     func historyRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {

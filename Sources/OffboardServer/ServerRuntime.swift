@@ -49,7 +49,6 @@ public struct ServerRuntime: Sendable {
         try reading.replay(try await stored(id))
     }
 
-    func removesAccess(_ uses: String) -> Bool { registry.handler(for: uses)?.removesAccess ?? false }
 
     func metricsRoute(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         guard let metrics else { throw Problem(.serviceUnavailable, "no-metrics", "Metrics are not collected by this server") }

@@ -45,13 +45,8 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openReadOnly()
-            let stored = try await store.loadRun(run, from: database)
-            let registry = try HandlerSetup.registryOrExit()
-            let playbook = try RunReading(store: database, registry: registry).playbook(for: stored)
-            let pack = try EvidencePack.build(stored, playbook: playbook, chain: try await database.storedChain(run),
-                                              removesAccess: { registry.handler(for: $0)?.removesAccess ?? false },
-                                              now: CommandClock.current.now())
+            let (reading, stored) = try await store.read(run)
+            let pack = try await reading.evidence(stored, now: CommandClock.current.now())
             let text: String
             switch format {
             case .json: text = Output.jsonText(pack)

@@ -26,11 +26,8 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openReadOnly()
-            let stored = try await store.loadRun(run, from: database)
-            let registry = try HandlerSetup.registryOrExit()
-            let playbook = try RunReading(store: database, registry: registry).playbook(for: stored)
-            let report = try RunReport.make(stored, playbook: playbook, removesAccess: { registry.handler(for: $0)?.removesAccess ?? false })
+            let (reading, stored) = try await store.read(run)
+            let report = try reading.report(stored)
             switch format {
             case .json: Output.json(report)
             case .text:
@@ -155,10 +152,8 @@ extension Offboard {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let database = try store.openReadOnly()
-            let stored = try await store.loadRun(run, from: database)
-            let playbook = try RunReading(store: database, registry: try HandlerSetup.registryOrExit()).playbook(for: stored)
-            let journal = RunReading.journal(stored, playbook: playbook, revealing: true)
+            let (reading, stored) = try await store.read(run)
+            let journal = RunReading.journal(stored, playbook: try reading.playbook(for: stored), revealing: true)
             switch format {
             case .json: Output.json(journal.map(HistoryLine.init))
             case .text:

@@ -35,6 +35,12 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// The run database opened for reading, and the run read from it (exits 66 when there is no such run).
+    func read(_ id: String) async throws -> (RunReading, StoredRun) {
+        let database = try openReadOnly()
+        return (RunReading(store: database, registry: try HandlerSetup.registryOrExit()), try await loadRun(id, from: database))
+    }
+
     /// Loads a run, or exits 66 naming it.
     func loadRun(_ id: String, from store: any RunStore) async throws -> StoredRun {
         guard let run = try await store.loadRun(id) else {

@@ -9,14 +9,13 @@ public struct ReadRun: Sendable {
     public let stored: StoredRun
     public let playbook: Playbook
     let core: RunCore
+    let reading: RunReading
 
     public var id: String { stored.summary.id }
     public var state: RunState { core.state }
 
     /// Steps, outputs and timings, as `offboard status` and `GET /v1/runs/{id}` show them.
-    public func report(removesAccess: (String) -> Bool = { _ in false }) throws -> RunReport {
-        try RunReport.make(stored, playbook: playbook, removesAccess: removesAccess)
-    }
+    public func report() throws -> RunReport { try RunReport.make(stored, playbook: playbook, removesAccess: reading.removesAccess) }
 
     /// Tasks waiting for a person (or for approvals) in this run.
     public func openTasks(now: Date) -> [TaskReport] { TaskReport.open(in: core, journal: stored.journal, now: now) }
@@ -30,14 +29,31 @@ public struct ReadRun: Sendable {
     }
 }
 
-/// Reads runs from a store and replays them against their pinned playbooks.
+/// Reads runs from a store: a run's status report and evidence pack (from its journal, without replaying it), and the
+/// run replayed against its pinned playbook. The command line, the API and the console read runs only through this.
 public struct RunReading: Sendable {
     public let store: any RunStore
+    let registry: HandlerRegistry
     let playbooks: PinnedPlaybooks
 
     public init(store: any RunStore, registry: HandlerRegistry) {
         self.store = store
+        self.registry = registry
         playbooks = PinnedPlaybooks(catalog: registry)
+    }
+
+    /// Whether a step's handler ends access (for a step that does not say so itself).
+    public func removesAccess(_ uses: String) -> Bool { registry.handler(for: uses)?.removesAccess ?? false }
+
+    /// Steps, outputs and timings, as `offboard status` and `GET /v1/runs/{id}` show them.
+    public func report(_ stored: StoredRun) throws -> RunReport {
+        try RunReport.make(stored, playbook: try playbook(for: stored), removesAccess: removesAccess)
+    }
+
+    /// The run's evidence pack as of `now`, from its journal and its stored chain.
+    public func evidence(_ stored: StoredRun, now: Date) async throws -> EvidencePack {
+        try EvidencePack.build(stored, playbook: try playbook(for: stored), chain: try await store.storedChain(stored.summary.id),
+                               removesAccess: removesAccess, now: now)
     }
 
     /// The playbook a stored run was started from (as stored with it, whatever the files say now).
@@ -51,7 +67,7 @@ public struct RunReading: Sendable {
     /// The run replayed; throws when its playbook or journal cannot be read.
     public func replay(_ stored: StoredRun) throws -> ReadRun {
         let playbook = try playbooks.playbook(for: stored)
-        return ReadRun(stored: stored, playbook: playbook, core: try RunCore.replaying(stored, playbook: playbook))
+        return ReadRun(stored: stored, playbook: playbook, core: try RunCore.replaying(stored, playbook: playbook), reading: self)
     }
 
     /// The run with this id replayed, or nil when there is none.

@@ -7,7 +7,7 @@ import Playbook
 extension Console {
     func pack(_ id: String) async throws -> EvidencePack {
         let stored = try await runtime.stored(id)
-        return try await runtime.evidencePack(stored, playbook: try runtime.reading.playbook(for: stored))
+        return try await runtime.reading.evidence(stored, now: runtime.clock.now())
     }
 
     func evidencePage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {

@@ -24,9 +24,7 @@ extension Console {
 
     /// What the step is now that the worker applied the person's action: only that is said.
     func outcome(of task: TaskReport, after kind: RunRequest.Kind) async throws -> ConsoleNotice {
-        let run = try await runtime.replayed(task.run)
-        let (stored, playbook) = (run.stored, run.playbook)
-        let state = try RunReport.make(stored, playbook: playbook).steps.first { $0.id == task.step && $0.item == task.item }?.state
+        let state = try runtime.reading.report(try await runtime.stored(task.run)).steps.first { $0.id == task.step && $0.item == task.item }?.state
         switch (kind, state) {
         case (.reject, _): return .rejected
         case (_, "failed"?): return .taskFailed
