@@ -26,7 +26,8 @@ public struct ServerRuntime: Sendable {
                 secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = [], metrics: ServerMetrics? = nil) {
         self.metrics = metrics
         self.hooks = Dictionary(hooks.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
-        hookService = HookService(processor: HookProcessor(store: store, mappings: hooks, catalog: catalog, worker: worker, clock: clock))
+        hookService = ProcessAssembly(store: store, registry: registry, secrets: secrets, clock: clock)
+            .hookService(store: store, mappings: hooks, catalog: catalog, worker: worker)
         self.store = store
         self.registry = registry
         self.catalog = catalog

@@ -19,13 +19,15 @@ struct InProcessServer: Sendable {
     let runtime: ServerRuntime
     let directory: String
 
-    /// A server over `files` (playbooks as `NAME.yaml`, hook mappings as `NAME.hook.yaml`), with `secrets` by name.
-    init(files: [String: String], secrets: [String: String] = [:]) throws {
+    /// A server over `files` (playbooks as `NAME.yaml`, hook mappings as `NAME.hook.yaml`), with `secrets` by name; with
+    /// no files, over the playbooks the repository ships (`Workflows/`), as `offboard serve` serves them by default.
+    init(files: [String: String] = [:], secrets: [String: String] = [:]) throws {
         directory = NSTemporaryDirectory() + "offboard-inprocess-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
         for (name, text) in files { try text.write(toFile: "\(directory)/workflows/\(name)", atomically: true, encoding: .utf8) }
         let store = try StoreOpening.open("\(directory)/runs.sqlite"), registry = try HandlerSetup.registry(plugins: nil)
-        let catalog = PlaybookCatalog(directory: "\(directory)/workflows", registry: registry)
+        let workflows = files.isEmpty ? "\(Self.repositoryRoot)/Workflows" : "\(directory)/workflows"
+        let catalog = PlaybookCatalog(directory: workflows, registry: registry)
         let loaded: (mappings: [HookMapping], diagnostics: [Diagnostic]) = files.keys.contains { $0.hasSuffix(".hook.yaml") }
             ? HookSetup.load("\(directory)/workflows", catalog: catalog) : ([], [])
         try #require(!loaded.diagnostics.containsErrors, "\(loaded.diagnostics)")

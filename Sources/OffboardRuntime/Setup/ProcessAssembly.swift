@@ -6,8 +6,8 @@ import ServiceLifecycle
 
 /// One process's parts, put together one way for `offboard serve`, `offboard worker`, and the commands that drive
 /// runs themselves (`offboard run`, a person's request): the store, the handlers (built-ins and plugins), the secrets,
-/// the clock, the worker over them, and the services beside it (retention). The server adds its own (the API, the
-/// console, the HR hook dispatcher) around the worker made here.
+/// the clock, the worker over them, and the services beside it (retention; the HR hook dispatcher, for a server).
+/// The server adds its own (the API, the console) around what is made here.
 public struct ProcessAssembly: Sendable {
     public let store: any RunStore
     public let registry: HandlerRegistry
@@ -25,6 +25,12 @@ public struct ProcessAssembly: Sendable {
     public func worker(_ configuration: WorkerConfiguration = WorkerConfiguration(), observer: (any RunObserver)? = nil,
                        logger: Logger = Logger(label: "offboard.worker")) -> Worker {
         Worker(store: store, registry: registry, secrets: secrets, clock: clock, configuration: configuration, observer: observer, logger: logger)
+    }
+
+    /// The HR hook dispatcher: acts on the events recorded in `store` (a server's, which also keeps them) by the
+    /// `mappings`, starting and changing runs through `worker`.
+    public func hookService(store: any ServiceStore, mappings: [HookMapping], catalog: PlaybookCatalog, worker: Worker) -> HookService {
+        HookService(processor: HookProcessor(store: store, mappings: mappings, catalog: catalog, worker: worker, clock: clock))
     }
 
     /// The services a long-running process runs beside its worker: retention, when a period is set.
