@@ -24,7 +24,10 @@ struct InProcessServer: Sendable {
     init(files: [String: String] = [:], secrets: [String: String] = [:]) throws {
         directory = NSTemporaryDirectory() + "offboard-inprocess-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
-        for (name, text) in files { try text.write(toFile: "\(directory)/workflows/\(name)", atomically: true, encoding: .utf8) }
+        // `DIR` in a file is this server's scratch directory (where a test's commands leave their marks).
+        for (name, text) in files {
+            try text.replacingOccurrences(of: "DIR", with: directory).write(toFile: "\(directory)/workflows/\(name)", atomically: true, encoding: .utf8)
+        }
         let store = try StoreOpening.open("\(directory)/runs.sqlite"), registry = try HandlerSetup.registry(plugins: nil)
         let workflows = files.isEmpty ? "\(Self.repositoryRoot)/Workflows" : "\(directory)/workflows"
         let catalog = PlaybookCatalog(directory: workflows, registry: registry)
@@ -52,6 +55,29 @@ struct InProcessServer: Sendable {
         }
         let app = Application(router: try OffboardServer(runtime: runtime, configuration: ServerConfiguration()).router())
         return try await app.test(.router) { client in try await body(Client(client: client)) }
+    }
+
+    /// Waits until the HR event an answer (202) points at is acted on; returns its outcome and run.
+    static func acted(_ client: Client, _ token: String, _ answer: Answer) async throws -> (outcome: String, run: String?) {
+        let location = try #require(answer.headers["location"] ?? answer.headers["Location"], "\(answer.status) \(answer.text)")
+        for _ in 0..<1000 {
+            let event = try await client.request(.get, location, token: token).json
+            if event["status"] as? String == "acted" { return (event["outcome"] as? String ?? "", event["run"] as? String) }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        Issue.record("the event at \(location) was never acted on")
+        return ("", nil)
+    }
+
+    /// The run's state, once it is `wanted` (or as it is, after 10 s of asking).
+    static func state(_ client: Client, _ token: String, _ run: String, until wanted: String? = nil) async throws -> String {
+        var state = ""
+        for _ in 0..<1000 {
+            state = try await client.request(.get, "/v1/runs/\(run)", token: token).json["state"] as? String ?? ""
+            if wanted == nil || state == wanted { break }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return state
     }
 
     /// A token for `role`, named `name`, made as `offboard token create` makes it.
