@@ -11,11 +11,13 @@ public struct ReadRun: Sendable {
     let core: RunCore
     let reading: RunReading
 
-    public var id: String { stored.summary.id }
     public var state: RunState { core.state }
 
     /// Steps, outputs and timings, as `offboard status` and `GET /v1/runs/{id}` show them.
-    public func report() throws -> RunReport { try RunReport.make(stored, playbook: playbook, removesAccess: reading.removesAccess) }
+    public func report() throws -> RunReport { try reading.report(stored, playbook: playbook) }
+
+    /// The run's evidence pack as of `now`.
+    public func evidence(now: Date) async throws -> EvidencePack { try await reading.evidence(stored, playbook: playbook, now: now) }
 
     /// Tasks waiting for a person (or for approvals) in this run.
     public func openTasks(now: Date) -> [TaskReport] { TaskReport.open(in: core, journal: stored.journal, now: now) }
@@ -45,14 +47,15 @@ public struct RunReading: Sendable {
     /// Whether a step's handler ends access (for a step that does not say so itself).
     public func removesAccess(_ uses: String) -> Bool { registry.handler(for: uses)?.removesAccess ?? false }
 
-    /// Steps, outputs and timings, as `offboard status` and `GET /v1/runs/{id}` show them.
-    public func report(_ stored: StoredRun) throws -> RunReport {
-        try RunReport.make(stored, playbook: try playbook(for: stored), removesAccess: removesAccess)
+    /// Steps, outputs and timings, as `offboard status` and `GET /v1/runs/{id}` show them. `playbook`: the run's pinned
+    /// playbook, when the caller has read it already (it is read from the run otherwise).
+    public func report(_ stored: StoredRun, playbook: Playbook? = nil) throws -> RunReport {
+        try RunReport.make(stored, playbook: try playbook ?? self.playbook(for: stored), removesAccess: removesAccess)
     }
 
-    /// The run's evidence pack as of `now`, from its journal and its stored chain.
-    public func evidence(_ stored: StoredRun, now: Date) async throws -> EvidencePack {
-        try EvidencePack.build(stored, playbook: try playbook(for: stored), chain: try await store.storedChain(stored.summary.id),
+    /// The run's evidence pack as of `now`, from its journal and its stored chain (`playbook` as for `report`).
+    public func evidence(_ stored: StoredRun, playbook: Playbook? = nil, now: Date) async throws -> EvidencePack {
+        try EvidencePack.build(stored, playbook: try playbook ?? self.playbook(for: stored), chain: try await store.storedChain(stored.summary.id),
                                removesAccess: removesAccess, now: now)
     }
 
@@ -68,12 +71,6 @@ public struct RunReading: Sendable {
     public func replay(_ stored: StoredRun) throws -> ReadRun {
         let playbook = try playbooks.playbook(for: stored)
         return ReadRun(stored: stored, playbook: playbook, core: try RunCore.replaying(stored, playbook: playbook), reading: self)
-    }
-
-    /// The run with this id replayed, or nil when there is none.
-    public func run(_ id: String) async throws -> ReadRun? {
-        guard let stored = try await store.loadRun(id) else { return nil }
-        return try replay(stored)
     }
 }
 

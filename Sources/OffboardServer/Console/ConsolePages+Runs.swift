@@ -25,7 +25,7 @@ extension Console {
                                       "createdAt": DateText.iso8601(summary.createdAt), "createdBy": summary.createdBy,
                                       "overdue": summary.isOverdue(at: now)]
             if let stored = try await runtime.store.loadRun(summary.id), let playbook = try? runtime.reading.playbook(for: stored),
-               let report = try? runtime.reading.report(stored) {
+               let report = try? runtime.reading.report(stored, playbook: playbook) {
                 let done = report.steps.filter { ["succeeded", "skipped"].contains($0.state) }.count
                 row["progress"] = "\(done) of \(report.steps.count) steps done"
                 let personal = playbook.inputs.contains { $0.name == "employee_id" && $0.personal }
@@ -55,7 +55,7 @@ extension Console {
         let id = try context.parameter("id")
         let run = try await runtime.replayed(id)
         let (stored, playbook) = (run.stored, run.playbook)
-        let pack = try await runtime.reading.evidence(stored, now: runtime.clock.now())
+        let pack = try await run.evidence(now: runtime.clock.now())
         let steps: [[String: Any]] = pack.steps.map { step in
             var row: [String: Any] = ["id": step.id + (step.item.map { " [\($0)]" } ?? ""), "handler": step.handler, "state": step.state,
                                       "attempts": step.attempts, "removesAccess": step.removesAccess]
