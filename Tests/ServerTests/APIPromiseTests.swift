@@ -64,6 +64,7 @@ import Testing
         #expect(try await server.request(.get, "/v1/runs?playbook=immediate-leaver", token: ops).items.isEmpty)
         #expect(try await server.request(.get, "/v1/runs?overdue=true", token: ops).items.isEmpty, "nothing is past a deadline in 2030")
         #expect(try await server.request(.get, "/v1/runs?state=nonsense", token: ops).status == 400)
+        #expect(try await server.request(.get, "/v1/runs?state=", token: ops).status == 400, "a blank state is no state")
         #expect(try await server.request(.post, "/v1/plans?live=maybe", token: ops, json: Self.leaver("E13")).status == 400, "live is true or false")
         // A playbook is a name in the workflows directory, never a path: nothing else on the server can be read.
         for name in ["../Workflows/standard-leaver", "runs.sqlite", "/etc/passwd", "standard-leaver.yaml", ".hidden"] {

@@ -35,7 +35,8 @@ public struct RunFilters: Sendable, Hashable {
     public func query(now: Date) -> Result<RunQuery, InputRefusal> {
         var query = RunQuery(playbook: Self.given(playbook), leaver: Self.given(leaver), overdueAt: overdue ? now : nil,
                              limit: limit ?? Self.defaultLimit)
-        if let text = Self.given(state) {
+        // A state must be one of the states even when blank (`?state=` is no state): the console's "any" sends none.
+        if let text = state {
             guard let parsed = RunState(rawValue: text) else {
                 return .failure(InputRefusal(.unexpected, field: "state", expected: "one of \(RunState.allCases.map(\.rawValue).joined(separator: ", "))"))
             }

@@ -8,11 +8,13 @@ import Playbook
 extension Console {
     func runsPage(_ request: Request, _ context: APIRequestContext, _ visit: ConsoleVisit) async throws -> Response {
         let query = request.uri.queryParameters
-        let state = query.get("state").flatMap { $0.isEmpty ? nil : RunState(rawValue: String($0)) }
+        // The form's "any" sends a blank state; any other state the filters' rule reads (and refuses when unknown).
+        let stateText = query.get("state").flatMap { $0.isEmpty ? nil : String($0) }
+        let state = stateText.flatMap(RunState.init(rawValue:))
         let playbook = query.get("playbook").flatMap { $0.isEmpty ? nil : String($0) }
         let overdue = query.get("overdue") == "1"
         let now = runtime.clock.now()
-        let filters = RunFilters(state: state?.rawValue, playbook: playbook, leaver: query.get("leaver"), overdue: overdue, since: query.get("since"),
+        let filters = RunFilters(state: stateText, playbook: playbook, leaver: query.get("leaver"), overdue: overdue, since: query.get("since"),
                                  until: query.get("until"), limit: 200)
         var runs: [RunSummary] = [], problem: String?
         switch filters.query(now: now) {
