@@ -136,13 +136,15 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Handlers", "Playbook", "SQLiteStore", "ServiceStores"], swiftSettings: strictSettings),
         // The runtime's rules on their own (the front ends' agreement with them is in OffboardCLITests).
         .testTarget(name: "RuntimeTests", dependencies: ["OffboardRuntime", "Engine", "Handlers", "Playbook"], swiftSettings: strictSettings),
-        // The server's routes in process, through Hummingbird's test client (no socket, no child process).
+        // The server's routes in process, through Hummingbird's test client (no socket, no child process), against the
+        // real PostgreSQL, SCIM and HTTP servers where a story needs them.
         .testTarget(
             name: "ServerTests",
-            dependencies: ["OffboardServer", "OffboardRuntime", "Playbook",
+            dependencies: ["OffboardServer", "OffboardRuntime", "Playbook", "TestServerSupport",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "HTTPTypes", package: "swift-http-types")],
+                           .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: strictSettings
         ),
         .testTarget(

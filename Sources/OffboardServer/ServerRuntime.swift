@@ -23,10 +23,11 @@ public struct ServerRuntime: Sendable {
     public let reading: RunReading
 
     public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Worker,
-                secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = [], metrics: ServerMetrics? = nil) {
+                secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = [], metrics: ServerMetrics? = nil,
+                logging: @escaping @Sendable (String) -> Logger = { Logger(label: $0) }) {
         self.metrics = metrics
         self.hooks = Dictionary(hooks.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
-        hookService = ProcessAssembly(store: store, registry: registry, secrets: secrets, clock: clock)
+        hookService = ProcessAssembly(store: store, registry: registry, secrets: secrets, clock: clock, logging: logging)
             .hookService(store: store, mappings: hooks, catalog: catalog, worker: worker)
         self.store = store
         self.registry = registry

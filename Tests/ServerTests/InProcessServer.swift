@@ -18,10 +18,16 @@ struct InProcessServer: Sendable {
 
     let runtime: ServerRuntime
     let directory: String
+    /// What the server's parts logged (the API, the worker, the HR hook dispatcher), line by line.
+    let log = LogCapture()
+    /// The database, as `offboard serve --db` would open it.
+    var databasePath: String { "\(directory)/runs.sqlite" }
 
     /// A server over `files` (playbooks as `NAME.yaml`, hook mappings as `NAME.hook.yaml`), with `secrets` by name; with
     /// no files, over the playbooks the repository ships (`Workflows/`), as `offboard serve` serves them by default.
-    init(files: [String: String] = [:], secrets: [String: String] = [:]) throws {
+    /// `hooks` names a directory of hook mappings to serve instead of those among `files` (the shipped `Workflows/hooks`,
+    /// say); `clock` is the server's (a `ShiftedClock` stands in for `OFFBOARD_NOW`).
+    init(files: [String: String] = [:], secrets: [String: String] = [:], hooks: String? = nil, clock: any EngineClock = SystemClock()) throws {
         directory = NSTemporaryDirectory() + "offboard-inprocess-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(directory)/workflows", withIntermediateDirectories: true)
         // `DIR` in a file is this server's scratch directory (where a test's commands leave their marks).
@@ -29,19 +35,20 @@ struct InProcessServer: Sendable {
             try text.replacingOccurrences(of: "DIR", with: directory).write(toFile: "\(directory)/workflows/\(name)", atomically: true, encoding: .utf8)
         }
         let store = try StoreOpening.open("\(directory)/runs.sqlite"), registry = try HandlerSetup.registry(plugins: nil)
-        let workflows = files.isEmpty ? "\(Self.repositoryRoot)/Workflows" : "\(directory)/workflows"
+        let workflows = files.keys.contains { !$0.hasSuffix(".hook.yaml") } ? "\(directory)/workflows" : "\(Self.repositoryRoot)/Workflows"
         let catalog = PlaybookCatalog(directory: workflows, registry: registry)
-        let loaded: (mappings: [HookMapping], diagnostics: [Diagnostic]) = files.keys.contains { $0.hasSuffix(".hook.yaml") }
-            ? HookSetup.load("\(directory)/workflows", catalog: catalog) : ([], [])
+        let hookDirectory = hooks ?? (files.keys.contains { $0.hasSuffix(".hook.yaml") } ? "\(directory)/workflows" : nil)
+        let loaded: (mappings: [HookMapping], diagnostics: [Diagnostic]) = hookDirectory.map { HookSetup.load($0, catalog: catalog) } ?? ([], [])
         try #require(!loaded.diagnostics.containsErrors, "\(loaded.diagnostics)")
         let resolver = EnvironmentSecretResolver(environment: Dictionary(uniqueKeysWithValues: secrets.map { ("OFFBOARD_SECRET_\($0.key)", $0.value) }))
         var configuration = WorkerConfiguration(concurrency: 16)
         configuration.submitDrivesRuns = false
         // Assembled as `offboard serve` assembles it: the worker's observer is the metrics `/metrics` reports.
-        let metrics = ServerMetrics.bootstrap()
-        let worker = ProcessAssembly(store: store, registry: registry, secrets: resolver, clock: SystemClock()).worker(configuration, observer: metrics)
-        runtime = ServerRuntime(store: store, registry: registry, catalog: catalog, worker: worker, secrets: resolver, clock: SystemClock(),
-                                logger: Logger(label: "offboard.test-server"), hooks: loaded.mappings, metrics: metrics)
+        let metrics = ServerMetrics.bootstrap(), log = self.log
+        let logging: @Sendable (String) -> Logger = { label in Logger(label: label) { LogCapture.Handler(label: $0, capture: log) } }
+        let worker = ProcessAssembly(store: store, registry: registry, secrets: resolver, clock: clock, logging: logging).worker(configuration, observer: metrics)
+        runtime = ServerRuntime(store: store, registry: registry, catalog: catalog, worker: worker, secrets: resolver, clock: clock,
+                                logger: logging("offboard.serve"), hooks: loaded.mappings, metrics: metrics, logging: logging)
     }
 
     /// Runs `body` with a client of the router while the worker's loop (and the HR event dispatcher) run.
@@ -80,6 +87,16 @@ struct InProcessServer: Sendable {
         return state
     }
 
+    /// True once `condition` holds (asked every 10 ms), or whether it holds after `seconds`.
+    static func eventually(within seconds: TimeInterval = 30, _ condition: () async throws -> Bool) async throws -> Bool {
+        let giveUp = Date().addingTimeInterval(seconds)
+        while Date() < giveUp {
+            if try await condition() { return true }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return try await condition()
+    }
+
     /// A token for `role`, named `name`, made as `offboard token create` makes it.
     func token(role: String, name: String) async throws -> String {
         try await runtime.tokens.create(name: name, role: try #require(APIRole(role)), by: "test", at: Date())
@@ -106,7 +123,7 @@ struct InProcessServer: Sendable {
         }
     }
 
-    struct Answer {
+    struct Answer: Sendable {
         var status: Int
         var headers: [String: String]
         var body: Data

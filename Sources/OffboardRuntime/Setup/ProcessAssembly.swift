@@ -13,29 +13,36 @@ public struct ProcessAssembly: Sendable {
     public let registry: HandlerRegistry
     public let secrets: any SecretResolver
     public let clock: any EngineClock
+    /// The logger of each part, by its label (`offboard.worker`, `offboard.hooks`, `offboard.retention`): the process's
+    /// logging system unless a caller (a test that reads what was logged) says otherwise.
+    public let logging: @Sendable (String) -> Logger
 
-    public init(store: any RunStore, registry: HandlerRegistry, secrets: any SecretResolver, clock: any EngineClock) {
+    public init(store: any RunStore, registry: HandlerRegistry, secrets: any SecretResolver, clock: any EngineClock,
+                logging: @escaping @Sendable (String) -> Logger = { Logger(label: $0) }) {
         self.store = store
         self.registry = registry
         self.secrets = secrets
         self.clock = clock
+        self.logging = logging
     }
 
     /// The worker: claims due runs and drives them through the handlers.
     public func worker(_ configuration: WorkerConfiguration = WorkerConfiguration(), observer: (any RunObserver)? = nil,
-                       logger: Logger = Logger(label: "offboard.worker")) -> Worker {
-        Worker(store: store, registry: registry, secrets: secrets, clock: clock, configuration: configuration, observer: observer, logger: logger)
+                       logger: Logger? = nil) -> Worker {
+        Worker(store: store, registry: registry, secrets: secrets, clock: clock, configuration: configuration, observer: observer,
+               logger: logger ?? logging("offboard.worker"))
     }
 
     /// The HR hook dispatcher: acts on the events recorded in `store` (a server's, which also keeps them) by the
     /// `mappings`, starting and changing runs through `worker`.
     public func hookService(store: any ServiceStore, mappings: [HookMapping], catalog: PlaybookCatalog, worker: Worker) -> HookService {
-        HookService(processor: HookProcessor(store: store, mappings: mappings, catalog: catalog, worker: worker, clock: clock))
+        HookService(processor: HookProcessor(store: store, mappings: mappings, catalog: catalog, worker: worker, clock: clock,
+                                                   logger: logging("offboard.hooks")))
     }
 
     /// The services a long-running process runs beside its worker: retention, when a period is set.
     public func services(retention period: PlaybookDuration?) -> [any Service] {
         guard let period else { return [] }
-        return [RetentionService(store: store, registry: registry, period: period, clock: clock)]
+        return [RetentionService(store: store, registry: registry, period: period, clock: clock, logger: logging("offboard.retention"))]
     }
 }
