@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import TestServerSupport
 import Testing
 
 /// Each rule the command line, the API and the console share is the runtime's, and gives the same answer through
@@ -36,7 +37,7 @@ import Testing
                                                    json: ["playbook": "undoable", "inputs": ["employee_id": employee, "leave_at": "2030-02-01T17:00:00Z"]])
             try #require(started.status == 201, "\(started.text)")
             let run = try #require(started.json["id"] as? String)
-            let waiting = try await ServeProcess.eventually { try await state(run) == "waiting" }
+            let waiting = try await eventually { try await state(run) == "waiting" }
             try #require(waiting, "the run waits for its leave time")
             return run
         }
@@ -91,14 +92,14 @@ import Testing
 
         let reversed = try await world.server.request(.POST, "/v1/runs/\(runs[0])/reverse", token: world.ops, json: ["reason": "rehired"])
         #expect([200, 202].contains(reversed.status), "\(reversed.text)")
-        #expect(try await ServeProcess.eventually { try await world.state(runs[0]) == "reversed" })
+        #expect(try await eventually { try await world.state(runs[0]) == "reversed" })
         let again = try await world.console("/console/runs/\(runs[0])", as: world.ops)
         #expect(!again.contains("/console/runs/\(runs[0])/reverse"), "a run is reversed once")
 
         let byCLI = try await world.cli(["reverse", runs[1], "--reason", "rehired", "--by", "ops"])
         // 0 once reversed here, or 3 when the server's worker took the request and is still running the compensation.
         #expect([0, 3].contains(byCLI.status), "\(byCLI.stderr)")
-        #expect(try await ServeProcess.eventually { try await world.state(runs[1]) == "reversed" })
+        #expect(try await eventually { try await world.state(runs[1]) == "reversed" })
     }
 
     /// An empty, blank or 2,001-character reason is refused by every front end, and nothing is recorded.

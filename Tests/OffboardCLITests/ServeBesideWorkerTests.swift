@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import TestServerSupport
 import Testing
 
 /// `offboard worker` beside `offboard serve` on one database, as real processes: a request made over HTTP for a
@@ -53,7 +54,7 @@ import Testing
         try #require(started.status == 0, "\(started.stderr)")
         let run = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // (The step sleeps a minute: the cancel below ends it, so the test never waits that long.)
-        let running = try await ServeProcess.eventually(within: 45) {
+        let running = try await eventually(within: 45) {
             let status = try await CLI.running(["status", run, "--format", "json"], environment: environment)
             let steps = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["steps"] as? [[String: Any]] ?? []
             return steps.first { $0["id"] as? String == "first" }?["state"] as? String == "running"
@@ -67,7 +68,7 @@ import Testing
         // pending), ends its step, and the run (the answer's state may still be running while that step winds down).
         let cancelled = try await server.request(.POST, "/v1/runs/\(run)/cancel", token: ops, json: ["reason": "resignation withdrawn"])
         #expect(cancelled.status == 200 && cancelled.json["pending"] as? Bool == false, "\(cancelled.text)")
-        #expect(try await ServeProcess.eventually { try await server.request(.GET, "/v1/runs/\(run)", token: ops).json["state"] as? String == "cancelled" })
+        #expect(try await eventually { try await server.request(.GET, "/v1/runs/\(run)", token: ops).json["state"] as? String == "cancelled" })
         let entries = try await Self.history(server, run, ops)
         #expect(!entries.contains { $0["type"] as? String == "step.start" && $0["instance"] as? String == "second" }, "the cancel came first: \(entries)")
         #expect(entries.filter { $0["type"] as? String == "step.start" && $0["instance"] as? String == "first" }.count == 1, "\(entries)")
@@ -81,13 +82,13 @@ import Testing
             runs.append(try #require(made.json["id"] as? String))
         }
         for id in runs {
-            let open = try await ServeProcess.eventually { try await server.request(.GET, "/v1/tasks", token: ops).items.contains { $0["run"] as? String == id } }
+            let open = try await eventually { try await server.request(.GET, "/v1/tasks", token: ops).items.contains { $0["run"] as? String == id } }
             #expect(open, "run \(id)'s task opened")
             let completed = try await server.request(.POST, "/v1/runs/\(id)/tasks/collect/complete", token: ops, json: ["evidence": [String: Any]()])
             #expect([200, 202].contains(completed.status), "\(completed.text)")
         }
         for id in runs {
-            let finished = try await ServeProcess.eventually { try await server.request(.GET, "/v1/runs/\(id)", token: ops).json["state"] as? String == "succeeded" }
+            let finished = try await eventually { try await server.request(.GET, "/v1/runs/\(id)", token: ops).json["state"] as? String == "succeeded" }
             #expect(finished, "run \(id)")
             let starts = try await Self.history(server, id, ops).filter { $0["type"] as? String == "step.start" }.compactMap { $0["instance"] as? String }
             #expect(starts.sorted() == ["collect", "done"], "run \(id): \(starts)")

@@ -54,16 +54,6 @@ final class ServeProcess: @unchecked Sendable {
         var description: String { message }
     }
 
-    /// Asks `condition` every 50 ms until it holds or `seconds` pass (by the clock: a loaded machine makes each ask
-    /// slower); whether it held.
-    static func eventually(within seconds: TimeInterval = 30, _ condition: () async throws -> Bool) async throws -> Bool {
-        let giveUp = Date().addingTimeInterval(seconds)
-        while Date() < giveUp {
-            if try await condition() { return true }
-            try await Task.sleep(nanoseconds: 50_000_000)
-        }
-        return try await condition()
-    }
 
     /// The log so far.
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }

@@ -87,15 +87,6 @@ struct InProcessServer: Sendable {
         return state
     }
 
-    /// True once `condition` holds (asked every 10 ms), or whether it holds after `seconds`.
-    static func eventually(within seconds: TimeInterval = 30, _ condition: () async throws -> Bool) async throws -> Bool {
-        let giveUp = Date().addingTimeInterval(seconds)
-        while Date() < giveUp {
-            if try await condition() { return true }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
-        return try await condition()
-    }
 
     /// A token for `role`, named `name`, made as `offboard token create` makes it.
     func token(role: String, name: String) async throws -> String {

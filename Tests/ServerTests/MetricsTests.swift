@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import OffboardRuntime
+import TestServerSupport
 import Testing
 
 /// `/metrics` through the server's router in process, series by series, read the way a Prometheus alert would: step attempts and durations
@@ -55,12 +56,12 @@ import Testing
                                                    json: ["playbook": "metered", "inputs": ["employee_id": "E1", "leave_at": "2020-01-01T17:00:00Z"]])
             try #require(started.status == 201, "\(started.text)")
             let run = try #require(started.json["id"] as? String)
-            let waiting = try await InProcessServer.eventually { try await client.request(.get, "/v1/runs/\(run)", token: ops).json["state"] as? String == "waiting" }
+            let waiting = try await eventually { try await client.request(.get, "/v1/runs/\(run)", token: ops).json["state"] as? String == "waiting" }
             try #require(waiting, "the run waits for IT")
 
             // (A step's metrics are counted as the worker records it, just after the journal's commit: read until settled.)
             var during = try await client.request(.get, "/metrics", token: auditor)
-            _ = try await InProcessServer.eventually {
+            _ = try await eventually {
                 during = try await client.request(.get, "/metrics", token: auditor)
                 return Self.value(#"offboard_step_duration_seconds_count{handler="log",outcome="succeeded"}"#, in: during.text) == 1
                     && Self.value(#"offboard_step_attempts_total{handler="task"}"#, in: during.text) == 1
@@ -85,7 +86,7 @@ import Testing
             let done = try await client.request(.post, "/v1/runs/\(run)/tasks/collect/complete", token: ops, json: ["evidence": [String: Any]()])
             #expect(done.status == 200, "\(done.text)")
             var after = ""
-            _ = try await InProcessServer.eventually {
+            _ = try await eventually {
                 after = try await client.request(.get, "/metrics", token: auditor).text
                 return Self.value(#"offboard_runs{state="succeeded"}"#, in: after) == 1
                     && Self.value(#"offboard_step_duration_seconds_count{handler="task",outcome="succeeded"}"#, in: after) == 1
