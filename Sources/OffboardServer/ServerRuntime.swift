@@ -22,22 +22,22 @@ public struct ServerRuntime: Sendable {
     /// Runs read and replayed against their pinned playbooks.
     public let reading: RunReading
 
-    public init(store: any ServiceStore, registry: HandlerRegistry, catalog: PlaybookCatalog, worker: Worker,
-                secrets: any SecretResolver, clock: any EngineClock, logger: Logger, hooks: [HookMapping] = [], metrics: ServerMetrics? = nil,
-                logging: @escaping @Sendable (String) -> Logger = { Logger(label: $0) }) {
+    /// The server over `store` (the process's, which also keeps tokens, HR events and sessions) and the parts `process`
+    /// assembled: its handlers, secrets, clock and loggers, and the HR hook dispatcher made from them.
+    public init(store: any ServiceStore, process: ProcessAssembly, catalog: PlaybookCatalog, worker: Worker, logger: Logger,
+                hooks: [HookMapping] = [], metrics: ServerMetrics? = nil) {
         self.metrics = metrics
         self.hooks = Dictionary(hooks.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
-        hookService = ProcessAssembly(store: store, registry: registry, secrets: secrets, clock: clock, logging: logging)
-            .hookService(store: store, mappings: hooks, catalog: catalog, worker: worker)
+        hookService = process.hookService(store: store, mappings: hooks, catalog: catalog, worker: worker)
         self.store = store
-        self.registry = registry
+        registry = process.registry
         self.catalog = catalog
         self.worker = worker
-        self.secrets = secrets
-        self.clock = clock
+        secrets = process.secrets
+        clock = process.clock
         tokens = TokenIssuer(store: store)
         self.logger = logger
-        reading = RunReading(store: store, registry: registry)
+        reading = RunReading(store: store, registry: process.registry)
     }
 
     /// The run, or a 404 problem.

@@ -194,8 +194,8 @@ extension Offboard {
                 if loaded.diagnostics.containsErrors { throw ExitCodes.invalid }
                 mappings = loaded.mappings
             }
-            let runtime = ServerRuntime(store: database, registry: registry, catalog: catalog, worker: worker, secrets: secrets.resolver,
-                                        clock: clock, logger: logger, hooks: mappings, metrics: metrics)
+            let runtime = ServerRuntime(store: database, process: process, catalog: catalog, worker: worker, logger: logger, hooks: mappings,
+                                        metrics: metrics)
             let extra = process.services(retention: try RetentionOption.period(retention))
             let scheme = configuration.tls == nil ? "http" : "https", concurrency = workerConfiguration.concurrency
             try await OffboardServer(runtime: runtime, configuration: configuration).run(extra: extra) { port in

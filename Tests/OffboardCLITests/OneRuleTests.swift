@@ -206,6 +206,14 @@ import Testing
             #expect(page.contains("Started from must be a date such as"), "\(page)")
             for text in [refused.text, cli.stderr] { #expect(!text.contains(bad), "never repeats the value: \(text)") }
         }
+        // A state that is no state is refused by the API and the console alike (the CLI's parser knows only states); a
+        // blank one is no state to the API, and the console's "any".
+        for state in ["nonsense", ""] {
+            let refused = try await world.server.request(.GET, "/v1/runs?state=\(state)", token: world.ops)
+            #expect(refused.status == 400 && refused.text.contains("'state' must be one of"), "\(refused.text)")
+        }
+        #expect(try await world.console("/console/runs?state=nonsense", as: world.ops).contains("State must be one of"))
+        #expect(try await console("state=") == [second, first])
     }
 
     /// A word that is not `name=value`, or a name given twice, is the same usage error (exit 64, never echoing the word)

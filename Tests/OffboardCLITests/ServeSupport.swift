@@ -54,7 +54,6 @@ final class ServeProcess: @unchecked Sendable {
         var description: String { message }
     }
 
-
     /// The log so far.
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 

@@ -32,7 +32,7 @@ import Testing
         """
 
     @Test(.timeLimit(.minutes(3)))
-    func aSignedWebhookToAVerifiedEvidencePackOverHTTPOnly() async throws {
+    func aSignedWebhookToAVerifiedEvidencePackThroughTheAPIOnly() async throws {
         let pgURL = try TestServers.postgresURL(), (scimURL, scimToken) = try TestServers.scim(), http = try TestServers.httpURL()
         let suffix = String(UUID().uuidString.prefix(6)).lowercased()
         let role = "story_\(suffix)", email = "story-\(suffix)@example.com"

@@ -7,6 +7,7 @@ import NIOCore
 import OffboardRuntime
 import OffboardServer
 import Playbook
+import TestServerSupport
 import Testing
 
 /// `offboard serve` in this process, for tests of what its routes answer: its runtime over a fresh database and a
@@ -18,7 +19,8 @@ struct InProcessServer: Sendable {
 
     let runtime: ServerRuntime
     let directory: String
-    /// What the server's parts logged (the API, the worker, the HR hook dispatcher), line by line.
+    /// What the server's parts logged (the application and its routes, the worker, the HR hook dispatcher), line by
+    /// line; not what a handler logs under a logger of its own (`offboard.postgres`), nor anything on stderr.
     let log = LogCapture()
     /// The database, as `offboard serve --db` would open it.
     var databasePath: String { "\(directory)/runs.sqlite" }
@@ -46,9 +48,9 @@ struct InProcessServer: Sendable {
         // Assembled as `offboard serve` assembles it: the worker's observer is the metrics `/metrics` reports.
         let metrics = ServerMetrics.bootstrap(), log = self.log
         let logging: @Sendable (String) -> Logger = { label in Logger(label: label) { LogCapture.Handler(label: $0, capture: log) } }
-        let worker = ProcessAssembly(store: store, registry: registry, secrets: resolver, clock: clock, logging: logging).worker(configuration, observer: metrics)
-        runtime = ServerRuntime(store: store, registry: registry, catalog: catalog, worker: worker, secrets: resolver, clock: clock,
-                                logger: logging("offboard.serve"), hooks: loaded.mappings, metrics: metrics, logging: logging)
+        let process = ProcessAssembly(store: store, registry: registry, secrets: resolver, clock: clock, logging: logging)
+        runtime = ServerRuntime(store: store, process: process, catalog: catalog, worker: process.worker(configuration, observer: metrics),
+                                logger: logging("offboard.serve"), hooks: loaded.mappings, metrics: metrics)
     }
 
     /// Runs `body` with a client of the router while the worker's loop (and the HR event dispatcher) run.
@@ -60,33 +62,35 @@ struct InProcessServer: Sendable {
             loop.cancel()
             hooks.cancel()
         }
-        let app = Application(router: try OffboardServer(runtime: runtime, configuration: ServerConfiguration()).router())
+        // The application logs through the server's logger, as `offboard serve`'s does (a failed request, say).
+        let app = Application(router: try OffboardServer(runtime: runtime, configuration: ServerConfiguration()).router(), logger: runtime.logger)
         return try await app.test(.router) { client in try await body(Client(client: client)) }
     }
 
     /// Waits until the HR event an answer (202) points at is acted on; returns its outcome and run.
     static func acted(_ client: Client, _ token: String, _ answer: Answer) async throws -> (outcome: String, run: String?) {
         let location = try #require(answer.headers["location"] ?? answer.headers["Location"], "\(answer.status) \(answer.text)")
-        for _ in 0..<1000 {
-            let event = try await client.request(.get, location, token: token).json
-            if event["status"] as? String == "acted" { return (event["outcome"] as? String ?? "", event["run"] as? String) }
-            try await Task.sleep(nanoseconds: 10_000_000)
+        var event: [String: Any] = [:]
+        let acted = try await eventually(within: 10, every: 0.01) {
+            event = try await client.request(.get, location, token: token).json
+            return event["status"] as? String == "acted"
         }
-        Issue.record("the event at \(location) was never acted on")
-        return ("", nil)
+        guard acted else {
+            Issue.record("the event at \(location) was never acted on")
+            return ("", nil)
+        }
+        return (event["outcome"] as? String ?? "", event["run"] as? String)
     }
 
     /// The run's state, once it is `wanted` (or as it is, after 10 s of asking).
     static func state(_ client: Client, _ token: String, _ run: String, until wanted: String? = nil) async throws -> String {
         var state = ""
-        for _ in 0..<1000 {
+        _ = try await eventually(within: 10, every: 0.01) {
             state = try await client.request(.get, "/v1/runs/\(run)", token: token).json["state"] as? String ?? ""
-            if wanted == nil || state == wanted { break }
-            try await Task.sleep(nanoseconds: 10_000_000)
+            return wanted == nil || state == wanted
         }
         return state
     }
-
 
     /// A token for `role`, named `name`, made as `offboard token create` makes it.
     func token(role: String, name: String) async throws -> String {

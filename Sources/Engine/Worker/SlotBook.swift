@@ -28,7 +28,10 @@ struct SlotBook: Sendable, Equatable {
 
     /// A claim books `count` slots before it asks the store, and gives back what it did not fill (a negative count);
     /// a claimed run's drive ending gives back one.
-    mutating func claimedChanged(by count: Int) { claimed += count }
+    mutating func claimedChanged(by count: Int) {
+        claimed += count
+        assert(claimed >= 0, "more claimed slots given back than booked")
+    }
 
     /// Reserves a slot for a run about to be made; false when no loop runs or every slot is taken.
     mutating func reserve() -> Bool {
@@ -48,5 +51,8 @@ struct SlotBook: Sendable, Equatable {
     }
 
     /// A reserved run will not be made, or a handed-off drive ended: its slot is free again.
-    mutating func handOffEnded() { handedOff -= 1 }
+    mutating func handOffEnded() {
+        assert(handedOff > 0, "a hand-off ended that held no slot")
+        handedOff -= 1
+    }
 }

@@ -33,7 +33,8 @@ final class WakeUps: Sendable {
     func stop() { consumer?.cancel() }
 }
 
-/// A wake-up that one waiter takes; cancelling the wait resumes it.
+/// A wake-up signal: raising it resumes every waiter, or, with none waiting, is kept for the next wait, which then
+/// returns at once; cancelling a wait resumes it.
 actor WakeSignal {
     private var pending = false
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]

@@ -67,7 +67,8 @@ public struct RunFilters: Sendable, Hashable {
         }
     }
 
-    /// Nil for an absent or blank filter: a blank box in a form filters nothing.
+    /// Nil for an absent or blank text filter (playbook, leaver, dates): a blank box in a form filters nothing. A blank
+    /// state is not read this way: it is no state.
     static func given(_ text: String?) -> String? {
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         return text
