@@ -43,6 +43,13 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .systemLibrary(name: "CMalloc"),
+        // The system's OpenLDAP client library (Debian libldap-dev), linked only through LDAPClient.
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev"])]
+        ),
+        .target(name: "LDAPClient", dependencies: ["CLDAP"], swiftSettings: strictSettings),
         .target(
             name: "Playbook",
             dependencies: [
@@ -66,7 +73,7 @@ let package = Package(
         .target(
             name: "Handlers",
             dependencies: [
-                "Engine", "Playbook",
+                "Engine", "Playbook", "LDAPClient",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HandlerTests",
-            dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", "TestServerSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            dependencies: ["Handlers", "Engine", "Playbook", "SQLiteStore", "TestServerSupport", "LDAPClient", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),

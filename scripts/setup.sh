@@ -31,6 +31,12 @@ if ! pkg-config --exists sqlite3; then
   apt_install libsqlite3-dev
 fi
 
+# The ldap.* handlers link the system's OpenLDAP client library through the CLDAP system-library target.
+if ! pkg-config --exists ldap; then
+  echo "setup: installing libldap-dev" >&2
+  apt_install libldap-dev
+fi
+
 if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
   if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
     echo "setup: installing Python jsonschema" >&2
@@ -46,6 +52,16 @@ if [ "${OFFBOARD_SETUP_TESTS:-0}" = "1" ]; then
   fi
   # The console's browser test: Debian's Chromium, driven by Playwright from PyPI (its own browser download is not
   # used; it drives the system browser).
+  # The LDAP handlers' tests: OpenLDAP's server (run unprivileged by scripts/test-servers.sh) and its command-line tools.
+  if [ ! -x /usr/sbin/slapd ] || ! command -v ldapsearch >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+    echo "setup: installing slapd, ldap-utils and openssl (the test directory's certificates)" >&2
+    apt_install slapd ldap-utils openssl
+  fi
+  # The Active Directory flavour's tests: Samba as a domain controller (winbind is what its DC process starts).
+  if [ ! -x /usr/sbin/samba ] || [ ! -x /usr/sbin/winbindd ]; then
+    echo "setup: installing samba and winbind" >&2
+    apt_install samba winbind
+  fi
   if ! command -v chromium >/dev/null 2>&1; then
     echo "setup: installing chromium" >&2
     apt_install chromium

@@ -3,13 +3,16 @@
 #   a PostgreSQL cluster (Debian `postgresql`, run as the `postgres` user) and
 #   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required), and
 #   an HTTP echo server (Tests/Servers/echo_server.py, Python standard library), and
-#   an OpenID Connect provider (PyPI `oidc-provider-mock`, in a venv) with the console test's people.
+#   an OpenID Connect provider (PyPI `oidc-provider-mock`, in a venv) with the console test's people, and
+#   an OpenLDAP server (Debian `slapd`, run as `openldap`) with the ppolicy overlay, StartTLS and LDAPS, its own CA, and
+#   Samba as an Active Directory domain controller (Debian `samba`), with LDAPS under the same CA.
 #
 #   scripts/test-servers.sh start DIR   # writes DIR/env (export lines) and prints it; DIR must be new or empty
 #   scripts/test-servers.sh stop DIR    # stops them all by PID and removes DIR
 #
 # The tests read OFFBOARD_TEST_PG_URL (a superuser URL), OFFBOARD_TEST_PG_HOST/PORT,
-# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN, OFFBOARD_TEST_HTTP_URL and OFFBOARD_TEST_OIDC_URL from that environment.
+# OFFBOARD_TEST_SCIM_URL / OFFBOARD_TEST_SCIM_TOKEN, OFFBOARD_TEST_HTTP_URL, OFFBOARD_TEST_OIDC_URL and
+# OFFBOARD_TEST_LDAP_* (URL, LDAPS URL, CA file, admin and service account) and OFFBOARD_TEST_AD_* from that environment.
 set -euo pipefail
 
 # A venv under $XDG_CACHE_HOME/offboard/NAME-venv with COMMAND from PyPI SPEC in it (made on first use); prints its path.
@@ -40,6 +43,87 @@ pg_bin() {
 }
 
 as_postgres() { as_root runuser -u postgres -- "$@"; }
+
+# OpenLDAP: slapd in the foreground as `openldap`, on a free loopback port for ldap:// (StartTLS) and one for ldaps://,
+# with a CA and a server certificate for 127.0.0.1 made here, and the skeleton in Tests/Servers/ldap/seed.ldif.
+start_slapd() {
+  local dir="$1" here; here="$(cd "$(dirname "$0")/.." && pwd)/Tests/Servers/ldap"
+  [ -x /usr/sbin/slapd ] || { echo "test-servers: slapd is not installed (apt-get install slapd ldap-utils)" >&2; exit 1; }
+  local ldap="$dir/ldap"; mkdir -p "$ldap/db"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=offboard test CA" -keyout "$ldap/ca-key.pem" -out "$ldap/ca.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$ldap/server-key.pem" -out "$ldap/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$ldap/server.ext"
+  openssl x509 -req -in "$ldap/server.csr" -CA "$ldap/ca.pem" -CAkey "$ldap/ca-key.pem" -CAcreateserial -days 2 \
+    -extfile "$ldap/server.ext" -out "$ldap/server.pem" >/dev/null 2>&1
+  # A second CA that signed nothing here: trusting it instead is a certificate mismatch.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=another CA" -keyout "$ldap/other-ca-key.pem" -out "$ldap/other-ca.pem" >/dev/null 2>&1
+  local admin service; admin="$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+  service="$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+  sed -e "s|SCHEMA_DIR|$here|g" -e "s|DIR|$ldap|g" -e "s|ADMIN_PASSWORD|$admin|" "$here/slapd.conf.in" > "$ldap/slapd.conf"
+  as_root chown -R openldap:openldap "$ldap"
+  local port tls_port; port="$(free_port)"; tls_port="$(free_port)"
+  setsid setpriv --reuid=openldap --regid=openldap --init-groups /usr/sbin/slapd -d 0 -f "$ldap/slapd.conf" \
+    -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/" >"$dir/slapd.log" 2>&1 < /dev/null &
+  echo $! > "$dir/slapd.pid"
+  for _ in $(seq 1 100); do
+    if ldapsearch -x -H "ldap://127.0.0.1:$port" -b "" -s base >/dev/null 2>&1; then break; fi
+    kill -0 "$(cat "$dir/slapd.pid")" 2>/dev/null || { cat "$dir/slapd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sed -e "s|SERVICE_PASSWORD|$service|" "$here/seed.ldif" |
+    ldapadd -x -H "ldap://127.0.0.1:$port" -D "cn=admin,dc=offboard,dc=test" -w "$admin" >"$dir/ldap-seed.log" 2>&1 ||
+    { cat "$dir/ldap-seed.log" >&2; exit 1; }
+  cat >> "$dir/env" <<EOF
+export OFFBOARD_TEST_LDAP_URL=ldap://127.0.0.1:$port
+export OFFBOARD_TEST_LDAPS_URL=ldaps://127.0.0.1:$tls_port
+export OFFBOARD_TEST_LDAP_CA=$ldap/ca.pem
+export OFFBOARD_TEST_LDAP_OTHER_CA=$ldap/other-ca.pem
+export OFFBOARD_TEST_LDAP_BASE=dc=offboard,dc=test
+export OFFBOARD_TEST_LDAP_ADMIN_DN=cn=admin,dc=offboard,dc=test
+export OFFBOARD_TEST_LDAP_ADMIN_PASSWORD=$admin
+export OFFBOARD_TEST_LDAP_SERVICE_DN=cn=offboard,ou=services,dc=offboard,dc=test
+export OFFBOARD_TEST_LDAP_SERVICE_PASSWORD=$service
+EOF
+}
+
+# Active Directory: Samba as a domain controller (Debian `samba`, `winbind`), provisioned into DIR/samba and run in the
+# foreground as root. It listens on loopback at AD's fixed ports (389, 636 and others), so one runs per machine: when
+# samba is not installed, or those ports are taken, it is left out and the AD tests say so.
+start_samba() {
+  local dir="$1"
+  if [ ! -x /usr/sbin/samba ] || ! command -v samba-tool >/dev/null 2>&1; then
+    echo "test-servers: samba is not installed; the Active Directory tests will be skipped" >&2; return 0
+  fi
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', 636), 1)" 2>/dev/null; then
+    echo "test-servers: port 636 is taken (another domain controller?); the Active Directory tests will be skipped" >&2; return 0
+  fi
+  local samba="$dir/samba" admin; admin="Ad1-$(python3 -c 'import secrets; print(secrets.token_hex(10))')"
+  mkdir -p "$samba/tls"
+  # Its LDAPS certificate is signed by the test CA slapd's is (start_slapd made it), for 127.0.0.1.
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$samba/tls/key.pem" -out "$samba/tls/server.csr" >/dev/null 2>&1
+  openssl x509 -req -in "$samba/tls/server.csr" -CA "$dir/ldap/ca.pem" -CAkey "$dir/ldap/ca-key.pem" -CAcreateserial -days 2 \
+    -extfile "$dir/ldap/server.ext" -out "$samba/tls/cert.pem" >/dev/null 2>&1
+  chmod 600 "$samba/tls/key.pem"
+  samba-tool domain provision --targetdir="$samba" --realm=OFFBOARD.TEST --domain=OFFBOARD --server-role=dc \
+    --dns-backend=NONE --adminpass="$admin" --use-rfc2307 --option="interfaces=lo" --option="bind interfaces only=yes" \
+    --option="tls keyfile=$samba/tls/key.pem" --option="tls certfile=$samba/tls/cert.pem" \
+    --option="tls cafile=$dir/ldap/ca.pem" >"$dir/samba-provision.log" 2>&1 ||
+    { cat "$dir/samba-provision.log" >&2; exit 1; }
+  setsid /usr/sbin/samba -s "$samba/etc/smb.conf" -i -M single >"$dir/samba.log" 2>&1 < /dev/null &
+  echo $! > "$dir/samba.pid"
+  for _ in $(seq 1 120); do
+    if LDAPTLS_CACERT="$dir/ldap/ca.pem" ldapsearch -x -H ldaps://127.0.0.1 -b "" -s base >/dev/null 2>&1; then break; fi
+    kill -0 "$(cat "$dir/samba.pid")" 2>/dev/null || { cat "$dir/samba.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  cat >> "$dir/env" <<EOF
+export OFFBOARD_TEST_AD_URL=ldaps://127.0.0.1:636
+export OFFBOARD_TEST_AD_BASE=DC=offboard,DC=test
+export OFFBOARD_TEST_AD_ADMIN_DN=CN=Administrator,CN=Users,DC=offboard,DC=test
+export OFFBOARD_TEST_AD_ADMIN_PASSWORD=$admin
+EOF
+}
 
 start() {
   local dir="$1"
@@ -115,13 +199,15 @@ export OFFBOARD_TEST_SCIM_TOKEN=$token
 export OFFBOARD_TEST_HTTP_URL=http://127.0.0.1:$http_port
 export OFFBOARD_TEST_OIDC_URL=http://127.0.0.1:$oidc_port
 EOF
+  start_slapd "$dir"
+  start_samba "$dir"
   cat "$dir/env"
 }
 
 stop() {
   local dir="$1"
   [ -d "$dir" ] || return 0
-  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid"; do
+  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid" "$dir/slapd.pid" "$dir/samba.pid"; do
     if [ -f "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pg/data/postmaster.pid" ]; then

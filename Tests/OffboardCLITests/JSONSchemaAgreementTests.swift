@@ -14,7 +14,7 @@ import Testing
         "unknown-parameter.yaml": "playbook: x\nversion: 1\nsteps:\n  - { id: a, uses: log, with: { mesage: m } }\n",
         "wrong-parameter-type.yaml": "playbook: x\nversion: 1\nsteps:\n  - { id: a, uses: postgres.revoke, with: { connection: c, role: r, terminate_sessions: \"yes\" } }\n",
         "bad-duration.yaml": "playbook: x\nversion: 1\nsteps:\n  - { id: a, uses: log, timeout: soon, with: { message: m } }\n",
-        "unknown-handler.yaml": "playbook: x\nversion: 1\nsteps:\n  - { id: a, uses: ldap.disable }\n",
+        "unknown-handler.yaml": "playbook: x\nversion: 1\nsteps:\n  - { id: a, uses: acme.frobnicate }\n",
         "bad-input-type.yaml": "playbook: x\nversion: 1\ninputs: { a: { type: text } }\nsteps: []\n",
         "both-waits.yaml": "playbook: x\nversion: 1\nsteps:\n  - { id: a, uses: wait, with: { for: 1h, until: \"2026-12-04T00:00:00Z\" } }\n",
     ]

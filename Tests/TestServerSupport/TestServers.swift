@@ -20,7 +20,7 @@ public enum TestServers {
     public static let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
-    static func required(_ name: String, _ what: String) throws -> String {
+    public static func required(_ name: String, _ what: String) throws -> String {
         guard let value = environment[name], !value.isEmpty else {
             throw TestServerMissing(description: "no test \(what) (\(name) is unset): run the suite with ./scripts/test.sh")
         }

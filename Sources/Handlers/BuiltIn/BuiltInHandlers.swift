@@ -5,7 +5,8 @@ import Playbook
 public enum BuiltInHandlers {
     /// Every built-in handler.
     public static var all: [any StepHandler] {
-        [CommandHandler(), WaitHandler(), LogHandler(), TaskHandler(), PostgresRevokeHandler(), SCIMDeactivateHandler(), HTTPHandler()]
+        [CommandHandler(), WaitHandler(), LogHandler(), TaskHandler(), PostgresRevokeHandler(), SCIMDeactivateHandler(), HTTPHandler(),
+         LDAPDisableHandler(), LDAPEnableHandler()]
     }
 
     /// A registry holding the built-ins, ready for a business to add its own.

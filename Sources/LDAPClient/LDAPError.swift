@@ -1,0 +1,36 @@
+import CLDAP
+
+/// A result code from the server or the client library, with the library's text for it and the server's diagnostic
+/// message when it sent one (Active Directory's `AcceptSecurityContext error, data 533` says why a bind failed).
+public struct LDAPError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let code: Int32
+    /// The operation that failed ("bind", "search", "modify", "StartTLS"…).
+    public let operation: String
+    public let diagnostic: String?
+
+    public init(code: Int32, operation: String, diagnostic: String? = nil) {
+        self.code = code
+        self.operation = operation
+        self.diagnostic = diagnostic.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The library's name for the code ("Invalid credentials").
+    public var text: String { String(cString: ldap_err2string(code)) }
+
+    public var description: String {
+        "\(operation): \(text) (\(code))" + (diagnostic.map { ": \($0)" } ?? "")
+    }
+
+    /// The server could not be reached, or answered too late, or said it is busy: worth trying again later. A refusal
+    /// (wrong credentials, no right to change an entry, a bad DN) is not.
+    public var isTransient: Bool {
+        [LDAP_SERVER_DOWN, LDAP_TIMEOUT, LDAP_CONNECT_ERROR, LDAP_BUSY, LDAP_UNAVAILABLE, LDAP_TIMELIMIT_EXCEEDED].contains(code)
+    }
+
+    /// 49: the credentials were refused (a wrong password, or an account that is locked or disabled).
+    public var isInvalidCredentials: Bool { code == LDAP_INVALID_CREDENTIALS }
+    /// 32: the entry named does not exist.
+    public var isNoSuchObject: Bool { code == LDAP_NO_SUCH_OBJECT }
+    /// 50: the bound account may not do this.
+    public var isInsufficientAccess: Bool { code == LDAP_INSUFFICIENT_ACCESS }
+}
