@@ -3,6 +3,7 @@
 #   a PostgreSQL cluster (Debian `postgresql`, run as the `postgres` user) and
 #   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required), and
 #   an HTTP echo server (Tests/Servers/echo_server.py, Python standard library), and
+#   a Microsoft Entra ID token endpoint and Graph (Tests/Servers/graph_server.py, Python standard library), and
 #   an OpenID Connect provider (PyPI `oidc-provider-mock`, in a venv) with the console test's people, and
 #   an OpenLDAP server (Debian `slapd`, run as `openldap`) with the ppolicy overlay, StartTLS and LDAPS, its own CA, and
 #   Samba as an Active Directory domain controller (Debian `samba`), with LDAPS under the same CA.
@@ -190,6 +191,18 @@ EOF
     sleep 0.1
   done
 
+  # Microsoft Entra ID: the token endpoint and the parts of Graph `entra.disable` uses (Tests/Servers/graph_server.py,
+  # Python standard library), with one app whose client secret is valid and one whose secret has expired.
+  local graph_port graph_secret; graph_port="$(free_port)"
+  graph_secret="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  setsid python3 "$(dirname "$0")/../Tests/Servers/graph_server.py" "$graph_port" offboard-test-app "$graph_secret" offboard-expired-app \
+    >"$dir/graph.log" 2>&1 < /dev/null &
+  echo $! > "$dir/graph.pid"
+  for _ in $(seq 1 50); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $graph_port), 1)" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+
   cat > "$dir/env" <<EOF
 export OFFBOARD_TEST_PG_HOST=127.0.0.1
 export OFFBOARD_TEST_PG_PORT=$pg_port
@@ -198,6 +211,10 @@ export OFFBOARD_TEST_SCIM_URL=$url/v2
 export OFFBOARD_TEST_SCIM_TOKEN=$token
 export OFFBOARD_TEST_HTTP_URL=http://127.0.0.1:$http_port
 export OFFBOARD_TEST_OIDC_URL=http://127.0.0.1:$oidc_port
+export OFFBOARD_TEST_GRAPH_URL=http://127.0.0.1:$graph_port
+export OFFBOARD_TEST_GRAPH_CLIENT_ID=offboard-test-app
+export OFFBOARD_TEST_GRAPH_CLIENT_SECRET=$graph_secret
+export OFFBOARD_TEST_GRAPH_EXPIRED_CLIENT_ID=offboard-expired-app
 EOF
   start_slapd "$dir"
   start_samba "$dir"
@@ -207,7 +224,7 @@ EOF
 stop() {
   local dir="$1"
   [ -d "$dir" ] || return 0
-  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid" "$dir/slapd.pid" "$dir/samba.pid"; do
+  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid" "$dir/graph.pid" "$dir/slapd.pid" "$dir/samba.pid"; do
     if [ -f "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pg/data/postmaster.pid" ]; then

@@ -4,6 +4,12 @@
 #include <ldap.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <errno.h>
+#include <sys/socket.h>
 
 /* Splits a DN into its first RDN and the rest (its parent), each as a string the caller frees with ldap_memfree;
    parent is an empty string for a one-RDN DN. Returns an LDAP result code (LDAP_SUCCESS, or LDAP_INVALID_DN_SYNTAX). */
@@ -34,6 +40,31 @@ static inline int offboard_ldap_search(LDAP *ld, const char *base, int scope, co
                                        LDAPControl **serverctrls, long seconds, LDAPMessage **res) {
     struct timeval limit = { .tv_sec = seconds, .tv_usec = 0 };
     return ldap_search_ext_s(ld, base, scope, filter, attrs, 0, serverctrls, NULL, &limit, 0, res);
+}
+
+/* Whether a TCP connection to host:port opens within timeout_ms: tells a server that is down from one whose TLS
+   handshake failed (libldap reports both as "Can't contact LDAP server" on an ldaps:// connection). */
+static inline int offboard_tcp_reachable(const char *host, const char *port, int timeout_ms) {
+    struct addrinfo hints, *found = NULL, *each;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &found) != 0) return 0;
+    int reachable = 0;
+    for (each = found; each != NULL && !reachable; each = each->ai_next) {
+        int fd = socket(each->ai_family, each->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, each->ai_protocol);
+        if (fd < 0) continue;
+        if (connect(fd, each->ai_addr, each->ai_addrlen) == 0) {
+            reachable = 1;
+        } else if (errno == EINPROGRESS) {
+            struct pollfd waiting = { .fd = fd, .events = POLLOUT };
+            int error = 0;
+            socklen_t length = sizeof error;
+            if (poll(&waiting, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) reachable = 1;
+        }
+        close(fd);
+    }
+    freeaddrinfo(found);
+    return reachable;
 }
 
 /* LDAP_OPT_OFF is a pointer macro Swift cannot import. */

@@ -74,9 +74,18 @@ public final class LDAPConnection: @unchecked Sendable {
                     try check(caFile.withCString { ldap_set_option(handle, LDAP_OPT_X_TLS_CACERTFILE, $0) }, "set the CA file")
                 }
                 try check(offboard_ldap_set_int(handle, LDAP_OPT_X_TLS_NEWCTX, 0), "set up TLS")
+                // Connect now (and, for ldaps://, shake hands), so a TLS failure is told from a server that is down.
+                let connected = ldap_connect(handle)
+                guard connected == LDAP_SUCCESS else {
+                    let tls = options.url.hasPrefix("ldaps://") && Self.reachable(options)
+                    throw LDAPError(code: connected, operation: "connect", diagnostic: tls ? Self.handshakeFailed : diagnostic(handle))
+                }
                 if options.startTLS {
                     let rc = ldap_start_tls_s(handle, nil, nil)
-                    guard rc == LDAP_SUCCESS else { throw LDAPError(code: rc, operation: "StartTLS", diagnostic: diagnostic(handle)) }
+                    // The server answered the StartTLS request; a connect error after it is the handshake failing.
+                    guard rc == LDAP_SUCCESS else {
+                        throw LDAPError(code: rc, operation: "StartTLS", diagnostic: rc == LDAP_CONNECT_ERROR ? Self.handshakeFailed : diagnostic(handle))
+                    }
                 }
                 return Handle(pointer: handle)
             } catch {
@@ -114,7 +123,13 @@ public final class LDAPConnection: @unchecked Sendable {
             var entries: [LDAPEntry] = []
             var cookie = berval(bv_len: 0, bv_val: nil)
             defer { if cookie.bv_val != nil { ber_memfree(cookie.bv_val) } }
+            var pages = 0
             repeat {
+                pages += 1
+                // A server that hands out cookies for ever is not followed for ever.
+                guard pages <= Self.maximumPages else {
+                    throw LDAPError(code: LDAP_SIZELIMIT_EXCEEDED, operation: "search", diagnostic: "more than \(Self.maximumPages) pages")
+                }
                 var page: UnsafeMutablePointer<LDAPControl>?
                 try Self.check(ldap_create_page_control(handle, pageSize, &cookie, 0, &page), "build the paging control")
                 defer { ldap_control_free(page) }
@@ -133,6 +148,23 @@ public final class LDAPConnection: @unchecked Sendable {
             return entries
         }
     }
+
+    static let handshakeFailed = "the TLS handshake failed: the server's certificate did not verify, or no TLS version and cipher were agreed"
+
+    /// Whether the URL's host and port take a TCP connection (within the timeout).
+    private static func reachable(_ options: Options) -> Bool {
+        let rest = options.url.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+        var host = rest, port = options.url.hasPrefix("ldaps://") ? "636" : "389"
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            host = String(rest[..<colon])
+            port = String(rest[rest.index(after: colon)...])
+        }
+        host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return offboard_tcp_reachable(host, port, Int32(max(1, min(options.timeout, 10)) * 1000)) == 1
+    }
+
+    /// The most pages one search follows.
+    static let maximumPages = 10_000
 
     /// One entry by its DN, or nil when it does not exist.
     public func read(_ dn: String, attributes: [String]) async throws(LDAPError) -> LDAPEntry? {

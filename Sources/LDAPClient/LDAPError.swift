@@ -1,4 +1,5 @@
 import CLDAP
+import Foundation
 
 /// A result code from the server or the client library, with the library's text for it and the server's diagnostic
 /// message when it sent one (Active Directory's `AcceptSecurityContext error, data 533` says why a bind failed).
@@ -22,9 +23,16 @@ public struct LDAPError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The server could not be reached, or answered too late, or said it is busy: worth trying again later. A refusal
-    /// (wrong credentials, no right to change an entry, a bad DN) is not.
+    /// (wrong credentials, no right to change an entry, a bad DN) is not, nor is a certificate that did not verify.
     public var isTransient: Bool {
-        [LDAP_SERVER_DOWN, LDAP_TIMEOUT, LDAP_CONNECT_ERROR, LDAP_BUSY, LDAP_UNAVAILABLE, LDAP_TIMELIMIT_EXCEEDED].contains(code)
+        [LDAP_SERVER_DOWN, LDAP_TIMEOUT, LDAP_CONNECT_ERROR, LDAP_BUSY, LDAP_UNAVAILABLE, LDAP_TIMELIMIT_EXCEEDED].contains(code) && !isCertificateFailure
+    }
+
+    /// TLS was refused because the server's certificate did not verify (libldap names the TLS failure in its message,
+    /// under a "Can't contact" or "Connect error" code): retrying cannot help.
+    public var isCertificateFailure: Bool {
+        guard let diagnostic else { return false }
+        return diagnostic.hasPrefix("the TLS handshake failed") || ["certificate", "TLS: peer"].contains { diagnostic.localizedCaseInsensitiveContains($0) }
     }
 
     /// 49: the credentials were refused (a wrong password, or an account that is locked or disabled).

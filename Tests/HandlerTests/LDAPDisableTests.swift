@@ -9,7 +9,8 @@ import Testing
 /// `ldap.disable` and `ldap.enable` against the real slapd the test command starts (ppolicy, StartTLS, a service
 /// account that may change people and groups but not `cn=protected`).
 @Suite struct LDAPDisableTests {
-    static func playbook(directory: String = "openldap", groups: String = "all", moveTo: String? = nil, testPassword: Bool = true, more: String = "") -> String {
+    static func playbook(directory: String = "openldap", groups: String = "all", moveTo: String? = nil, testPassword: Bool = true, attempts: Int = 1,
+                         more: String = "") -> String {
         """
         playbook: ldap
         version: 1
@@ -18,7 +19,7 @@ import Testing
         steps:
           - id: disable
             uses: ldap.disable
-            retry: { attempts: 1 }
+            retry: { attempts: \(attempts), backoff: fixed, initial: 1s }
             with:
               url: "${secret:LDAP_URL}"
               start_tls: true
@@ -32,6 +33,15 @@ import Testing
               group_base: ou=groups,dc=offboard,dc=test
         """ + (moveTo.map { "\n      move_to: \($0)" } ?? "") + (testPassword ? "\n      test_password: \"${secret:LEAVER_PASSWORD}\"" : "") + "\n" + more
     }
+
+    /// How an `ldap.enable` step in a test's rehire reaches the test directory (its lines under `with:`).
+    static let rehireConnection = """
+              url: "${secret:LDAP_URL}"
+              start_tls: true
+              ca_file: "${secret:LDAP_CA}"
+              bind_dn: "${secret:LDAP_BIND_DN}"
+              bind_password: "${secret:LDAP_BIND_PASSWORD}"
+        """
 
     static func run(_ yaml: String, ldap: TestLDAP, password: String? = nil) throws -> PlaybookRun {
         try PlaybookRun(yaml, secrets: ["LDAP_URL": ldap.url, "LDAP_CA": ldap.caFile, "LDAP_BIND_DN": ldap.serviceDN,
@@ -63,6 +73,9 @@ import Testing
         let ldap = try TestLDAP.fromEnvironment(), admin = try await Self.admin(ldap)
         let uid = "dis-\(UUID().uuidString.prefix(6).lowercased())"
         let person = try await Self.leaver(ldap, admin, uid: uid)
+        // The leaver's password is right: before the step, a bind with it succeeds, so the refusal after means the lock.
+        let before = try await LDAPConnection.open(.init(url: ldap.url))
+        try await before.bind(dn: person.dn, password: "leaver-pw")
         let run = try Self.run(Self.playbook(moveTo: ldap.leavers), ldap: ldap)
         let report = try await run.run([("leaver", uid)])
         let step = try #require(report.steps.first)
@@ -76,14 +89,20 @@ import Testing
         ], "\(step.removalReport?.removed ?? [])")
         #expect(step.removalReport?.priorState?.contains("kept in \(person.solo): the group would be left with no member") == true, "\(step.removalReport?.priorState ?? "")")
         #expect(step.verification?.holds == true, "\(step.verification?.detail ?? "")")
-        #expect(step.verification?.detail.contains("a bind as it is refused (49)") == true, "\(step.verification?.detail ?? "")")
+        #expect(step.verification?.detail.contains("a bind as it is refused (49; ppolicy answers a locked account as it answers a wrong password") == true,
+                "\(step.verification?.detail ?? "")")
         // What the directory says, read as its administrator.
         #expect(try await admin.read(moved, attributes: ["pwdAccountLockedTime"])?.value("pwdAccountLockedTime") == "000001010000Z")
         #expect(try await admin.read(person.shared, attributes: ["member"])?.values("member") == ["uid=\(uid)-colleague,\(ldap.people)"])
         #expect(try await admin.read(person.posix, attributes: ["memberUid"])?.values("memberUid") == ["\(uid)-colleague"])
         #expect(try await admin.read(person.solo, attributes: ["member"])?.values("member").count == 1, "the solo group is left as it was")
         let bind = try await LDAPConnection.open(.init(url: ldap.url))
-        await #expect(throws: LDAPError.self, "the leaver still signs in") { try await bind.bind(dn: moved, password: "leaver-pw") }
+        do {
+            try await bind.bind(dn: moved, password: "leaver-pw")
+            Issue.record("the leaver still signs in")
+        } catch {
+            #expect(error.isInvalidCredentials, "\(error)")
+        }
 
         // Again: found in the leavers' OU, nothing left to change.
         let again = try await run.run([("leaver", uid)])
@@ -100,11 +119,7 @@ import Testing
                 uses: ldap.enable
                 needs: [disable]
                 with:
-                  url: "${secret:LDAP_URL}"
-                  start_tls: true
-                  ca_file: "${secret:LDAP_CA}"
-                  bind_dn: "${secret:LDAP_BIND_DN}"
-                  bind_password: "${secret:LDAP_BIND_PASSWORD}"
+            \(Self.rehireConnection)
                   directory: 389ds
                   dn: "{{ steps.disable.output.dn }}"
                   memberships: "{{ steps.disable.output.groups_removed }}"
@@ -154,16 +169,23 @@ import Testing
         let failed = try await run.run([("leaver", uid)])
         let step = try #require(failed.steps.first)
         #expect(failed.state == .failed && step.removal == .failed, "\(step.error ?? "")")
-        #expect(step.error?.contains("cn=protected") == true || step.error?.contains("Insufficient access (50)") == true, "\(step.error ?? "")")
-        #expect(step.error?.contains("account disabled") == true, "says what it did before: \(step.error ?? "")")
+        #expect(step.error?.contains("remove \(person.dn) from cn=protected,\(ldap.groups)") == true && step.error?.contains("Insufficient access (50)") == true,
+                "\(step.error ?? "")")
+        #expect(step.error?.contains("after: account disabled") == true, "says what it did before: \(step.error ?? "")")
+        #expect(step.attempts == 1, "a refusal is not retried")
+        #expect(try await admin.read("cn=protected,\(ldap.groups)", attributes: ["member"])?.values("member").contains(person.dn) == true)
+        #expect(step.removalReport == nil, "a failed step claims nothing")
     }
 
     @Test func anUnverifiedCertificateOrNoServerFailsBeforeAnythingIsSent() async throws {
         let ldap = try TestLDAP.fromEnvironment()
-        let mismatched = try PlaybookRun(Self.playbook(), secrets: ["LDAP_URL": ldap.url, "LDAP_CA": ldap.otherCAFile, "LDAP_BIND_DN": ldap.serviceDN,
+        let mismatched = try PlaybookRun(Self.playbook(attempts: 3), secrets: ["LDAP_URL": ldap.url, "LDAP_CA": ldap.otherCAFile, "LDAP_BIND_DN": ldap.serviceDN,
                                                                   "LDAP_BIND_PASSWORD": ldap.servicePassword, "LEAVER_PASSWORD": "x"])
         let report = try await mismatched.run([("leaver", "anyone")])
         #expect(report.state == .failed && report.steps.first?.error?.contains("StartTLS") == true, "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.error?.contains("the TLS handshake failed") == true && report.steps.first?.error?.contains("check ca_file") == true,
+                "\(report.steps.first?.error ?? "")")
+        #expect(report.steps.first?.attempts == 1, "an unverified certificate is not retried")
         let nowhere = try PlaybookRun(Self.playbook(), secrets: ["LDAP_URL": "ldap://127.0.0.1:1", "LDAP_CA": ldap.caFile, "LDAP_BIND_DN": ldap.serviceDN,
                                                                 "LDAP_BIND_PASSWORD": ldap.servicePassword, "LEAVER_PASSWORD": "x"])
         let unreachable = try await nowhere.run([("leaver", "anyone")])
@@ -229,6 +251,55 @@ import Testing
         #expect(try await admin.read(group, attributes: ["member"])?.values("member").contains { $0.caseInsensitiveCompare(dn) == .orderedSame } == true)
         let signIn = try await LDAPConnection.open(.init(url: ad.url, caFile: ad.caFile))
         try await signIn.bind(dn: dn, password: password)
+    }
+
+    @Test func aUserInNoGroupNoGroupsAndAListedGroupThatDoesNotExist() async throws {
+        let ldap = try TestLDAP.fromEnvironment(), admin = try await Self.admin(ldap)
+        let uid = "ng-\(UUID().uuidString.prefix(6).lowercased())", dn = "uid=\(uid),\(ldap.people)"
+        try await admin.add(dn, [("objectClass", ["inetOrgPerson"]), ("uid", [uid]), ("cn", ["No Groups"]), ("sn", ["N"]), ("userPassword", ["leaver-pw"])])
+        let alone = try await Self.run(Self.playbook(), ldap: ldap).run([("leaver", uid)])
+        let step = try #require(alone.steps.first)
+        #expect(alone.state == .succeeded && step.removalReport?.removed == ["account disabled (pwdAccountLockedTime)"], "\(step.error ?? "")")
+        #expect(step.removalReport?.priorState?.hasSuffix("in 0 group(s) under \(ldap.groups)") == true, "\(step.removalReport?.priorState ?? "")")
+        // groups: none says the groups were not looked at, in the evidence and the check alike.
+        let otherUID = "nn-\(UUID().uuidString.prefix(6).lowercased())"
+        let other = try await Self.leaver(ldap, admin, uid: otherUID)
+        let none = try await Self.run(Self.playbook(groups: "none"), ldap: ldap).run([("leaver", otherUID)])
+        #expect(none.steps.first?.removalReport?.priorState?.contains("groups not checked") == true, "\(none.steps.first?.removalReport?.priorState ?? "")")
+        #expect(none.steps.first?.verification?.detail.contains("groups not checked") == true)
+        #expect(try await admin.read(other.shared, attributes: ["member"])?.values("member").contains(other.dn) == true)
+        // A listed group that does not exist fails the step: a list that names nothing proves nothing.
+        let listed = try await Self.run(Self.playbook(groups: "[\"cn=no-such-group,\(ldap.groups)\"]"), ldap: ldap).run([("leaver", uid)])
+        #expect(listed.state == .failed && listed.steps.first?.error?.contains("cn=no-such-group") == true, "\(listed.steps.first?.error ?? "")")
+        // ldap:// without start_tls is refused before anything is sent.
+        let plain = try await Self.run(Self.playbook().replacingOccurrences(of: "start_tls: true", with: "start_tls: false"), ldap: ldap).run([("leaver", uid)])
+        #expect(plain.state == .failed && plain.steps.first?.error?.contains("allow_plaintext") == true, "\(plain.steps.first?.error ?? "")")
+    }
+
+    @Test func aRehireMovesTheEntryBackAndLeavesAnAccountDisabledBeforehandDisabled() async throws {
+        let ldap = try TestLDAP.fromEnvironment(), admin = try await Self.admin(ldap)
+        let uid = "rh-\(UUID().uuidString.prefix(6).lowercased())"
+        let person = try await Self.leaver(ldap, admin, uid: uid)
+        try await admin.modify(person.dn, [LDAPChange(.replace, "pwdAccountLockedTime", ["000001010000Z"])])  // disabled before offboarding
+        let undo = """
+              - id: rehire
+                uses: ldap.enable
+                needs: [disable]
+                with:
+            \(Self.rehireConnection)
+                  dn: "{{ steps.disable.output.dn }}"
+                  memberships: "{{ steps.disable.output.groups_removed }}"
+                  original_dn: "{{ steps.disable.output.moved_from }}"
+                  was_disabled: "{{ steps.disable.output.was_disabled }}"
+            """
+        let report = try await Self.run(Self.playbook(moveTo: ldap.leavers, testPassword: false, more: undo), ldap: ldap).run([("leaver", uid)])
+        let rehired = try #require(report.steps.first { $0.id == "rehire" })
+        #expect(report.state == .succeeded, "\(report.steps.map { $0.error ?? "" })")
+        #expect(try await admin.read(person.dn, attributes: ["pwdAccountLockedTime"])?.value("pwdAccountLockedTime") == "000001010000Z",
+                "back where it was, and still disabled: it was before the step")
+        #expect(try await admin.read(person.shared, attributes: ["member"])?.values("member").contains(person.dn) == true)
+        #expect(try await admin.read(person.posix, attributes: ["memberUid"])?.values("memberUid").contains(uid) == true)
+        #expect(rehired.output.map { "\($0)" }?.contains("moved back") == true, "\(rehired.output.map { "\($0)" } ?? "")")
     }
 
     @Test func activeDirectoryKeepsEveryOtherBit() {

@@ -87,6 +87,24 @@ struct HTTPExchange: Sendable {
         }
     }
 
+    /// Sends the request, waiting out throttling: a `429` or `503` is waited out up to `waits` times, honouring
+    /// `Retry-After` (at most 30 s each; without one, 1, 2, 4 s), then fails the attempt as retryable, for the step's
+    /// own retry policy to take over.
+    static func sendWaitingOutThrottling(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data?, timeout: TimeInterval,
+                                         label: String, clock: any EngineClock, waits limit: Int = 3) async throws -> Response {
+        var waits = 0
+        while true {
+            let response = try await send(method, url, headers: headers, body: body, timeout: timeout, label: label)
+            guard response.status == 429 || response.status == 503 else { return response }
+            let delay = response.retryAfter ?? Double(1 << waits)
+            guard waits < limit, delay <= 30 else {
+                throw HandlerFailure("\(label): HTTP \(response.status), retry after \(Int(delay)) s", retryable: true)
+            }
+            waits += 1
+            try await clock.sleep(until: clock.now().addingTimeInterval(delay))
+        }
+    }
+
     /// A transport error in words a person understands ("cannot connect to idp.example.com:443: connection
     /// refused"), without request details.
     static func describe(_ error: any Error, reaching target: String) -> String {

@@ -62,23 +62,12 @@ struct SCIMService: Sendable {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         if data != nil { headers.append(("Content-Type", "application/scim+json")) }
         let label = "\(method.rawValue) \(baseURL)\(path)"
-        var waits = 0
-        while true {
-            let response = try await HTTPExchange.send(method, url, headers: headers, body: data, timeout: timeout, label: label)
-            switch response.status {
-            case 401, 403:
-                throw HandlerFailure("\(label): the service refused the token (HTTP \(response.status))", retryable: false)
-            case 429, 503:
-                let delay = response.retryAfter ?? Double(1 << waits)
-                guard waits < Self.throttleWaits, delay <= 30 else {
-                    throw HandlerFailure("\(label): HTTP \(response.status), retry after \(Int(delay)) s", retryable: true)
-                }
-                waits += 1
-                try await clock.sleep(until: clock.now().addingTimeInterval(delay))
-            default:
-                return response
-            }
+        let response = try await HTTPExchange.sendWaitingOutThrottling(method, url, headers: headers, body: data, timeout: timeout, label: label,
+                                                                     clock: clock, waits: Self.throttleWaits)
+        guard response.status != 401, response.status != 403 else {
+            throw HandlerFailure("\(label): the service refused the token (HTTP \(response.status))", retryable: false)
         }
+        return response
     }
 
     /// The users matching the filter: `(id, active)` of each.

@@ -12,20 +12,35 @@ struct GroupMemberships: Sendable {
         let group: String
         let attribute: String
         let value: String
+        /// The group's class requires the attribute (a groupOfNames its `member`, a groupOfUniqueNames its
+        /// `uniqueMember`): the server will not take its last value away.
+        let requiredByClass: Bool
 
         var json: JSONValue { .object(["group": .string(group), "attribute": .string(attribute), "value": .string(value)]) }
 
-        init(group: String, attribute: String, value: String) {
+        init(group: String, attribute: String, value: String, requiredByClass: Bool = false) {
             self.group = group
             self.attribute = attribute
             self.value = value
+            self.requiredByClass = requiredByClass
         }
 
         /// From a step's output (`groups_removed`), for putting it back.
         init?(_ value: Value) {
-            guard case .object(let fields) = value, let group = fields["group"]?.displayText, let attribute = fields["attribute"]?.displayText,
-                  let member = fields["value"]?.displayText, LDAPFilter.isAttributeDescription(attribute) else { return nil }
+            guard case .object(let fields) = value, let group = fields["group"]?.displayText, LDAPDN.isValid(group),
+                  let attribute = fields["attribute"]?.displayText, let member = fields["value"]?.displayText,
+                  LDAPFilter.isAttributeDescription(attribute) else { return nil }
             self.init(group: group, attribute: attribute, value: member)
+        }
+
+        /// Whether a group entry's classes require `attribute`.
+        static func required(_ attribute: String, by group: LDAPEntry) -> Bool {
+            let classes = Set(group.values("objectClass").map { $0.lowercased() })
+            switch attribute.lowercased() {
+            case "member": return classes.contains("groupofnames")
+            case "uniquemember": return classes.contains("groupofuniquenames")
+            default: return false
+            }
         }
     }
 
@@ -48,33 +63,49 @@ struct GroupMemberships: Sendable {
             default: throw HandlerFailure("groups must be all, none, or a list of group DNs", retryable: false)
             }
         }
-
-        func contains(_ group: String) -> Bool {
-            switch self {
-            case .all: return true
-            case .listed(let groups): return groups.contains { GroupMemberships.sameDN($0, group) }
-            }
-        }
     }
 
     let base: String
     let scope: Scope
 
-    /// The user's memberships under `base` that `scope` takes in: `member` and `uniqueMember` by DN, `memberUid` by the
-    /// user's uid (where it has one; Active Directory keeps memberships only in `member`).
-    func find(on connection: LDAPConnection, dn: String, uid: String?, flavour: DirectoryFlavour) async throws(LDAPError) -> [Membership] {
-        if case .listed(let groups) = scope, groups.isEmpty { return [] }
+    /// The user's memberships that `scope` takes in: `member` and `uniqueMember` by DN, `memberUid` by each of the user's
+    /// uids (Active Directory keeps memberships only in `member`). With `all`, every group under `base`; with a list,
+    /// each listed group read where it is (one that does not exist fails: a list that names nothing proves nothing).
+    func find(on connection: LDAPConnection, dn: String, uids: [String], flavour: DirectoryFlavour) async throws(LDAPError) -> [Membership] {
         var searches: [(attribute: String, value: String)] = [("member", dn)]
         if flavour != .activeDirectory {
             searches.append(("uniqueMember", dn))
-            if let uid { searches.append(("memberUid", uid)) }
+            searches += uids.map { ("memberUid", $0) }
         }
         var found: [Membership] = []
-        for (attribute, value) in searches {
-            let groups = try await connection.search(base: base, scope: .subtree, filter: LDAPFilter.equality(attribute, value)!, attributes: ["cn"])
-            found += groups.filter { scope.contains($0.dn) }.map { Membership(group: $0.dn, attribute: attribute, value: value) }
+        switch scope {
+        case .all:
+            for (attribute, value) in searches {
+                for group in try await connection.search(base: base, scope: .subtree, filter: LDAPFilter.equality(attribute, value)!, attributes: ["objectClass"]) {
+                    found.append(Membership(group: group.dn, attribute: attribute, value: value, requiredByClass: Membership.required(attribute, by: group)))
+                }
+            }
+        case .listed(let groups):
+            for listed in groups {
+                guard try await connection.read(listed, attributes: ["objectClass"]) != nil else {
+                    throw LDAPError(code: 32, operation: "read the listed group \(listed)", diagnostic: "no such group")
+                }
+                for (attribute, value) in searches {
+                    for group in try await connection.search(base: listed, scope: .base, filter: LDAPFilter.equality(attribute, value)!, attributes: ["objectClass"]) {
+                        found.append(Membership(group: group.dn, attribute: attribute, value: value, requiredByClass: Membership.required(attribute, by: group)))
+                    }
+                }
+            }
         }
         return found
+    }
+
+    /// How the groups looked at are described in the evidence: "under ou=groups,…" or "of the 2 listed".
+    var lookedAt: String {
+        switch scope {
+        case .all: "under \(base)"
+        case .listed(let groups): groups.isEmpty ? "(groups not checked: groups is none)" : "of the \(groups.count) listed"
+        }
     }
 
     /// Whether two DNs name the same entry (libldap's normal form, compared without regard to case).

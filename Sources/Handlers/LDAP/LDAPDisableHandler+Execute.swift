@@ -21,6 +21,12 @@ struct LDAPDisableStep: Sendable {
         if let moveTo, !LDAPDN.isValid(moveTo) { throw HandlerFailure("move_to must be a DN (such as ou=leavers,dc=example,dc=com)", retryable: false) }
     }
 
+    /// Whether `dn` sits directly under `parent` (already moved there).
+    static func isChild(_ dn: String, of parent: String) -> Bool {
+        guard let split = try? LDAPDN.split(dn) else { return false }
+        return GroupMemberships.sameDN(split.parent, parent)
+    }
+
     /// The attributes read from the leaver's entry.
     var entryAttributes: [String] { ["uid", "objectClass"] + target.flavour.stateAttributes }
 
@@ -85,16 +91,16 @@ extension LDAPDisableHandler {
             var taken: [GroupMemberships.Membership] = [], kept: [(GroupMemberships.Membership, String)] = []
             let memberships: [GroupMemberships.Membership]
             do throws(LDAPError) {
-                memberships = try await step.groups.find(on: connection, dn: entry.dn, uid: entry.value("uid"), flavour: flavour)
+                memberships = try await step.groups.find(on: connection, dn: entry.dn, uids: entry.values("uid"), flavour: flavour)
             } catch {
-                throw target.failure(error, doing: "find the groups of \(entry.dn)" + Self.after(removed))
+                throw target.failure(error, doing: "find the groups of \(entry.dn)" + StepProgress.after(removed))
             }
             for membership in memberships {
                 let outcome: GroupMemberships.Removal
                 do throws(LDAPError) {
                     outcome = try await GroupMemberships.remove(membership, on: connection)
                 } catch {
-                    throw target.failure(error, doing: "remove \(entry.dn) from \(membership.group)" + Self.after(removed) + "; the groups after it are unchanged")
+                    throw target.failure(error, doing: "remove \(entry.dn) from \(membership.group)" + StepProgress.after(removed) + "; the groups after it are unchanged")
                 }
                 switch outcome {
                 case .removed:
@@ -105,11 +111,11 @@ extension LDAPDisableHandler {
                 }
             }
             var dn = entry.dn
-            if let moveTo = step.moveTo, let parent = try? LDAPDN.split(entry.dn).parent, !GroupMemberships.sameDN(parent, moveTo) {
+            if let moveTo = step.moveTo, !LDAPDisableStep.isChild(entry.dn, of: moveTo) {
                 do throws(LDAPError) {
                     dn = try await connection.move(entry.dn, under: moveTo)
                 } catch {
-                    throw target.failure(error, doing: "move \(entry.dn) to \(moveTo)" + Self.after(removed))
+                    throw target.failure(error, doing: "move \(entry.dn) to \(moveTo)" + StepProgress.after(removed))
                 }
                 removed.append("moved to \(moveTo)")
             }
@@ -121,17 +127,16 @@ extension LDAPDisableHandler {
                 "groups_kept": .array(kept.map { .object(["group": .string($0.0.group), "reason": .string($0.1)]) }),
                 "moved_from": step.moveTo != nil && dn != entry.dn ? .string(entry.dn) : .null,
             ])
-            let before = "\(entry.dn): \(prior.isDisabled ? "already disabled" : "enabled") (\(prior.detail)), in \(taken.count + kept.count) group(s)"
-                + (keptText.isEmpty ? "" : "; " + keptText.joined(separator: "; "))
+            // On a later attempt, an account found disabled may have been disabled by an earlier one that then failed.
+            let found = prior.isDisabled ? (context.attempt > 1 ? "found disabled (an earlier attempt of this step may have disabled it)" : "already disabled") : "enabled"
+            let groups = step.groups.scope == .listed([]) ? step.groups.lookedAt : "in \(taken.count + kept.count) group(s) \(step.groups.lookedAt)"
+            let before = "\(entry.dn): \(found) (\(prior.detail)), \(groups)" + (keptText.isEmpty ? "" : "; " + keptText.joined(separator: "; "))
             guard !removed.isEmpty else {
                 return .accessRemoval(output, AccessRemoval(.alreadyAbsent, system: target.system, priorState: before))
             }
             return .accessRemoval(output, AccessRemoval(.removed, system: target.system, removed: removed, priorState: before))
         }
     }
-
-    /// " (after: account disabled; …)": what the step had done when a later change failed, so the failure says it.
-    static func after(_ done: [String]) -> String { done.isEmpty ? " (nothing was changed)" : " (after: " + done.joined(separator: "; ") + ")" }
 
     /// Reads the entry back on a fresh connection: disabled, in none of the groups the step takes it out of (but a
     /// group the server would not leave empty), and, with `test_password`, refusing a bind as the leaver.
@@ -148,17 +153,19 @@ extension LDAPDisableHandler {
             var still: [String] = [], sole: [String] = []
             let memberships: [GroupMemberships.Membership]
             do throws(LDAPError) {
-                memberships = try await step.groups.find(on: connection, dn: entry.dn, uid: entry.value("uid"), flavour: flavour)
+                memberships = try await step.groups.find(on: connection, dn: entry.dn, uids: entry.values("uid"), flavour: flavour)
             } catch {
                 throw target.failure(error, doing: "read the groups of \(entry.dn)")
             }
             for membership in memberships {
-                let group = try? await connection.read(membership.group, attributes: [membership.attribute])
-                if group?.values(membership.attribute).count == 1 { sole.append(membership.group) } else { still.append(membership.group) }
+                // Only a group whose class requires the attribute may keep the leaver as its last member.
+                let group = membership.requiredByClass ? try? await connection.read(membership.group, attributes: [membership.attribute]) : nil
+                if let group, group.values(membership.attribute).count == 1 { sole.append(membership.group) } else { still.append(membership.group) }
             }
             if !still.isEmpty { return VerificationResult(holds: false, detail: "\(entry.dn) is still a member of \(still.joined(separator: ", "))") }
-            var detail = "\(entry.dn) at \(target.system) is disabled (\(state.detail)) and in none of the groups"
-                + (sole.isEmpty ? "" : " but \(sole.joined(separator: ", ")), of which it is the only member")
+            var detail = "\(entry.dn) at \(target.system) is disabled (\(state.detail))"
+                + (step.groups.scope == .listed([]) ? "; \(step.groups.lookedAt)" : " and in none of the groups \(step.groups.lookedAt)")
+                + (sole.isEmpty ? "" : " but \(sole.joined(separator: ", ")), of which it is the only member (its class requires one)")
             if let testPassword, !testPassword.isEmpty {
                 switch await Self.bindRefusal(as: entry.dn, password: testPassword, target: target) {
                 case .success(let refusal): detail += "; a bind as it is refused (\(refusal))"
@@ -169,26 +176,30 @@ extension LDAPDisableHandler {
         }
     }
 
-    /// Binds as the leaver on a fresh connection: the refusal when the server refused it as a disabled account would
-    /// be, or what is wrong (it bound; Active Directory said the password was wrong, which proves nothing).
+    /// Binds as the leaver on a fresh connection: the refusal, in words that say what it proves, when the server refused
+    /// the bind; or what is wrong (it bound; a refusal that says the password was wrong rather than the account disabled).
     static func bindRefusal(as dn: String, password: String, target: LDAPTarget) async -> Result<String, BindProblem> {
+        let refusal: LDAPError
         do throws(LDAPError) {
             let connection = try await LDAPConnection.open(target.options)
             defer { Task { await connection.close() } }
             try await connection.bind(dn: dn, password: password)
             return .failure(BindProblem(text: "a bind as it with test_password succeeded: the account still signs in"))
-        } catch where error.isInvalidCredentials {
-            let said = error.diagnostic ?? ""
-            if target.flavour == .activeDirectory {
-                // AcceptSecurityContext error, data 533: account disabled; 52e: wrong password (proves nothing).
-                guard said.contains("data 533") else {
-                    return .failure(BindProblem(text: "Active Directory refused the bind without saying the account is disabled (\(target.secrets.redact(said))); check test_password"))
-                }
-                return .success("49, account disabled")
-            }
-            return .success("49")
         } catch {
-            return .failure(BindProblem(text: "a bind as it could not be tried: \(target.secrets.redact(error.description))"))
+            refusal = error
+        }
+        let said = target.secrets.redact(refusal.diagnostic ?? "")
+        switch target.flavour {
+        case .openldap where refusal.isInvalidCredentials:
+            return .success("49; ppolicy answers a locked account as it answers a wrong password, so this confirms the lock only with a test_password known to be right")
+        case .directory389 where refusal.code == 53 && said.localizedCaseInsensitiveContains("inactivated"):
+            return .success("53, account inactivated")
+        case .activeDirectory where refusal.isInvalidCredentials && said.contains("data 533"):
+            return .success("49, account disabled")
+        case .directory389 where refusal.isInvalidCredentials, .activeDirectory where refusal.isInvalidCredentials:
+            return .failure(BindProblem(text: "the server refused the bind as a wrong password, not as a disabled account (\(said)); check test_password"))
+        default:
+            return .failure(BindProblem(text: "a bind as it could not be tried: \(target.secrets.redact(refusal.description))"))
         }
     }
 

@@ -18,11 +18,23 @@ extension LDAPDisableHandler {
                 guard let entry = try await step.find(on: connection) else { return ["now: no entry with \(step.lookup.description): nothing to do"] }
                 let state = flavour.state(of: entry)
                 var lines = ["now: \(entry.dn): " + (state.isDisabled ? "already disabled (\(state.detail))" : "enabled (\(state.detail)) → disabled")]
-                let memberships = try await step.groups.find(on: connection, dn: entry.dn, uid: entry.value("uid"), flavour: flavour)
-                lines.append(memberships.isEmpty ? "now: in none of the groups it would be removed from"
-                    : "now: member of \(memberships.count) group(s) → removed: " + memberships.prefix(10).map(\.group).joined(separator: "; ")
-                        + (memberships.count > 10 ? "; …" : ""))
-                if let moveTo = step.moveTo { lines.append("now: would move to \(moveTo)") }
+                let memberships = try await step.groups.find(on: connection, dn: entry.dn, uids: entry.values("uid"), flavour: flavour)
+                if step.groups.scope == .listed([]) {
+                    lines.append("now: \(step.groups.lookedAt)")
+                } else if memberships.isEmpty {
+                    lines.append("now: in none of the groups \(step.groups.lookedAt)")
+                } else {
+                    lines.append("now: member of \(memberships.count) group(s) \(step.groups.lookedAt):")
+                    for membership in memberships {
+                        // A group whose class requires a member, and of which the leaver is the only one, will be kept.
+                        let group = membership.requiredByClass ? try? await connection.read(membership.group, attributes: [membership.attribute]) : nil
+                        let sole = group.map { $0.values(membership.attribute).count == 1 } ?? false
+                        lines.append("now: \(membership.group) (\(membership.attribute)) → " + (sole ? "kept: the leaver is its only member" : "removed"))
+                    }
+                }
+                if let moveTo = step.moveTo {
+                    lines.append(LDAPDisableStep.isChild(entry.dn, of: moveTo) ? "now: already in \(moveTo)" : "now: \(entry.dn) → moved to \(moveTo)")
+                }
                 return lines
             }
         } catch {

@@ -14,6 +14,7 @@ public struct LDAPDisableHandler: StepHandler {
     static let connectionFields: [ParameterField] = [
         ParameterField("url", .string, required: true, description: "ldap://host:port or ldaps://host:port", acceptsSecrets: true),
         ParameterField("start_tls", .bool, description: "upgrade an ldap:// connection with StartTLS (certificates are always verified)", default: .bool(false)),
+        ParameterField("allow_plaintext", .bool, description: "allow an ldap:// URL without start_tls, which sends the bind password unencrypted", default: .bool(false)),
         ParameterField("ca_file", .string, description: "a PEM file of the certificate authorities to trust, instead of the system's", acceptsSecrets: true),
         ParameterField("bind_dn", .string, required: true, description: "the service account's DN", acceptsSecrets: true),
         ParameterField("bind_password", .string, required: true, description: "the service account's password, as ${secret:NAME}", sensitive: true),

@@ -16,6 +16,8 @@ public struct LDAPEnableHandler: StepHandler {
             ParameterField("dn", .string, required: true, description: "the entry's DN as ldap.disable left it (steps.ID.output.dn)"),
             ParameterField("memberships", .list(.any), description: "the memberships ldap.disable removed (steps.ID.output.groups_removed)"),
             ParameterField("original_dn", .string, description: "the entry's DN before ldap.disable moved it (steps.ID.output.moved_from); it is moved back"),
+            ParameterField("was_disabled", .bool, description: "whether the account was disabled before ldap.disable ran (steps.ID.output.was_disabled): then it stays disabled",
+                           default: .bool(false)),
         ])
     }
 
@@ -36,9 +38,11 @@ public struct LDAPEnableHandler: StepHandler {
                 throw HandlerFailure("memberships must be the list ldap.disable recorded (each with group, attribute and value)", retryable: false)
             }
         }
+        let wasDisabled = context.parameters["was_disabled"].map { if case .bool(true) = $0 { true } else { false } } ?? false
         let connection = try await target.connect()
         defer { Task { await connection.close() } }
         let attributes = ["uid"] + flavour.stateAttributes
+        var progress: [String] = []
         do {
             // A retry may find the entry moved back already.
             var current = dn
@@ -48,14 +52,18 @@ public struct LDAPEnableHandler: StepHandler {
             }
             guard let entry else { throw HandlerFailure("\(target.system): no entry \(dn) to enable", retryable: false) }
             var done: [String] = []
+            defer { progress = done }
             if let original, !GroupMemberships.sameDN(current, original) {
                 current = try await connection.move(current, under: try LDAPDN.split(original).parent)
                 done.append("moved back to \(current)")
             }
-            if flavour.state(of: entry).isDisabled {
-                guard let changes = flavour.enable(entry) else { throw HandlerFailure("\(target.system): \(current): cannot read its state", retryable: false) }
-                try await connection.modify(current, changes)
+            // An account disabled before offboarding began stays disabled: undoing the step gives back only what it took.
+            switch flavour.state(of: entry) {
+            case .unreadable(let why): throw HandlerFailure("\(target.system): \(current): \(why); not enabled" + StepProgress.after(done), retryable: false)
+            case .disabled where !wasDisabled:
+                try await connection.modify(current, flavour.enable(entry) ?? [])
                 done.append("account enabled")
+            case .disabled, .enabled: break
             }
             var restored: [JSONValue] = []
             for membership in memberships {
@@ -64,10 +72,10 @@ public struct LDAPEnableHandler: StepHandler {
                 if try await Self.addBack(membership, value: value, on: connection) { done.append("membership of \(membership.group) restored") }
                 restored.append(.string(membership.group))
             }
-            return .completed(.object(["dn": .string(current), "state": "enabled", "groups_restored": .array(restored),
+            return .completed(.object(["dn": .string(current), "state": wasDisabled ? "disabled" : "enabled", "groups_restored": .array(restored),
                                        "done": .array(done.map(JSONValue.string))]))
         } catch let error as LDAPError {
-            throw target.failure(error, doing: "enable \(dn)")
+            throw target.failure(error, doing: "enable \(dn)" + StepProgress.after(progress))
         }
     }
 

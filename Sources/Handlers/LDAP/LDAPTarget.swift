@@ -23,6 +23,11 @@ struct LDAPTarget: Sendable {
         guard url.hasPrefix("ldap://") || url.hasPrefix("ldaps://") else { throw HandlerFailure("url must start with ldap:// or ldaps://", retryable: false) }
         let startTLS = parameters["start_tls"].flatMap { if case .bool(let flag) = $0 { flag } else { nil } } ?? false
         if startTLS && url.hasPrefix("ldaps://") { throw HandlerFailure("start_tls is for an ldap:// URL; an ldaps:// one is TLS already", retryable: false) }
+        let allowPlaintext = parameters["allow_plaintext"].flatMap { if case .bool(let flag) = $0 { flag } else { nil } } ?? false
+        if url.hasPrefix("ldap://") && !startTLS && !allowPlaintext {
+            throw HandlerFailure("an ldap:// URL without start_tls would send bind_password unencrypted: set start_tls: true, use ldaps://, or say allow_plaintext: true",
+                                 retryable: false)
+        }
         guard let bindDN = try parameters["bind_dn"].flatMap({ value throws(HandlerFailure) in try context.secrets.reveal(value) }), !bindDN.isEmpty else {
             throw HandlerFailure("bind_dn is missing", retryable: false)
         }
@@ -70,7 +75,8 @@ struct LDAPTarget: Sendable {
     /// anything the attempt revealed.
     func failure(_ error: LDAPError, doing what: String) -> HandlerFailure {
         let said = secrets.redact(error.description)
-        let hint = error.isInvalidCredentials ? " (check bind_dn and bind_password)" : error.code == -1 && options.caFile != nil ? " (or its certificate did not verify against ca_file)" : ""
+        let hint = error.isInvalidCredentials ? " (check bind_dn and bind_password)"
+            : error.isCertificateFailure ? (options.caFile == nil ? " (check the server's certificate)" : " (check ca_file: it must name the CA that signed the server's certificate)") : ""
         return HandlerFailure("\(system): could not \(what): \(said)\(hint)", retryable: error.isTransient)
     }
 
