@@ -4,6 +4,7 @@
 #   a SCIM 2.0 server (PyPI `scim2-server`, in a venv, bearer token required), and
 #   an HTTP echo server (Tests/Servers/echo_server.py, Python standard library), and
 #   a Microsoft Entra ID token endpoint and Graph (Tests/Servers/graph_server.py, Python standard library), and
+#   Okta's Management API (Tests/Servers/okta_server.py, Python standard library), and
 #   an OpenID Connect provider (PyPI `oidc-provider-mock`, in a venv) with the console test's people, and
 #   an OpenLDAP server (Debian `slapd`, run as `openldap`) with the ppolicy overlay, StartTLS and LDAPS, its own CA, and
 #   Samba as an Active Directory domain controller (Debian `samba`), with LDAPS under the same CA.
@@ -203,6 +204,16 @@ EOF
     sleep 0.1
   done
 
+  # Okta: the parts of the Management API `okta.deactivate` uses (Tests/Servers/okta_server.py, Python standard library).
+  local okta_port okta_token; okta_port="$(free_port)"
+  okta_token="$(python3 -c 'import secrets; print(secrets.token_urlsafe(30))')"
+  setsid python3 "$(dirname "$0")/../Tests/Servers/okta_server.py" "$okta_port" "$okta_token" >"$dir/okta.log" 2>&1 < /dev/null &
+  echo $! > "$dir/okta.pid"
+  for _ in $(seq 1 50); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $okta_port), 1)" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+
   cat > "$dir/env" <<EOF
 export OFFBOARD_TEST_PG_HOST=127.0.0.1
 export OFFBOARD_TEST_PG_PORT=$pg_port
@@ -215,6 +226,8 @@ export OFFBOARD_TEST_GRAPH_URL=http://127.0.0.1:$graph_port
 export OFFBOARD_TEST_GRAPH_CLIENT_ID=offboard-test-app
 export OFFBOARD_TEST_GRAPH_CLIENT_SECRET=$graph_secret
 export OFFBOARD_TEST_GRAPH_EXPIRED_CLIENT_ID=offboard-expired-app
+export OFFBOARD_TEST_OKTA_URL=http://127.0.0.1:$okta_port
+export OFFBOARD_TEST_OKTA_TOKEN=$okta_token
 EOF
   start_slapd "$dir"
   start_samba "$dir"
@@ -224,7 +237,7 @@ EOF
 stop() {
   local dir="$1"
   [ -d "$dir" ] || return 0
-  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid" "$dir/graph.pid" "$dir/slapd.pid" "$dir/samba.pid"; do
+  for pidfile in "$dir/scim.pid" "$dir/http.pid" "$dir/oidc.pid" "$dir/graph.pid" "$dir/okta.pid" "$dir/slapd.pid" "$dir/samba.pid"; do
     if [ -f "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pg/data/postmaster.pid" ]; then

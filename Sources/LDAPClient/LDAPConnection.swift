@@ -77,14 +77,16 @@ public final class LDAPConnection: @unchecked Sendable {
                 // Connect now (and, for ldaps://, shake hands), so a TLS failure is told from a server that is down.
                 let connected = ldap_connect(handle)
                 guard connected == LDAP_SUCCESS else {
+                    // libldap says "Can't contact" both when nothing listens and when the handshake fails; a port that
+                    // takes TCP tells the second, which may still be transient (a server closing connections).
                     let tls = options.url.hasPrefix("ldaps://") && Self.reachable(options)
-                    throw LDAPError(code: connected, operation: "connect", diagnostic: tls ? Self.handshakeFailed : diagnostic(handle))
+                    throw LDAPError(code: connected, operation: "connect", diagnostic: Self.joined(tls ? Self.handshakeUnfinished : nil, diagnostic(handle)))
                 }
                 if options.startTLS {
                     let rc = ldap_start_tls_s(handle, nil, nil)
                     // The server answered the StartTLS request; a connect error after it is the handshake failing.
                     guard rc == LDAP_SUCCESS else {
-                        throw LDAPError(code: rc, operation: "StartTLS", diagnostic: rc == LDAP_CONNECT_ERROR ? Self.handshakeFailed : diagnostic(handle))
+                        throw LDAPError(code: rc, operation: "StartTLS", diagnostic: Self.joined(rc == LDAP_CONNECT_ERROR ? Self.handshakeFailed : nil, diagnostic(handle)))
                     }
                 }
                 return Handle(pointer: handle)
@@ -149,7 +151,14 @@ public final class LDAPConnection: @unchecked Sendable {
         }
     }
 
-    static let handshakeFailed = "the TLS handshake failed: the server's certificate did not verify, or no TLS version and cipher were agreed"
+    public static let handshakeFailed = "the TLS handshake failed: the server's certificate did not verify, or no TLS version and cipher were agreed"
+    public static let handshakeUnfinished = "the server took the connection but the TLS handshake did not complete: its certificate did not verify, or it closed the connection"
+
+    /// Our account and libldap's own message (when it has one beyond "unknown error"), together.
+    private static func joined(_ ours: String?, _ library: String?) -> String? {
+        let theirs = library.flatMap { $0.isEmpty || $0.contains("unknown error") ? nil : $0 }
+        return [ours, theirs].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
+    }
 
     /// Whether the URL's host and port take a TCP connection (within the timeout).
     private static func reachable(_ options: Options) -> Bool {
@@ -309,4 +318,8 @@ public final class LDAPConnection: @unchecked Sendable {
         try check(ldap_parse_pageresponse_control(handle, control, &count, &cookie), "read the paging control")
         return cookie
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -28,11 +28,12 @@ public struct LDAPError: Error, Sendable, Hashable, CustomStringConvertible {
         [LDAP_SERVER_DOWN, LDAP_TIMEOUT, LDAP_CONNECT_ERROR, LDAP_BUSY, LDAP_UNAVAILABLE, LDAP_TIMELIMIT_EXCEEDED].contains(code) && !isCertificateFailure
     }
 
-    /// TLS was refused because the server's certificate did not verify (libldap names the TLS failure in its message,
-    /// under a "Can't contact" or "Connect error" code): retrying cannot help.
+    /// TLS was refused after StartTLS, because the server's certificate did not verify (or no version was agreed):
+    /// retrying cannot help. (Over ldaps://, a handshake that did not complete may be a server closing connections, and
+    /// stays transient; its message says to check the certificate.)
     public var isCertificateFailure: Bool {
         guard let diagnostic else { return false }
-        return diagnostic.hasPrefix("the TLS handshake failed") || ["certificate", "TLS: peer"].contains { diagnostic.localizedCaseInsensitiveContains($0) }
+        return diagnostic.hasPrefix("the TLS handshake failed") || diagnostic.localizedCaseInsensitiveContains("TLS: peer")
     }
 
     /// 49: the credentials were refused (a wrong password, or an account that is locked or disabled).

@@ -47,7 +47,7 @@ import Testing
             (try await control("GET", "calls") as? [[String: Any]] ?? []).filter { ($0["path"] as? String ?? "").contains(id) }
         }
 
-        func playbook(clientID: String? = nil, secret: String? = nil, user: String = "{{ inputs.leaver }}") throws -> PlaybookRun {
+        func playbook(clientID: String? = nil, secret: String? = nil, who: String = "user: \"{{ inputs.leaver }}\"", more: String = "") throws -> PlaybookRun {
             try PlaybookRun("""
                 playbook: entra
                 version: 1
@@ -61,10 +61,11 @@ import Testing
                       tenant_id: offboard-test-tenant
                       client_id: "\(clientID ?? self.clientID)"
                       client_secret: "${secret:ENTRA_SECRET}"
-                      user: "\(user)"
+                      \(who)
                       graph_url: "\(url)/v1.0"
                       login_url: "\(url)"
-                """, secrets: ["ENTRA_SECRET": secret ?? self.secret])
+                      allow_plaintext: true
+                """ + more, secrets: ["ENTRA_SECRET": secret ?? self.secret])
         }
     }
 
@@ -76,12 +77,15 @@ import Testing
         for index in 0..<120 { _ = try await graph.control("POST", "groups", ["id": "g-\(tag)-\(String(format: "%03d", index))", "displayName": "Team \(index)", "members": [id]]) }
         _ = try await graph.control("POST", "groups", ["id": "g-\(tag)-dyn", "displayName": "All staff", "groupTypes": ["DynamicMembership"], "members": [id]])
         _ = try await graph.control("POST", "groups", ["id": "g-\(tag)-onprem", "displayName": "VPN", "onPremisesSyncEnabled": true, "members": [id]])
-        // Graph throttles the first read of the user: Retry-After is honoured.
-        _ = try await graph.control("POST", "throttle", ["path": "/v1.0/users/\(upn)", "count": 1, "retryAfter": 1])
+        // Graph throttles the first read of the user: Retry-After (2 s, more than the 1 s the client waits unbidden) is
+        // honoured.
+        _ = try await graph.control("POST", "throttle", ["path": "/v1.0/users/\(upn)", "count": 1, "retryAfter": 2])
+        let started = Date()
         let report = try await graph.playbook().run([("leaver", upn)])
         let step = try #require(report.steps.first)
         #expect(report.state == .succeeded, "\(step.error ?? "")")
         #expect(step.removal == .removed)
+        #expect(Date().timeIntervalSince(started) >= 2, "the step waited as Retry-After asked")
         let removed = step.removalReport?.removed ?? []
         #expect(removed.prefix(2) == ["account disabled (accountEnabled: false)", "sign-in sessions revoked"], "\(removed)")
         #expect(removed.count == 122, "disabled, signed out, and 120 memberships")
@@ -104,6 +108,49 @@ import Testing
         // Again: nothing left to take away.
         let again = try await graph.playbook().run([("leaver", upn)])
         #expect(again.steps.first?.removal == .alreadyAbsent, "\(again.steps.first?.removalReport?.sentence ?? "")")
+    }
+
+    @Test func byEmployeeIdListedOrNoGroupsAnAlreadyDisabledUserAndExchangeGroups() async throws {
+        let graph = try Graph.fromEnvironment()
+        let tag = UUID().uuidString.prefix(8).lowercased(), id = "u-\(tag)", employee = "E'\(tag)"
+        _ = try await graph.control("POST", "users", ["id": id, "userPrincipalName": "l.\(tag)@contoso.test", "employeeId": employee, "accountEnabled": false])
+        _ = try await graph.control("POST", "groups", ["id": "g-\(tag)-a", "displayName": "A", "members": [id]])
+        _ = try await graph.control("POST", "groups", ["id": "g-\(tag)-b", "displayName": "B", "members": [id]])
+        _ = try await graph.control("POST", "groups", ["id": "g-\(tag)-dl", "displayName": "All staff list", "mailEnabled": true, "securityEnabled": false, "members": [id]])
+        // groups: none, found by an employeeId with a quote in it: an already disabled user, groups not checked.
+        let none = try await graph.playbook(who: "employee_id: \"{{ inputs.leaver }}\"", more: "\n      groups: none\n      revoke_sessions: false").run([("leaver", employee)])
+        let step = try #require(none.steps.first)
+        #expect(none.state == .succeeded && step.removal == .alreadyAbsent, "\(step.error ?? "")")
+        #expect(step.removalReport?.priorState?.contains("already disabled, groups not checked (groups is none)") == true, "\(step.removalReport?.priorState ?? "")")
+        #expect(try await graph.user(id)["sessionsRevoked"] == nil, "revoke_sessions: false")
+        // Listed: only that group goes, and the disabled user's removal is a removal.
+        let listed = try await graph.playbook(more: "\n      groups: [g-\(tag)-a]").run([("leaver", id)])
+        #expect(listed.steps.first?.removalReport?.removed == ["sign-in sessions revoked", "membership of A (g-\(tag)-a) removed"],
+                "\(listed.steps.first?.removalReport?.removed ?? [])")
+        #expect(listed.steps.first?.removalReport?.priorState?.contains("in 1 group(s) of the 1 listed") == true)
+        let b = try await graph.members("g-\(tag)-b")
+        #expect(b == [id])
+        // A listed group that does not exist fails the step.
+        let missing = try await graph.playbook(more: "\n      groups: [g-\(tag)-nope]").run([("leaver", id)])
+        #expect(missing.state == .failed && missing.steps.first?.error?.contains("read the listed group g-\(tag)-nope") == true, "\(missing.steps.first?.error ?? "")")
+        // All: B goes; the distribution list is Exchange's and is kept, never removed.
+        let all = try await graph.playbook().run([("leaver", id)])
+        #expect(all.state == .succeeded && all.steps.first?.removalReport?.removed.contains("membership of B (g-\(tag)-b) removed") == true, "\(all.steps.first?.error ?? "")")
+        #expect(all.steps.first?.removalReport?.priorState?.contains("kept in All staff list (g-\(tag)-dl): mail-enabled") == true)
+        let list = try await graph.members("g-\(tag)-dl")
+        #expect(list == [id])
+        // An http:// Graph without allow_plaintext is refused before the secret is sent.
+        let plain = try PlaybookRun("""
+            playbook: p
+            version: 1
+            steps:
+              - id: disable
+                uses: entra.disable
+                retry: { attempts: 1 }
+                with: { tenant_id: t, client_id: c, client_secret: "${secret:ENTRA_SECRET}", user: x, graph_url: "\(graph.url)/v1.0", login_url: "\(graph.url)" }
+            """, secrets: ["ENTRA_SECRET": graph.secret])
+        let refused = try await plain.run([])
+        #expect(refused.state == .failed && refused.steps.first?.error?.contains("must be https://") == true, "\(refused.steps.first?.error ?? "")")
     }
 
     @Test func aMissingUserIsAlreadyAbsentAndAnExpiredSecretFailsClearly() async throws {

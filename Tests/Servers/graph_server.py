@@ -15,6 +15,7 @@ Microsoft Graph (https://learn.microsoft.com/graph/api/...):
   PATCH  /v1.0/users/{id}                 {"accountEnabled": false}                   user-update, 204
   POST   /v1.0/users/{id}/revokeSignInSessions                                         user-revokesigninsessions
   GET    /v1.0/users/{id}/memberOf/microsoft.graph.group?$select=...&$top=N  paged by @odata.nextLink
+  GET    /v1.0/groups/{id}?$select=...                                       group-get
   DELETE /v1.0/groups/{group}/members/{user}/$ref                                     group-delete-members, 204
   POST   /v1.0/groups/{group}/members/$ref  {"@odata.id": ".../directoryObjects/{id}"} group-post-members, 204
 Errors are Graph's shape: {"error": {"code": ..., "message": ..., "innerError": {...}}}.
@@ -183,13 +184,19 @@ class Handler(BaseHTTPRequestHandler):
                 start = int(query.get("$skiptoken", "0"))
                 page = groups[start:start + top]
                 payload = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups",
-                           "value": [self.select({k: v for k, v in g.items() if k in ("id", "displayName", "groupTypes", "membershipRule", "onPremisesSyncEnabled")}, query) for g in page]}
+                           "value": [self.select({k: v for k, v in g.items() if k in ("id", "displayName", "groupTypes", "membershipRule", "onPremisesSyncEnabled", "mailEnabled", "securityEnabled", "isAssignableToRole")}, query) for g in page]}
                 if start + top < len(groups):
                     rest = dict(query)
                     rest["$skiptoken"] = str(start + top)
                     host = self.headers.get("Host")
                     payload["@odata.nextLink"] = f"http://{host}/v1.0/users/{user_id}/memberOf/microsoft.graph.group?" + urllib.parse.urlencode(rest)
                 return 200, payload
+            match = re.fullmatch(r"/groups/([^/]+)", path)
+            if match and method == "GET":
+                group = STATE["groups"].get(match.group(1))
+                if group is None:
+                    return graph_error(404, "Request_ResourceNotFound", f"Resource '{match.group(1)}' does not exist or one of its queried reference-property objects are not present.")
+                return 200, self.select({k: v for k, v in group.items() if k != "members"}, query)
             match = re.fullmatch(r"/groups/([^/]+)/members/([^/]+)/\$ref", path)
             if match and method == "DELETE":
                 group = STATE["groups"].get(match.group(1))
@@ -197,6 +204,8 @@ class Handler(BaseHTTPRequestHandler):
                     return graph_error(404, "Request_ResourceNotFound", f"Resource '{match.group(1)}' does not exist.")
                 if "DynamicMembership" in group.get("groupTypes", []):
                     return graph_error(400, "Request_BadRequest", "Cannot remove members from a group with dynamic membership.")
+                if group.get("mailEnabled") and "Unified" not in group.get("groupTypes", []):
+                    return graph_error(400, "Request_BadRequest", "Cannot Update a mail-enabled security groups and or distribution list.")
                 if group.get("readOnly"):
                     return graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
                 if match.group(2) not in group["members"]:

@@ -6,7 +6,7 @@ public enum BuiltInHandlers {
     /// Every built-in handler.
     public static var all: [any StepHandler] {
         [CommandHandler(), WaitHandler(), LogHandler(), TaskHandler(), PostgresRevokeHandler(), SCIMDeactivateHandler(), HTTPHandler(),
-         LDAPDisableHandler(), LDAPEnableHandler(), EntraDisableHandler()]
+         LDAPDisableHandler(), LDAPEnableHandler(), EntraDisableHandler(), OktaDeactivateHandler()]
     }
 
     /// A registry holding the built-ins, ready for a business to add its own.

@@ -34,7 +34,7 @@ struct EntraUser: Sendable {
         guard let employee = context.parameters["employee_id"]?.displayText, !employee.isEmpty else { throw HandlerFailure("give user or employee_id", retryable: false) }
         let description = "employeeId \"\(SafeText.terminal(employee))\""
         let filter = "employeeId eq \(GraphService.literal(employee))"
-        let encoded = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? filter
+        let encoded = filter.addingPercentEncoding(withAllowedCharacters: GraphService.unreserved) ?? filter
         let users = try await graph.collection("/users?$filter=\(encoded)&$select=\(fields)", token: token).compactMap(EntraUser.init)
         guard users.count <= 1 else { throw HandlerFailure("\(graph.system): \(users.count) users have \(description); refusing to guess", retryable: false) }
         return (users.first, description)
@@ -44,7 +44,7 @@ struct EntraUser: Sendable {
 extension EntraDisableHandler {
     public func execute(_ context: ExecutionContext) async throws -> StepOutcome {
         let graph = try GraphService(context)
-        let scope = try Self.scope(context.parameters["groups"])
+        let scope = try GroupScope(context.parameters["groups"])
         let token = try await graph.token()
         let (found, description) = try await EntraUser.find(context, graph: graph, token: token)
         guard let user = found else {
@@ -63,9 +63,9 @@ extension EntraDisableHandler {
             sessionsRevoked = true
             removed.append("sign-in sessions revoked")
         }
-        var taken: [EntraGroup] = [], kept: [EntraGroup] = []
+        var taken: [EntraGroup] = [], kept: [EntraGroup] = [], gone: [EntraGroup] = []
         if scope != .listed([]) {
-            let groups = try await Self.groups(of: user, graph: graph, token: token).filter { scope.contains($0.id) }
+            let groups = try await Self.groups(of: user, graph: graph, token: token, scope: scope)
             for group in groups {
                 guard group.notRemovable == nil else {
                     kept.append(group)
@@ -76,8 +76,10 @@ extension EntraDisableHandler {
                 case 204, 200:
                     taken.append(group)
                     removed.append("membership of \(group.label) removed")
-                case 404: continue  // removed meanwhile
-                default: throw graph.failure(response, "remove \(user.principal) from \(group.label)" + StepProgress.after(removed) + "; the groups after it are unchanged")
+                case 404: gone.append(group)  // left meanwhile
+                default:
+                    let hint = response.status == 403 && group.roleAssignable ? " (a role-assignable group: the app also needs RoleManagement.ReadWrite.Directory)" : ""
+                    throw graph.failure(response, "remove \(user.principal) from \(group.label)\(hint)" + StepProgress.after(removed) + "; the groups after it are unchanged")
                 }
             }
         }
@@ -87,8 +89,11 @@ extension EntraDisableHandler {
             "groups_removed": .array(taken.map { .object(["id": .string($0.id), "name": .string($0.name)]) }),
             "groups_kept": .array(kept.map { .object(["id": .string($0.id), "name": .string($0.name), "reason": .string($0.notRemovable ?? "")]) }),
         ])
-        let before = "\(user.principal) (\(user.id)): \(user.enabled ? "enabled" : "already disabled"), in \(taken.count + kept.count) group(s)"
-            + kept.map { "; kept in \($0.label): \($0.notRemovable ?? "")" }.joined()
+        // On a later attempt, a user found disabled may have been disabled by an earlier one that then failed.
+        let state = user.enabled ? "enabled" : (context.attempt > 1 ? "found disabled (an earlier attempt of this step may have disabled it)" : "already disabled")
+        let groups = scope == .listed([]) ? scope.lookedAt : "in \(taken.count + kept.count + gone.count) group(s) \(scope.lookedAt)"
+        let before = "\(user.principal) (\(user.id)): \(state), \(groups)" + kept.map { "; kept in \($0.label): \($0.notRemovable ?? "")" }.joined()
+            + gone.map { "; \($0.label): left meanwhile" }.joined()
         // Revoking the sessions of an account that was already disabled takes nothing away (Entra refuses a disabled
         // account's tokens): only disabling it or removing a membership is a removal.
         let changed = user.enabled || !taken.isEmpty
@@ -99,49 +104,37 @@ extension EntraDisableHandler {
     /// but those Graph cannot change (dynamic, on-premises), which the detail names.
     public func verify(_ context: ExecutionContext) async throws -> VerificationResult? {
         let graph = try GraphService(context)
-        let scope = try Self.scope(context.parameters["groups"])
+        let scope = try GroupScope(context.parameters["groups"])
         let token = try await graph.token()
         let (found, description) = try await EntraUser.find(context, graph: graph, token: token)
         guard let user = found else { return VerificationResult(holds: true, detail: "no Entra ID \(description) at \(graph.system)") }
         guard !user.enabled else { return VerificationResult(holds: false, detail: "\(user.principal) at \(graph.system) is still enabled") }
         var detail = "\(user.principal) at \(graph.system) is disabled"
         if let from = user.sessionsValidFrom { detail += "; sign-in sessions valid only from \(from)" }
-        guard scope != .listed([]) else { return VerificationResult(holds: true, detail: detail) }
-        let groups = try await Self.groups(of: user, graph: graph, token: token).filter { scope.contains($0.id) }
+        guard scope != .listed([]) else { return VerificationResult(holds: true, detail: detail + "; " + scope.lookedAt) }
+        let groups = try await Self.groups(of: user, graph: graph, token: token, scope: scope)
         let still = groups.filter { $0.notRemovable == nil }
         if !still.isEmpty { return VerificationResult(holds: false, detail: "\(detail), but still a member of \(still.map(\.label).joined(separator: ", "))") }
         let kept = groups.filter { $0.notRemovable != nil }
-        return VerificationResult(holds: true, detail: detail + ", in none of the groups" + (kept.isEmpty ? "" : " but \(kept.map(\.label).joined(separator: ", ")), which Graph cannot change"))
+        return VerificationResult(holds: true, detail: detail + ", in none of the groups \(scope.lookedAt)"
+                                  + (kept.isEmpty ? "" : " but \(kept.map(\.label).joined(separator: ", ")), which Graph cannot change"))
     }
 
     /// The user's direct group memberships, every page.
-    static func groups(of user: EntraUser, graph: GraphService, token: String) async throws -> [EntraGroup] {
-        try await graph.collection("/users/\(GraphService.segment(user.id))/memberOf/microsoft.graph.group?$select=id,displayName,groupTypes,onPremisesSyncEnabled&$top=100",
-                                   token: token).compactMap(EntraGroup.init)
-    }
-
-    /// Which groups: all (nil), none (an empty list), or those listed by object id.
-    enum GroupScope: Equatable {
-        case all
-        case listed([String])
-
-        func contains(_ id: String) -> Bool {
-            if case .listed(let ids) = self { return ids.contains { $0.caseInsensitiveCompare(id) == .orderedSame } }
-            return true
+    /// The user's direct group memberships in scope, every page. Each listed group is read first: one that does not
+    /// exist fails the step (a list that names nothing proves nothing).
+    static func groups(of user: EntraUser, graph: GraphService, token: String, scope: GroupScope) async throws -> [EntraGroup] {
+        if case .listed(let ids) = scope {
+            for id in ids {
+                let response = try await graph.send(.GET, "/groups/\(GraphService.segment(id))?$select=id", token: token)
+                guard response.status == 200 else { throw graph.failure(response, "read the listed group \(SafeText.terminal(id))") }
+            }
         }
+        let items = try await graph.collection("/users/\(GraphService.segment(user.id))/memberOf/microsoft.graph.group?$select=\(EntraGroup.fields)&$top=100",
+                                               token: token)
+        return try items.map { item throws(HandlerFailure) in
+            guard let group = EntraGroup(item) else { throw HandlerFailure("\(graph.system): a group of \(user.principal) came without an id", retryable: false) }
+            return group
+        }.filter { scope.contains($0.id) }
     }
-
-    static func scope(_ value: Value?) throws(HandlerFailure) -> GroupScope {
-        switch value {
-        case nil: return .all
-        case .string(let text)? where text == "all": return .all
-        case .string(let text)? where text == "none": return .listed([])
-        case .list(let items)?:
-            let ids = items.compactMap(\.displayText)
-            guard ids.count == items.count else { throw HandlerFailure("groups must be all, none, or a list of group object ids", retryable: false) }
-            return .listed(ids)
-        default: throw HandlerFailure("groups must be all, none, or a list of group object ids", retryable: false)
-        }
-    }
-
 }

@@ -24,6 +24,8 @@ public struct EntraDisableHandler: StepHandler {
             ParameterField("revoke_sessions", .bool, description: "revoke the user's sign-in sessions (refresh tokens)", default: .bool(true)),
             ParameterField("graph_url", .string, description: "Microsoft Graph's v1.0 endpoint (default https://graph.microsoft.com/v1.0; a national cloud's otherwise)"),
             ParameterField("login_url", .string, description: "the identity platform's endpoint (default https://login.microsoftonline.com)"),
+            ParameterField("allow_plaintext", .bool, description: "allow http:// for graph_url and login_url (a test server): the secret travels unencrypted",
+                           default: .bool(false)),
             ParameterField("timeout", .duration, description: "per-request timeout (default 30s)"),
         ], exactlyOneOf: [["user", "employee_id"]])
     }
@@ -45,18 +47,28 @@ public struct EntraDisableHandler: StepHandler {
 struct EntraGroup: Sendable, Hashable {
     let id: String
     let name: String
-    /// Why it is not removed here, when it is not: a dynamic group's rule decides its members, and a group synchronised
-    /// from on-premises Active Directory is changed there.
+    /// Why it is not removed here, when it is not: a dynamic group's rule decides its members, a group synchronised
+    /// from on-premises Active Directory is changed there, and a mail-enabled one (not a Microsoft 365 group) is
+    /// Exchange's.
     let notRemovable: String?
+
+    static let fields = "id,displayName,groupTypes,onPremisesSyncEnabled,mailEnabled,securityEnabled,isAssignableToRole"
+    /// A group Entra roles can be assigned to: changing its members also needs `RoleManagement.ReadWrite.Directory`.
+    let roleAssignable: Bool
 
     init?(_ json: [String: Any]) {
         guard let id = json["id"] as? String else { return nil }
         self.id = id
         name = json["displayName"] as? String ?? id
-        if (json["groupTypes"] as? [String] ?? []).contains("DynamicMembership") {
+        roleAssignable = json["isAssignableToRole"] as? Bool == true
+        let types = json["groupTypes"] as? [String] ?? []
+        if types.contains("DynamicMembership") {
             notRemovable = "dynamic membership: its rule decides who is in it"
         } else if json["onPremisesSyncEnabled"] as? Bool == true {
             notRemovable = "synchronised from on-premises Active Directory: remove the membership there"
+        } else if json["mailEnabled"] as? Bool == true, !types.contains("Unified") {
+            // Distribution lists and mail-enabled security groups are Exchange's; Graph refuses to change their members.
+            notRemovable = "mail-enabled (a distribution list or mail-enabled security group): Exchange manages its members; remove it there"
         } else {
             notRemovable = nil
         }

@@ -41,6 +41,11 @@ struct GraphService: Sendable {
         let login = context.parameters["login_url"]?.displayText ?? Self.defaultLogin
         try HTTPExchange.checkURL(graph, what: "graph_url")
         try HTTPExchange.checkURL(login, what: "login_url")
+        let allowPlaintext = context.parameters["allow_plaintext"].map { if case .bool(true) = $0 { true } else { false } } ?? false
+        if !allowPlaintext, !graph.lowercased().hasPrefix("https://") || !login.lowercased().hasPrefix("https://") {
+            throw HandlerFailure("graph_url and login_url must be https:// (the client secret and the token would travel unencrypted); say allow_plaintext: true for a test server",
+                                 retryable: false)
+        }
         graphURL = graph.hasSuffix("/") ? String(graph.dropLast()) : graph
         loginURL = login.hasSuffix("/") ? String(login.dropLast()) : login
         system = "Microsoft Graph " + HTTPExchange.hostLabel(of: graph)
@@ -76,7 +81,8 @@ struct GraphService: Sendable {
         let url: String
         if path.hasPrefix("https://") || path.hasPrefix("http://") {
             // A next page: followed only on Graph's own host, so the token never goes anywhere else.
-            guard HTTPExchange.hostLabel(of: path) == HTTPExchange.hostLabel(of: graphURL) else {
+            guard let next = URLComponents(string: path), let graph = URLComponents(string: graphURL), next.scheme == graph.scheme, next.host == graph.host,
+                  next.port == graph.port, next.user == nil, next.password == nil else {
                 throw HandlerFailure("Graph gave a next page on another host; not followed", retryable: false)
             }
             url = path
@@ -107,11 +113,16 @@ struct GraphService: Sendable {
 
     /// Every page of a collection (following `@odata.nextLink`).
     func collection(_ path: String, token: String) async throws -> [[String: Any]] {
-        var items: [[String: Any]] = [], next: String? = path
+        var items: [[String: Any]] = [], next: String? = path, pages = 0
         while let page = next {
+            pages += 1
+            guard pages <= 1_000 else { throw HandlerFailure("\(system): more than 1,000 pages of \(path.split(separator: "?").first ?? "")", retryable: false) }
             let response = try await send(.GET, page, token: token)
-            guard response.status == 200, let json = response.json as? [String: Any] else { throw failure(response, "read \(path.split(separator: "?").first ?? "")") }
-            items += json["value"] as? [[String: Any]] ?? []
+            // A page without its list is not an empty page: the step would say "in no group" of groups it never saw.
+            guard response.status == 200, let json = response.json as? [String: Any], let value = json["value"] as? [[String: Any]] else {
+                throw failure(response, "read \(path.split(separator: "?").first ?? "")")
+            }
+            items += value
             next = json["@odata.nextLink"] as? String
         }
         return items
@@ -119,8 +130,11 @@ struct GraphService: Sendable {
 
     /// A user id or user principal name as one path segment.
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~@"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: "@"))) ?? text
     }
+
+    /// RFC 3986's unreserved characters, ASCII only (`.alphanumerics` holds every script's letters).
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// A value inside an OData string literal (`'` doubled), then percent-encoded with the rest of the query.
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }

@@ -22,6 +22,23 @@ struct HTTPExchange: Sendable {
             header("Retry-After").flatMap { RetryAfter.seconds($0, now: Date()) }
         }
 
+        /// Seconds until `X-Rate-Limit-Reset` (an epoch time, as Okta sends instead of `Retry-After`), at least 1.
+        var rateLimitReset: TimeInterval? {
+            header("X-Rate-Limit-Reset").flatMap(TimeInterval.init).map { max(1, $0 - Date().timeIntervalSince1970) }
+        }
+
+        /// The URL of `Link: <…>; rel="next"` (RFC 8288), when the response has a next page.
+        var nextLink: String? {
+            guard let link = header("Link") else { return nil }
+            for part in link.split(separator: ",") {
+                let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
+                      pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "rel=\"next\"" }) else { continue }
+                return String(target.dropFirst().dropLast())
+            }
+            return nil
+        }
+
         /// The body as text for an error message: secrets scrubbed first (`secrets` is the attempt's
         /// resolver, which knows what it revealed), then cut short, the cut marked with `…`.
         func snippet(_ secrets: any SecretResolver) -> String {
@@ -88,7 +105,7 @@ struct HTTPExchange: Sendable {
     }
 
     /// Sends the request, waiting out throttling: a `429` or `503` is waited out up to `waits` times, honouring
-    /// `Retry-After` (at most 30 s each; without one, 1, 2, 4 s), then fails the attempt as retryable, for the step's
+    /// `Retry-After` or Okta's `X-Rate-Limit-Reset` (at most 30 s each; without either, 1, 2, 4 s), then fails the attempt as retryable, for the step's
     /// own retry policy to take over.
     static func sendWaitingOutThrottling(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data?, timeout: TimeInterval,
                                          label: String, clock: any EngineClock, waits limit: Int = 3) async throws -> Response {
@@ -96,7 +113,7 @@ struct HTTPExchange: Sendable {
         while true {
             let response = try await send(method, url, headers: headers, body: body, timeout: timeout, label: label)
             guard response.status == 429 || response.status == 503 else { return response }
-            let delay = response.retryAfter ?? Double(1 << waits)
+            let delay = response.retryAfter ?? response.rateLimitReset ?? Double(1 << waits)
             guard waits < limit, delay <= 30 else {
                 throw HandlerFailure("\(label): HTTP \(response.status), retry after \(Int(delay)) s", retryable: true)
             }

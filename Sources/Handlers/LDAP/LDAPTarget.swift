@@ -76,7 +76,8 @@ struct LDAPTarget: Sendable {
     func failure(_ error: LDAPError, doing what: String) -> HandlerFailure {
         let said = secrets.redact(error.description)
         let hint = error.isInvalidCredentials ? " (check bind_dn and bind_password)"
-            : error.isCertificateFailure ? (options.caFile == nil ? " (check the server's certificate)" : " (check ca_file: it must name the CA that signed the server's certificate)") : ""
+            : error.isCertificateFailure || error.diagnostic?.hasPrefix(LDAPConnection.handshakeUnfinished) == true
+            ? (options.caFile == nil ? " (check the server's certificate)" : " (check ca_file: it must name the CA that signed the server's certificate)") : ""
         return HandlerFailure("\(system): could not \(what): \(said)\(hint)", retryable: error.isTransient)
     }
 
