@@ -102,6 +102,7 @@ struct RevokeBadgeHandler: StepHandler {
         let count = registry.handlerTypes.count
         registry.register(LogHandler())
         #expect(registry.handlerTypes.count == count)
-        #expect(registry.handlerTypes == ["command", "http", "log", "postgres.revoke", "scim.deactivate", "task", "wait"])
+        #expect(registry.handlerTypes == ["command", "entra.disable", "http", "ldap.disable", "ldap.enable", "log", "okta.deactivate", "postgres.revoke", "scim.deactivate",
+                                         "task", "wait"])
     }
 }

@@ -112,7 +112,13 @@ import Testing
             #expect(try await TestServers.scimUser(scimID)?["active"] as? Bool == false)
 
             // Each task token sees only its own tasks; facilities may not complete IT's.
-            let itTasks = try await client.request(.get, "/v1/tasks", token: it).items
+            // (The device task is one per device, a fan-out item: it is listed once its item is opened, which a loaded
+            // machine may show a moment after the step reads awaiting-person.)
+            var itTasks: [[String: Any]] = []
+            _ = try await eventually(within: 30) {
+                itTasks = try await client.request(.get, "/v1/tasks", token: it).items
+                return !itTasks.isEmpty
+            }
             #expect(itTasks.map { $0["step"] as? String } == ["reclaim-devices"], "\(itTasks)")
             let facilitiesTasks = try await client.request(.get, "/v1/tasks", token: facilities).items
             #expect(facilitiesTasks.map { $0["step"] as? String } == ["destroy-hard-copies"], "\(facilitiesTasks)")
