@@ -1,8 +1,5 @@
 import Engine
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Playbook
 import TestServerSupport
 import Testing
@@ -23,24 +20,13 @@ import Testing
                   expiredClientID: try TestServers.required("OFFBOARD_TEST_GRAPH_EXPIRED_CLIENT_ID", "expired Entra ID app"))
         }
 
-        /// A request to the server's test controls (never part of Graph).
-        func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
-            var request = URLRequest(url: URL(string: "\(url)/_control/\(path)")!)
-            request.httpMethod = method
-            if let body { request.httpBody = try JSONSerialization.data(withJSONObject: body) }
-            let (data, _) = try await URLSession.shared.data(for: request)
-            return data.isEmpty ? nil : try JSONSerialization.jsonObject(with: data)
-        }
+        var server: TestControl { TestControl(url: url) }
 
-        func user(_ id: String) async throws -> [String: Any] {
-            let state = try await control("GET", "state") as? [String: Any]
-            return (state?["users"] as? [String: Any])?[id] as? [String: Any] ?? [:]
-        }
+        func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? { try await server.call(method, path, body) }
 
-        func members(_ group: String) async throws -> [String] {
-            let state = try await control("GET", "state") as? [String: Any]
-            return ((state?["groups"] as? [String: Any])?[group] as? [String: Any])?["members"] as? [String] ?? []
-        }
+        func user(_ id: String) async throws -> [String: Any] { try await server.user(id) }
+
+        func members(_ group: String) async throws -> [String] { try await server.members(group) }
 
         /// The Graph requests made for this user id (the tests share the server).
         func calls(about id: String) async throws -> [[String: Any]] {

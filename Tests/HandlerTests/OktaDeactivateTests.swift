@@ -1,8 +1,5 @@
 import Engine
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Playbook
 import TestServerSupport
 import Testing
@@ -18,21 +15,13 @@ import Testing
             Okta(url: try TestServers.required("OFFBOARD_TEST_OKTA_URL", "Okta test server"), token: try TestServers.required("OFFBOARD_TEST_OKTA_TOKEN", "Okta API token"))
         }
 
-        func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
-            var request = URLRequest(url: URL(string: "\(url)/_control/\(path)")!)
-            request.httpMethod = method
-            if let body { request.httpBody = try JSONSerialization.data(withJSONObject: body) }
-            let (data, _) = try await URLSession.shared.data(for: request)
-            return data.isEmpty ? nil : try JSONSerialization.jsonObject(with: data)
-        }
+        var server: TestControl { TestControl(url: url) }
 
-        func state() async throws -> [String: Any] { try await control("GET", "state") as? [String: Any] ?? [:] }
+        func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? { try await server.call(method, path, body) }
 
-        func user(_ id: String) async throws -> [String: Any] { ((try await state())["users"] as? [String: Any])?[id] as? [String: Any] ?? [:] }
+        func user(_ id: String) async throws -> [String: Any] { try await server.user(id) }
 
-        func members(_ group: String) async throws -> [String] {
-            (((try await state())["groups"] as? [String: Any])?[group] as? [String: Any])?["members"] as? [String] ?? []
-        }
+        func members(_ group: String) async throws -> [String] { try await server.members(group) }
 
         func playbook(action: String = "deactivate", token: String? = nil) throws -> PlaybookRun {
             try PlaybookRun("""

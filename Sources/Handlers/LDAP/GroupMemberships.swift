@@ -44,29 +44,17 @@ struct GroupMemberships: Sendable {
         }
     }
 
-    /// Which groups a step takes the leaver out of: every group under the base, or only those listed.
-    enum Scope: Sendable, Hashable {
-        case all
-        case listed([String])
-
-        init(_ value: Value?) throws(HandlerFailure) {
-            switch value {
-            case nil: self = .all
-            case .string(let text)? where text == "all": self = .all
-            case .string(let text)? where text == "none": self = .listed([])
-            case .list(let items)?:
-                let names = items.compactMap(\.displayText)
-                guard names.count == items.count, names.allSatisfy(LDAPDN.isValid) else {
-                    throw HandlerFailure("groups must be all, none, or a list of group DNs", retryable: false)
-                }
-                self = .listed(names)
-            default: throw HandlerFailure("groups must be all, none, or a list of group DNs", retryable: false)
-            }
-        }
-    }
-
     let base: String
-    let scope: Scope
+    /// Every group under the base, or only those listed (by DN).
+    let scope: GroupScope
+
+    init(base: String, scope: GroupScope) throws(HandlerFailure) {
+        if case .listed(let groups) = scope, !groups.allSatisfy(LDAPDN.isValid) {
+            throw HandlerFailure("groups must be all, none, or a list of group DNs", retryable: false)
+        }
+        self.base = base
+        self.scope = scope
+    }
 
     /// The user's memberships that `scope` takes in: `member` and `uniqueMember` by DN, `memberUid` by each of the user's
     /// uids (Active Directory keeps memberships only in `member`). With `all`, every group under `base`; with a list,

@@ -16,7 +16,7 @@ struct LDAPDisableStep: Sendable {
         lookup = try LDAPTarget.Lookup(context.parameters)
         let groupBase = context.parameters["group_base"]?.displayText ?? lookup.bases[0]
         guard LDAPDN.isValid(groupBase) else { throw HandlerFailure("group_base must be a DN", retryable: false) }
-        groups = GroupMemberships(base: groupBase, scope: try GroupMemberships.Scope(context.parameters["groups"]))
+        groups = try GroupMemberships(base: groupBase, scope: try GroupScope(context.parameters["groups"]))
         moveTo = context.parameters["move_to"]?.displayText
         if let moveTo, !LDAPDN.isValid(moveTo) { throw HandlerFailure("move_to must be a DN (such as ou=leavers,dc=example,dc=com)", retryable: false) }
     }
