@@ -26,7 +26,7 @@ struct EntraUser: Sendable {
     static func find(_ context: ExecutionContext, graph: GraphService, token: String) async throws -> (user: EntraUser?, description: String) {
         if let key = context.parameters["user"]?.displayText {
             let description = "user \"\(SafeText.terminal(key))\""
-            let response = try await graph.send(.GET, "/users/\(GraphService.segment(key))?$select=\(fields)", token: token)
+            let response = try await graph.send(.GET, "/users/\(HTTPExchange.pathSegment(key))?$select=\(fields)", token: token)
             if response.status == 404 { return (nil, description) }
             guard response.status == 200, let json = response.json as? [String: Any], let user = EntraUser(json) else { throw graph.failure(response, "read \(description)") }
             return (user, description)
@@ -34,7 +34,7 @@ struct EntraUser: Sendable {
         guard let employee = context.parameters["employee_id"]?.displayText, !employee.isEmpty else { throw HandlerFailure("give user or employee_id", retryable: false) }
         let description = "employeeId \"\(SafeText.terminal(employee))\""
         let filter = "employeeId eq \(GraphService.literal(employee))"
-        let encoded = filter.addingPercentEncoding(withAllowedCharacters: GraphService.unreserved) ?? filter
+        let encoded = filter.addingPercentEncoding(withAllowedCharacters: HTTPExchange.unreserved) ?? filter
         let users = try await graph.collection("/users?$filter=\(encoded)&$select=\(fields)", token: token).compactMap(EntraUser.init)
         guard users.count <= 1 else { throw HandlerFailure("\(graph.system): \(users.count) users have \(description); refusing to guess", retryable: false) }
         return (users.first, description)
@@ -52,13 +52,13 @@ extension EntraDisableHandler {
         }
         var removed: [String] = []
         if user.enabled {
-            let response = try await graph.send(.PATCH, "/users/\(GraphService.segment(user.id))", token: token, json: ["accountEnabled": false])
+            let response = try await graph.send(.PATCH, "/users/\(HTTPExchange.pathSegment(user.id))", token: token, json: ["accountEnabled": false])
             guard response.status == 204 || response.status == 200 else { throw graph.failure(response, "disable \(user.principal) (nothing was changed)") }
             removed.append("account disabled (accountEnabled: false)")
         }
         var sessionsRevoked = false
         if context.parameters["revoke_sessions"].map({ if case .bool(false) = $0 { false } else { true } }) ?? true {
-            let response = try await graph.send(.POST, "/users/\(GraphService.segment(user.id))/revokeSignInSessions", token: token)
+            let response = try await graph.send(.POST, "/users/\(HTTPExchange.pathSegment(user.id))/revokeSignInSessions", token: token)
             guard response.status == 200 || response.status == 204 else { throw graph.failure(response, "revoke the sign-in sessions of \(user.principal)" + StepProgress.after(removed)) }
             sessionsRevoked = true
             removed.append("sign-in sessions revoked")
@@ -71,7 +71,7 @@ extension EntraDisableHandler {
                     kept.append(group)
                     continue
                 }
-                let response = try await graph.send(.DELETE, "/groups/\(GraphService.segment(group.id))/members/\(GraphService.segment(user.id))/$ref", token: token)
+                let response = try await graph.send(.DELETE, "/groups/\(HTTPExchange.pathSegment(group.id))/members/\(HTTPExchange.pathSegment(user.id))/$ref", token: token)
                 switch response.status {
                 case 204, 200:
                     taken.append(group)
@@ -126,11 +126,11 @@ extension EntraDisableHandler {
     static func groups(of user: EntraUser, graph: GraphService, token: String, scope: GroupScope) async throws -> [EntraGroup] {
         if case .listed(let ids) = scope {
             for id in ids {
-                let response = try await graph.send(.GET, "/groups/\(GraphService.segment(id))?$select=id", token: token)
+                let response = try await graph.send(.GET, "/groups/\(HTTPExchange.pathSegment(id))?$select=id", token: token)
                 guard response.status == 200 else { throw graph.failure(response, "read the listed group \(SafeText.terminal(id))") }
             }
         }
-        let items = try await graph.collection("/users/\(GraphService.segment(user.id))/memberOf/microsoft.graph.group?$select=\(EntraGroup.fields)&$top=100",
+        let items = try await graph.collection("/users/\(HTTPExchange.pathSegment(user.id))/memberOf/microsoft.graph.group?$select=\(EntraGroup.fields)&$top=100",
                                                token: token)
         return try items.map { item throws(HandlerFailure) in
             guard let group = EntraGroup(item) else { throw HandlerFailure("\(graph.system): a group of \(user.principal) came without an id", retryable: false) }

@@ -81,8 +81,7 @@ struct GraphService: Sendable {
         let url: String
         if path.hasPrefix("https://") || path.hasPrefix("http://") {
             // A next page: followed only on Graph's own host, so the token never goes anywhere else.
-            guard let next = URLComponents(string: path), let graph = URLComponents(string: graphURL), next.scheme == graph.scheme, next.host == graph.host,
-                  next.port == graph.port, next.user == nil, next.password == nil else {
+            guard HTTPExchange.isSameOrigin(path, as: graphURL) else {
                 throw HandlerFailure("Graph gave a next page on another host; not followed", retryable: false)
             }
             url = path
@@ -127,14 +126,6 @@ struct GraphService: Sendable {
         }
         return items
     }
-
-    /// A user id or user principal name as one path segment.
-    static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: "@"))) ?? text
-    }
-
-    /// RFC 3986's unreserved characters, ASCII only (`.alphanumerics` holds every script's letters).
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// A value inside an OData string literal (`'` doubled), then percent-encoded with the rest of the query.
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }

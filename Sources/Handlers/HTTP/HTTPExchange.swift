@@ -148,6 +148,22 @@ struct HTTPExchange: Sendable {
         }
     }
 
+    /// Whether `url` is on `base`'s origin (scheme, host and port) and names no user: a next page a service hands back
+    /// is followed only there, so its token never goes anywhere else.
+    static func isSameOrigin(_ url: String, as base: String) -> Bool {
+        guard let next = URLComponents(string: url), let origin = URLComponents(string: base) else { return false }
+        return next.scheme == origin.scheme && next.host == origin.host && next.port == origin.port && next.user == nil && next.password == nil
+    }
+
+    /// An id, login or user principal name as one URL path segment: everything but RFC 3986's unreserved characters
+    /// (ASCII only) and `@` percent-encoded.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: "@"))) ?? text
+    }
+
+    /// RFC 3986's unreserved characters, ASCII only (`.alphanumerics` holds every script's letters).
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     /// Fails the step unless `url` is http(s) with a host; `what` names the parameter.
     static func checkURL(_ url: String, what: String) throws(HandlerFailure) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),

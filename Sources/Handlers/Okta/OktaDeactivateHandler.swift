@@ -46,7 +46,7 @@ public struct OktaDeactivateHandler: StepHandler {
         let scope = try GroupScope(context.parameters["groups"])
         guard let key = context.parameters["user"]?.displayText, !key.isEmpty else { throw HandlerFailure("user is missing", retryable: false) }
         let description = "user \"\(SafeText.terminal(key))\""
-        let found = try await okta.send(.GET, "/users/\(OktaService.segment(key))")
+        let found = try await okta.send(.GET, "/users/\(HTTPExchange.pathSegment(key))")
         if found.status == 404 {
             return .accessRemoval(.object(["state": "absent"]), AccessRemoval(.alreadyAbsent, system: okta.system, priorState: "no Okta \(description)"))
         }
@@ -58,13 +58,13 @@ public struct OktaDeactivateHandler: StepHandler {
         var removed: [String] = []
         if !done.contains(status) {
             let verb = suspend ? "suspend" : "deactivate"
-            let response = try await okta.send(.POST, "/users/\(OktaService.segment(id))/lifecycle/\(verb)" + (suspend ? "" : "?sendEmail=false"))
+            let response = try await okta.send(.POST, "/users/\(HTTPExchange.pathSegment(id))/lifecycle/\(verb)" + (suspend ? "" : "?sendEmail=false"))
             guard response.status == 200 || response.status == 202 else { throw okta.failure(response, "\(verb) \(login) (status \(status); nothing was changed)") }
             removed.append(suspend ? "user suspended (was \(status))" : "user deactivated (was \(status))")
         }
         var cleared = false
         if context.parameters["clear_sessions"].map({ if case .bool(false) = $0 { false } else { true } }) ?? true {
-            let response = try await okta.send(.DELETE, "/users/\(OktaService.segment(id))/sessions?oauthTokens=true")
+            let response = try await okta.send(.DELETE, "/users/\(HTTPExchange.pathSegment(id))/sessions?oauthTokens=true")
             guard response.status == 204 || response.status == 200 else { throw okta.failure(response, "end the sessions of \(login)" + StepProgress.after(removed)) }
             cleared = true
             // Ending the sessions of a user Okta had already stopped takes nothing away: only with the lifecycle change.
@@ -77,7 +77,7 @@ public struct OktaDeactivateHandler: StepHandler {
                     kept.append(group)
                     continue
                 }
-                let response = try await okta.send(.DELETE, "/groups/\(OktaService.segment(group.id))/users/\(OktaService.segment(id))")
+                let response = try await okta.send(.DELETE, "/groups/\(HTTPExchange.pathSegment(group.id))/users/\(HTTPExchange.pathSegment(id))")
                 guard response.status == 204 || response.status == 200 || response.status == 404 else {
                     throw okta.failure(response, "remove \(login) from \(group.label)" + StepProgress.after(removed) + "; the groups after it are unchanged")
                 }
@@ -108,7 +108,7 @@ public struct OktaDeactivateHandler: StepHandler {
         let suspend = context.parameters["action"]?.displayText == "suspend"
         let scope = try GroupScope(context.parameters["groups"])
         let key = context.parameters["user"]?.displayText ?? ""
-        let found = try await okta.send(.GET, "/users/\(OktaService.segment(key))")
+        let found = try await okta.send(.GET, "/users/\(HTTPExchange.pathSegment(key))")
         if found.status == 404 { return VerificationResult(holds: true, detail: "no Okta user \"\(SafeText.terminal(key))\" at \(okta.system)") }
         guard found.status == 200, let user = found.json as? [String: Any], let id = user["id"] as? String, let status = user["status"] as? String else {
             throw okta.failure(found, "read the user")
@@ -128,11 +128,11 @@ public struct OktaDeactivateHandler: StepHandler {
     static func groups(of id: String, okta: OktaService, scope: GroupScope) async throws -> [OktaGroup] {
         if case .listed(let ids) = scope {
             for group in ids {
-                let response = try await okta.send(.GET, "/groups/\(OktaService.segment(group))")
+                let response = try await okta.send(.GET, "/groups/\(HTTPExchange.pathSegment(group))")
                 guard response.status == 200 else { throw okta.failure(response, "read the listed group \(SafeText.terminal(group))") }
             }
         }
-        return try await okta.list("/users/\(OktaService.segment(id))/groups?limit=200").map { item throws(HandlerFailure) in
+        return try await okta.list("/users/\(HTTPExchange.pathSegment(id))/groups?limit=200").map { item throws(HandlerFailure) in
             guard let group = OktaGroup(item) else { throw HandlerFailure("\(okta.system): a group of \(id) came without an id", retryable: false) }
             return group
         }.filter { scope.contains($0.id) }

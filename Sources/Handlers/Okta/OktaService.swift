@@ -41,8 +41,7 @@ struct OktaService: Sendable {
     func send(_ method: HTTPMethod, _ path: String) async throws -> HTTPExchange.Response {
         let url: String
         if path.hasPrefix("https://") || path.hasPrefix("http://") {
-            guard let next = URLComponents(string: path), let org = URLComponents(string: orgURL), next.scheme == org.scheme, next.host == org.host,
-                  next.port == org.port, next.user == nil, next.password == nil else {
+            guard HTTPExchange.isSameOrigin(path, as: orgURL) else {
                 throw HandlerFailure("Okta gave a next page on another host; not followed", retryable: false)
             }
             url = path
@@ -80,10 +79,5 @@ struct OktaService: Sendable {
             next = response.nextLink
         }
         return items
-    }
-
-    /// A user id or login as one path segment.
-    static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: GraphService.unreserved.union(CharacterSet(charactersIn: "@"))) ?? text
     }
 }
